@@ -1,0 +1,68 @@
+package io.dotproxy.runtime;
+
+import io.dotproxy.runtime.config.ConfigException;
+import io.dotproxy.runtime.config.ConfigLoader;
+import io.dotproxy.runtime.config.HostPort;
+import io.dotproxy.runtime.config.ProxyConfig;
+import io.dotproxy.runtime.config.UpstreamSpec;
+import io.dotproxy.runtime.transport.Transport;
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** {@code java -jar proxy-runtime.jar [flags]}: exit 2 on invalid settings, 1 if it cannot start. */
+public final class Main {
+
+  static final int EXIT_INVALID_CONFIG = 2;
+  static final int EXIT_CANNOT_START = 1;
+
+  private Main() {}
+
+  public static void main(String[] args) {
+    List<String> arguments = List.of(args);
+    if (arguments.contains("--help") || arguments.contains("-h")) {
+      System.out.println(ConfigLoader.usage());
+      return;
+    }
+    if (arguments.contains("--version")) {
+      System.out.println("dotproxy " + version());
+      return;
+    }
+    ProxyConfig config;
+    try {
+      config = ConfigLoader.load(arguments, System.getenv());
+    } catch (ConfigException e) {
+      System.err.println("dotproxy: " + e.getMessage());
+      System.exit(EXIT_INVALID_CONFIG);
+      return;
+    }
+    ProxyServer server;
+    try {
+      server = ProxyServer.start(config, Transport.detect());
+    } catch (Exception e) {
+      System.err.println("dotproxy: cannot start: " + e.getMessage());
+      System.exit(EXIT_CANNOT_START);
+      return;
+    }
+    Logger log = LoggerFactory.getLogger(Main.class);
+    log.info("dotproxy {} listening on {} (udp+tcp, {}); upstreams {} (policy {}, trust {})",
+        version(), addresses(server.listenAddresses()), server.transport().name(),
+        config.upstreams().stream().map(UpstreamSpec::toString).collect(Collectors.joining(", ")),
+        config.policy().configName(),
+        config.caFile().map(Object::toString).orElse("system store"));
+    Runtime.getRuntime().addShutdownHook(new Thread(server::close, "dotproxy-shutdown"));
+  }
+
+  private static String addresses(List<InetSocketAddress> bound) {
+    return bound.stream()
+        .map(a -> new HostPort(a.getAddress(), a.getPort()).toString())
+        .collect(Collectors.joining(", "));
+  }
+
+  static String version() {
+    String version = Main.class.getPackage().getImplementationVersion();
+    return version == null ? "dev" : version;
+  }
+}

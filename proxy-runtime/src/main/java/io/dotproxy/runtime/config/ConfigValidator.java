@@ -1,0 +1,170 @@
+package io.dotproxy.runtime.config;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateFactory;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/** Turns raw setting values into a {@link ProxyConfig}, or one clear line saying what is wrong. */
+final class ConfigValidator {
+
+  static final List<String> DEFAULT_LISTEN = List.of("127.0.0.1:5353");
+  static final List<String> DEFAULT_UPSTREAMS =
+      List.of("1.1.1.1@853#cloudflare-dns.com", "1.0.0.1@853#cloudflare-dns.com");
+  static final String DEFAULT_ADMIN = "127.0.0.1:9153";
+  static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(5);
+  static final int DEFAULT_CACHE_SIZE = 10_000;
+  static final int MAX_CACHE_SIZE = 10_000_000;
+
+  private static final Set<String> UPSTREAM_KEYS = Set.of("address", "port", "server-name", "spki-pins");
+
+  /** One value's conversion; an IllegalArgumentException's message says why it is wrong. */
+  private interface Parser<T> {
+    T parse(Object value);
+  }
+
+  private final Map<Setting, RawSetting> raw;
+
+  private ConfigValidator(Map<Setting, RawSetting> raw) {
+    this.raw = raw;
+  }
+
+  static ProxyConfig validate(Map<Setting, RawSetting> raw, Optional<Path> configFile)
+      throws ConfigException {
+    ConfigValidator v = new ConfigValidator(raw);
+    List<UpstreamSpec> upstreams = v.list(Setting.UPSTREAM, DEFAULT_UPSTREAMS, ConfigValidator::upstream);
+    rejectDuplicateUpstreams(upstreams, raw.get(Setting.UPSTREAM));
+    return new ProxyConfig(
+        v.list(Setting.LISTEN, DEFAULT_LISTEN, value -> HostPort.parse(text(value), 0)),
+        upstreams,
+        v.optional(Setting.CA_FILE, ConfigValidator::caFile),
+        v.single(Setting.POLICY, Policy.FASTEST, value -> Policy.parse(text(value))),
+        v.single(Setting.TIMEOUT, DEFAULT_TIMEOUT,
+            value -> Durations.parse(text(value), Duration.ofMillis(100), Duration.ofMinutes(1))),
+        v.single(Setting.CACHE_SIZE, DEFAULT_CACHE_SIZE,
+            value -> integer(text(value), 0, MAX_CACHE_SIZE)),
+        v.list(Setting.FORWARD_ZONE, List.of(), value -> ForwardZone.parse(text(value))),
+        v.single(Setting.ADMIN, HostPort.parse(DEFAULT_ADMIN, 0), value -> HostPort.parse(text(value), 0)),
+        configFile);
+  }
+
+  private <T> T single(Setting setting, T fallback, Parser<T> parser) throws ConfigException {
+    RawSetting values = raw.get(setting);
+    return values == null ? fallback : parse(values, values.values().get(0), parser);
+  }
+
+  private <T> Optional<T> optional(Setting setting, Parser<T> parser) throws ConfigException {
+    return Optional.ofNullable(single(setting, null, parser));
+  }
+
+  private <T> List<T> list(Setting setting, List<String> fallback, Parser<T> parser)
+      throws ConfigException {
+    RawSetting values = raw.get(setting);
+    if (values == null) {
+      values = new RawSetting("default " + setting.flag(), List.copyOf(fallback));
+    }
+    if (values.values().isEmpty() && !fallback.isEmpty()) {
+      throw new ConfigException("invalid " + values.origin() + ": at least one value is needed");
+    }
+    List<T> result = new ArrayList<>();
+    for (Object value : values.values()) {
+      result.add(parse(values, value, parser));
+    }
+    return result;
+  }
+
+  private static <T> T parse(RawSetting values, Object value, Parser<T> parser) throws ConfigException {
+    try {
+      return parser.parse(value);
+    } catch (IllegalArgumentException e) {
+      String shown = value instanceof Map || value instanceof List ? "" : " '" + value + "'";
+      throw new ConfigException("invalid " + values.origin() + shown + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static String text(Object value) {
+    if (value instanceof Map || value instanceof List) {
+      throw new IllegalArgumentException("expected a single value, not a " +
+          (value instanceof Map ? "mapping" : "list"));
+    }
+    return String.valueOf(value).trim();
+  }
+
+  static int integer(String text, int min, int max) {
+    try {
+      int n = Integer.parseInt(text);
+      if (n >= min && n <= max) {
+        return n;
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw new IllegalArgumentException("must be a whole number from " + min + " to " + max);
+  }
+
+  private static UpstreamSpec upstream(Object value) {
+    if (!(value instanceof Map<?, ?> map)) {
+      return UpstreamSpec.parse(text(value));
+    }
+    for (Object key : map.keySet()) {
+      if (!UPSTREAM_KEYS.contains(String.valueOf(key))) {
+        throw new IllegalArgumentException("unknown upstream field '" + key + "', expected one of "
+            + String.join(", ", new java.util.TreeSet<>(UPSTREAM_KEYS)));
+      }
+    }
+    Object address = map.get("address");
+    if (address == null) {
+      throw new IllegalArgumentException("upstream needs an address");
+    }
+    Object port = map.get("port");
+    Object serverName = map.get("server-name");
+    List<String> pins = new ArrayList<>();
+    Object pinValues = map.get("spki-pins");
+    if (pinValues instanceof List<?> list) {
+      for (Object pin : list) {
+        pins.add(UpstreamSpec.validPin(text(pin)));
+      }
+    } else if (pinValues != null) {
+      throw new IllegalArgumentException("spki-pins must be a list");
+    }
+    return new UpstreamSpec(
+        UpstreamSpec.upstreamIp(text(address)),
+        port == null ? UpstreamSpec.DEFAULT_PORT : HostPort.parsePort(text(port), 1),
+        Optional.ofNullable(serverName).map(n -> UpstreamSpec.validServerName(text(n))),
+        pins);
+  }
+
+  private static void rejectDuplicateUpstreams(List<UpstreamSpec> upstreams, RawSetting origin)
+      throws ConfigException {
+    List<String> labels = new ArrayList<>();
+    for (UpstreamSpec upstream : upstreams) {
+      if (labels.contains(upstream.label())) {
+        throw new ConfigException("invalid " + (origin == null ? "upstream" : origin.origin())
+            + ": " + upstream.label() + " is listed twice");
+      }
+      labels.add(upstream.label());
+    }
+  }
+
+  private static Path caFile(Object value) {
+    Path path = Path.of(text(value));
+    try (InputStream in = Files.newInputStream(path)) {
+      if (CertificateFactory.getInstance("X.509").generateCertificates(in).isEmpty()) {
+        throw new IllegalArgumentException("no PEM certificate in the file");
+      }
+    } catch (IOException e) {
+      throw new IllegalArgumentException("cannot read it (" + e.getClass().getSimpleName() + ")");
+    } catch (CertificateException e) {
+      throw new IllegalArgumentException("not a PEM certificate bundle: " + e.getMessage());
+    }
+    return path;
+  }
+}

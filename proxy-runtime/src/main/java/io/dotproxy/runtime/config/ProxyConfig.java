@@ -1,0 +1,34 @@
+package io.dotproxy.runtime.config;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/** The whole runtime configuration, validated once; nothing downstream re-checks it. */
+public record ProxyConfig(
+    List<HostPort> listen,
+    List<UpstreamSpec> upstreams,
+    Optional<Path> caFile,
+    Policy policy,
+    Duration timeout,
+    int cacheSize,
+    List<ForwardZone> forwardZones,
+    HostPort admin,
+    Optional<Path> configFile) {
+
+  public ProxyConfig {
+    listen = List.copyOf(listen);
+    upstreams = List.copyOf(upstreams);
+    forwardZones = List.copyOf(forwardZones);
+    Objects.requireNonNull(caFile, "caFile");
+    Objects.requireNonNull(policy, "policy");
+    Objects.requireNonNull(timeout, "timeout");
+    Objects.requireNonNull(admin, "admin");
+    Objects.requireNonNull(configFile, "configFile");
+    if (listen.isEmpty() || upstreams.isEmpty()) {
+      throw new IllegalArgumentException("at least one listener and one upstream are required");
+    }
+  }
+}

@@ -1,0 +1,29 @@
+package io.dotproxy.runtime.dns;
+
+import org.xbill.DNS.Message;
+import org.xbill.DNS.OPTRecord;
+import org.xbill.DNS.Record;
+
+/**
+ * A query as the client sent it: what every answer must echo (ID, question with its exact case,
+ * EDNS or not) and how large an answer it can take.
+ *
+ * @param message the parsed query
+ * @param question the question as received, case preserved
+ * @param clientOpt the client's OPT record, or null when it did not use EDNS
+ * @param maxResponseSize the largest answer the transport allows this client
+ */
+public record ClientQuery(Message message, Record question, OPTRecord clientOpt, int maxResponseSize) {
+
+  /** The smallest UDP payload every DNS client accepts (RFC 1035). */
+  public static final int CLASSIC_UDP_SIZE = 512;
+  public static final int TCP_MAX_SIZE = 65535;
+
+  public int id() {
+    return message.getHeader().getID();
+  }
+
+  public boolean usesEdns() {
+    return clientOpt != null;
+  }
+}

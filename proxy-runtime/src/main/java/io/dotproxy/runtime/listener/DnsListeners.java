@@ -1,0 +1,115 @@
+package io.dotproxy.runtime.listener;
+
+import io.dotproxy.runtime.config.HostPort;
+import io.dotproxy.runtime.transport.Transport;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
+import io.netty.handler.timeout.IdleStateHandler;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** Plain DNS listeners: UDP and TCP on the same address and port, for every listen address. */
+public final class DnsListeners implements AutoCloseable {
+
+  /** A TCP client that sends nothing for this long, with nothing outstanding, is disconnected. */
+  static final Duration TCP_IDLE_TIMEOUT = Duration.ofSeconds(10);
+  private static final int UDP_RECEIVE_BUFFER = 4 * 1024 * 1024;
+
+  private final List<Channel> channels;
+  private final List<InetSocketAddress> boundAddresses;
+
+  private DnsListeners(List<Channel> channels, List<InetSocketAddress> boundAddresses) {
+    this.channels = channels;
+    this.boundAddresses = boundAddresses;
+  }
+
+  /** Binds every address; port 0 picks one free port shared by the UDP and TCP sockets. */
+  public static DnsListeners bind(List<HostPort> addresses, EventLoopGroup group, Transport transport,
+      int eventLoops, QueryPipeline pipeline) throws ListenException {
+    List<Channel> channels = new ArrayList<>();
+    List<InetSocketAddress> bound = new ArrayList<>();
+    try {
+      for (HostPort address : addresses) {
+        Channel tcp = bindTcp(address.socketAddress(), group, transport, pipeline, address);
+        channels.add(tcp);
+        InetSocketAddress actual = (InetSocketAddress) tcp.localAddress();
+        UdpQueryHandler udpHandler = new UdpQueryHandler(pipeline);
+        for (int i = 0; i < transport.udpSocketsPerAddress(eventLoops); i++) {
+          channels.add(bindUdp(actual, group, transport, udpHandler, address));
+        }
+        bound.add(actual);
+      }
+    } catch (ListenException e) {
+      channels.forEach(Channel::close);
+      throw e;
+    }
+    return new DnsListeners(channels, bound);
+  }
+
+  private static Channel bindTcp(InetSocketAddress address, EventLoopGroup group, Transport transport,
+      QueryPipeline pipeline, HostPort shown) throws ListenException {
+    ServerBootstrap bootstrap = new ServerBootstrap()
+        .group(group)
+        .channel(transport.serverChannel())
+        .option(ChannelOption.SO_REUSEADDR, true)
+        .option(ChannelOption.SO_BACKLOG, 1024)
+        .childOption(ChannelOption.TCP_NODELAY, true)
+        .childHandler(new ChannelInitializer<SocketChannel>() {
+          @Override
+          protected void initChannel(SocketChannel channel) {
+            channel.pipeline().addLast(
+                new IdleStateHandler(TCP_IDLE_TIMEOUT.toMillis(), 0, 0, TimeUnit.MILLISECONDS),
+                new LengthFieldBasedFrameDecoder(0xFFFF + 2, 0, 2, 0, 2),
+                new TcpQueryHandler(pipeline));
+          }
+        });
+    return await(bootstrap.bind(address), "TCP", shown);
+  }
+
+  private static Channel bindUdp(InetSocketAddress address, EventLoopGroup group, Transport transport,
+      UdpQueryHandler handler, HostPort shown) throws ListenException {
+    Bootstrap bootstrap = new Bootstrap()
+        .group(group)
+        .channel(transport.datagramChannel())
+        .option(ChannelOption.SO_RCVBUF, UDP_RECEIVE_BUFFER)
+        .handler(handler);
+    transport.enableReusePort(bootstrap);
+    return await(bootstrap.bind(address), "UDP", shown);
+  }
+
+  private static Channel await(io.netty.channel.ChannelFuture future, String protocol, HostPort shown)
+      throws ListenException {
+    future.awaitUninterruptibly();
+    if (!future.isSuccess()) {
+      Throwable cause = future.cause();
+      throw new ListenException("cannot listen on " + protocol + " " + shown + ": "
+          + (cause.getMessage() == null ? cause.toString() : cause.getMessage()), cause);
+    }
+    return future.channel();
+  }
+
+  public List<InetSocketAddress> boundAddresses() {
+    return boundAddresses;
+  }
+
+  @Override
+  public void close() {
+    channels.forEach(channel -> channel.close().awaitUninterruptibly());
+  }
+
+  /** A listen address that could not be bound (in use, or a privileged port). */
+  public static final class ListenException extends Exception {
+    ListenException(String message, Throwable cause) {
+      super(message, cause);
+    }
+  }
+}

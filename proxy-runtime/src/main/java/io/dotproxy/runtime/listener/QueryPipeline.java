@@ -1,0 +1,63 @@
+package io.dotproxy.runtime.listener;
+
+import io.dotproxy.runtime.dns.ClientQuery;
+import io.dotproxy.runtime.dns.DecodedQuery;
+import io.dotproxy.runtime.dns.QueryDecoder;
+import io.dotproxy.runtime.dns.Resolver;
+import io.dotproxy.runtime.dns.ResponseShaper;
+import io.dotproxy.runtime.dns.Responses;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.EventLoop;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.xbill.DNS.Message;
+
+/**
+ * What both listeners do with a packet: decode it, resolve it, fit the answer to the client. Every
+ * query ends in exactly one call of {@code reply}: an answer, or null for a deliberate drop.
+ */
+public final class QueryPipeline {
+
+  private static final Logger log = LoggerFactory.getLogger(QueryPipeline.class);
+
+  private final Resolver resolver;
+
+  public QueryPipeline(Resolver resolver) {
+    this.resolver = resolver;
+  }
+
+  /** Decodes synchronously (the packet may be released on return), answers when resolved. */
+  public void handle(ByteBuf packet, boolean udp, EventLoop loop, Consumer<byte[]> reply) {
+    DecodedQuery decoded = QueryDecoder.decode(packet.nioBuffer(), udp);
+    if (decoded instanceof DecodedQuery.Resolve resolve) {
+      ClientQuery query = resolve.query();
+      CompletableFuture<Message> answer;
+      try {
+        answer = resolver.resolve(query, loop);
+      } catch (RuntimeException e) {
+        answer = CompletableFuture.failedFuture(e);
+      }
+      answer.whenComplete((message, error) -> reply.accept(finish(query, message, error)));
+    } else if (decoded instanceof DecodedQuery.Reply immediate) {
+      reply.accept(immediate.wire());
+    } else {
+      log.debug("dropped a packet: {}", ((DecodedQuery.Drop) decoded).reason());
+      reply.accept(null);
+    }
+  }
+
+  private static byte[] finish(ClientQuery query, Message message, Throwable error) {
+    if (error == null && message != null) {
+      try {
+        return ResponseShaper.shape(query, message);
+      } catch (RuntimeException e) {
+        log.debug("could not encode an answer, sending SERVFAIL", e);
+      }
+    } else if (error != null) {
+      log.debug("resolution failed, sending SERVFAIL: {}", error.toString());
+    }
+    return ResponseShaper.shape(query, Responses.servfail(query));
+  }
+}

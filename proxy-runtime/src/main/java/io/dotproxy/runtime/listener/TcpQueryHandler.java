@@ -1,0 +1,79 @@
+package io.dotproxy.runtime.listener;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.timeout.IdleStateEvent;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One TCP client connection (RFC 7766): pipelined queries are resolved concurrently and answered
+ * as they complete, out of order. Reading pauses while too many are outstanding, so one client
+ * cannot make the proxy buffer without bound.
+ */
+final class TcpQueryHandler extends ChannelInboundHandlerAdapter {
+
+  static final int MAX_IN_FLIGHT = 128;
+
+  private static final Logger log = LoggerFactory.getLogger(TcpQueryHandler.class);
+
+  private final QueryPipeline pipeline;
+  private int inFlight;
+
+  TcpQueryHandler(QueryPipeline pipeline) {
+    this.pipeline = pipeline;
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    ByteBuf frame = (ByteBuf) msg;
+    Channel channel = ctx.channel();
+    inFlight++;
+    if (inFlight >= MAX_IN_FLIGHT) {
+      channel.config().setAutoRead(false);
+    }
+    try {
+      pipeline.handle(frame, false, channel.eventLoop(), answer -> {
+        if (channel.eventLoop().inEventLoop()) {
+          answered(channel, answer);
+        } else {
+          channel.eventLoop().execute(() -> answered(channel, answer));
+        }
+      });
+    } finally {
+      frame.release();
+    }
+  }
+
+  private void answered(Channel channel, byte[] answer) {
+    inFlight--;
+    if (!channel.config().isAutoRead() && inFlight < MAX_IN_FLIGHT / 2) {
+      channel.config().setAutoRead(true);
+    }
+    if (answer != null && channel.isActive()) {
+      ByteBuf framed = channel.alloc().ioBuffer(2 + answer.length);
+      framed.writeShort(answer.length);
+      framed.writeBytes(answer);
+      channel.writeAndFlush(framed, channel.voidPromise());
+    }
+  }
+
+  @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object event) throws Exception {
+    if (event instanceof IdleStateEvent) {
+      if (inFlight == 0) {
+        ctx.close();
+      }
+      return;
+    }
+    super.userEventTriggered(ctx, event);
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    log.debug("TCP client {}: {}", ctx.channel().remoteAddress(), cause.toString());
+    ctx.close();
+  }
+}

@@ -1,0 +1,39 @@
+package io.dotproxy.runtime.listener;
+
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.socket.DatagramPacket;
+import java.net.InetSocketAddress;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Answers each datagram to its sender, through the socket it arrived on. */
+@ChannelHandler.Sharable
+final class UdpQueryHandler extends SimpleChannelInboundHandler<DatagramPacket> {
+
+  private static final Logger log = LoggerFactory.getLogger(UdpQueryHandler.class);
+
+  private final QueryPipeline pipeline;
+
+  UdpQueryHandler(QueryPipeline pipeline) {
+    this.pipeline = pipeline;
+  }
+
+  @Override
+  protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket packet) {
+    InetSocketAddress sender = packet.sender();
+    pipeline.handle(packet.content(), true, ctx.channel().eventLoop(), answer -> {
+      if (answer != null) {
+        ctx.writeAndFlush(new DatagramPacket(Unpooled.wrappedBuffer(answer), sender), ctx.voidPromise());
+      }
+    });
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    // One client's ICMP error or bad packet must never close the socket everyone shares.
+    log.debug("UDP listener: {}", cause.toString());
+  }
+}

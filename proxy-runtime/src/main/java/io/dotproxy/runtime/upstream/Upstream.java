@@ -1,0 +1,200 @@
+package io.dotproxy.runtime.upstream;
+
+import io.dotproxy.runtime.config.UpstreamSpec;
+import io.dotproxy.runtime.transport.Transport;
+import io.dotproxy.runtime.upstream.UpstreamException.Kind;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.concurrent.EventExecutor;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.IdentityHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.SSLException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.xbill.DNS.DClass;
+import org.xbill.DNS.Message;
+import org.xbill.DNS.Name;
+import org.xbill.DNS.Record;
+import org.xbill.DNS.Type;
+
+/** One DNS-over-TLS upstream: its connections on every event loop, its health and its speed. */
+public final class Upstream implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(Upstream.class);
+  private static final byte[] PROBE_QUERY =
+      Message.newQuery(Record.newRecord(Name.root, Type.NS, DClass.IN)).toWire();
+
+  private final UpstreamSpec spec;
+  private final UpstreamTls tls;
+  private final Transport transport;
+  private final ConnectionLimits limits;
+  private final EventLoopGroup group;
+  private final Map<EventExecutor, LoopConnections> pools = new IdentityHashMap<>();
+  private final UpstreamHealth health;
+  private final RoundTripTime roundTripTime = new RoundTripTime();
+  private final AtomicInteger outstanding = new AtomicInteger();
+
+  public Upstream(UpstreamSpec spec, Optional<Path> caFile, EventLoopGroup group,
+      Transport transport, ConnectionLimits limits) throws SSLException {
+    this.spec = spec;
+    this.tls = new UpstreamTls(spec, caFile);
+    this.transport = transport;
+    this.limits = limits;
+    this.group = group;
+    for (EventExecutor loop : group) {
+      pools.put(loop, new LoopConnections(this, (EventLoop) loop, limits.connectionsPerLoop()));
+    }
+    this.health = new UpstreamHealth(spec.label(), group, this::probe, this::closeConnections);
+  }
+
+  public UpstreamSpec spec() {
+    return spec;
+  }
+
+  public boolean isHealthy() {
+    return health.isUp();
+  }
+
+  /** Queries sent and not yet answered, across all loops. */
+  public int outstanding() {
+    return outstanding.get();
+  }
+
+  /** Smoothed answer time in microseconds, NaN before the first answer. */
+  public double averageMicros() {
+    return roundTripTime.averageMicros();
+  }
+
+  /**
+   * Sends a query (any ID; the connection assigns its own) and completes with the raw answer,
+   * whose ID is the connection's, or with an {@link UpstreamException}. Runs on {@code loop}.
+   */
+  public CompletableFuture<byte[]> query(byte[] wire, EventLoop loop, Duration timeout) {
+    PendingQuery query = new PendingQuery(wire);
+    outstanding.incrementAndGet();
+    query.result.whenComplete((answer, error) -> outstanding.decrementAndGet());
+    if (loop.inEventLoop()) {
+      start(query, loop, timeout);
+    } else {
+      loop.execute(() -> start(query, loop, timeout));
+    }
+    return query.result;
+  }
+
+  private void start(PendingQuery query, EventLoop loop, Duration timeout) {
+    query.timeout = loop.schedule(() -> timedOut(query), timeout.toNanos(), TimeUnit.NANOSECONDS);
+    dispatch(query, pools.get(loop));
+  }
+
+  private void dispatch(PendingQuery query, LoopConnections pool) {
+    UpstreamConnection connection = pool.pick();
+    if (connection == null) {
+      query.fail(new UpstreamException(Kind.BUSY, spec.label() + " has no free connection"));
+      return;
+    }
+    connection.send(query);
+  }
+
+  private void timedOut(PendingQuery query) {
+    if (query.isDone()) {
+      return;
+    }
+    if (query.connection != null) {
+      query.connection.forget(query);
+    }
+    health.failed();
+    query.fail(new UpstreamException(Kind.TIMEOUT, spec.label() + " did not answer in time"));
+  }
+
+  void answered(PendingQuery query, byte[] answer) {
+    roundTripTime.record(System.nanoTime() - query.sentNanos);
+    health.succeeded();
+    query.complete(answer);
+  }
+
+  /**
+   * The connection closed under a query, typically an idle close racing our write. Retried once on
+   * a fresh connection: the user must not see the upstream's housekeeping.
+   */
+  void interrupted(PendingQuery query, LoopConnections pool) {
+    if (query.isDone()) {
+      return;
+    }
+    if (!query.retried) {
+      query.retried = true;
+      query.connection = null;
+      query.id = -1;
+      dispatch(query, pool);
+    } else {
+      query.fail(new UpstreamException(Kind.CLOSED, spec.label() + " closed the connection twice"));
+    }
+  }
+
+  void connectionFailed(String reason) {
+    health.markDown(reason);
+  }
+
+  void logConnectionProblem(String problem) {
+    log.debug("upstream {}: {}", spec.label(), problem);
+  }
+
+  UpstreamTls tls() {
+    return tls;
+  }
+
+  UpstreamConnection connect(LoopConnections pool) {
+    UpstreamConnection connection = new UpstreamConnection(this, pool, limits.maxInFlight());
+    long connectMillis = limits.connectTimeout().toMillis();
+    new Bootstrap()
+        .group(pool.loop())
+        .channel(transport.socketChannel())
+        .option(ChannelOption.TCP_NODELAY, true)
+        .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) connectMillis)
+        .handler(new ChannelInitializer<Channel>() {
+          @Override
+          protected void initChannel(Channel channel) {
+            SslHandler tlsHandler = tls.newHandler(channel.alloc(), connectMillis);
+            channel.pipeline().addLast(
+                tlsHandler,
+                new LengthFieldBasedFrameDecoder(0xFFFF + 2, 0, 2, 0, 2),
+                new IdleStateHandler(0, 0, limits.idleTimeout().toMillis(), TimeUnit.MILLISECONDS),
+                connection);
+            connection.attach(channel, tlsHandler);
+          }
+        })
+        .connect(spec.socketAddress())
+        .addListener(done -> {
+          if (!done.isSuccess()) {
+            connection.connectFailed("connect failed: " + UpstreamConnection.rootMessage(done.cause()));
+          }
+        });
+    return connection;
+  }
+
+  private CompletableFuture<byte[]> probe() {
+    return query(PROBE_QUERY, group.next(), limits.connectTimeout().plusSeconds(1));
+  }
+
+  private void closeConnections() {
+    pools.values().forEach(pool -> pool.loop().execute(pool::closeAll));
+  }
+
+  @Override
+  public void close() {
+    health.close();
+    closeConnections();
+  }
+}

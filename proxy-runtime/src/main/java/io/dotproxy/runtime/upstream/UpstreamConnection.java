@@ -1,0 +1,211 @@
+package io.dotproxy.runtime.upstream;
+
+import io.dotproxy.runtime.upstream.UpstreamException.Kind;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.collection.IntObjectHashMap;
+import io.netty.util.collection.IntObjectMap;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import javax.net.ssl.SSLPeerUnverifiedException;
+
+/**
+ * One pipelined TLS connection to an upstream (RFC 7766): many queries outstanding at once, each
+ * under a message ID this connection assigns, answers matched back by ID in whatever order they
+ * come. Lives on one event loop and is touched only there, so it needs no locks.
+ */
+final class UpstreamConnection extends ChannelInboundHandlerAdapter {
+
+  private static final int QR_BIT = 0x80;
+
+  private final Upstream upstream;
+  private final LoopConnections owner;
+  private final int maxInFlight;
+  private final IntObjectMap<PendingQuery> inFlight = new IntObjectHashMap<>();
+  private final ArrayDeque<PendingQuery> awaitingHandshake = new ArrayDeque<>();
+  private Channel channel;
+  private boolean ready;
+  private boolean closed;
+  private boolean failed;
+  private int nextId = ThreadLocalRandom.current().nextInt(0x10000);
+
+  UpstreamConnection(Upstream upstream, LoopConnections owner, int maxInFlight) {
+    this.upstream = upstream;
+    this.owner = owner;
+    this.maxInFlight = maxInFlight;
+  }
+
+  void attach(Channel channel, SslHandler tls) {
+    this.channel = channel;
+    tls.handshakeFuture().addListener(done -> {
+      if (done.isSuccess()) {
+        onHandshake(tls);
+      } else {
+        failConnection("TLS handshake failed: " + rootMessage(done.cause()));
+      }
+    });
+  }
+
+  int load() {
+    return inFlight.size() + awaitingHandshake.size();
+  }
+
+  boolean hasCapacity() {
+    return !closed && load() < maxInFlight;
+  }
+
+  boolean isReady() {
+    return ready && !closed;
+  }
+
+  void send(PendingQuery query) {
+    query.connection = this;
+    if (ready) {
+      write(query);
+    } else {
+      awaitingHandshake.add(query);
+    }
+  }
+
+  /** Forgets a query that timed out; a late answer to its ID is then ignored. */
+  void forget(PendingQuery query) {
+    if (query.id >= 0 && inFlight.get(query.id) == query) {
+      inFlight.remove(query.id);
+    }
+    awaitingHandshake.remove(query);
+  }
+
+  void close() {
+    if (channel != null) {
+      channel.close();
+    }
+  }
+
+  private void onHandshake(SslHandler tls) {
+    try {
+      upstream.tls().verifyPins(tls.engine().getSession());
+    } catch (SSLPeerUnverifiedException e) {
+      failConnection("certificate rejected: " + e.getMessage());
+      return;
+    }
+    ready = true;
+    while (!awaitingHandshake.isEmpty() && !closed) {
+      write(awaitingHandshake.poll());
+    }
+  }
+
+  private void write(PendingQuery query) {
+    int id = allocateId();
+    query.id = id;
+    query.sentNanos = System.nanoTime();
+    inFlight.put(id, query);
+    int length = query.wire.length;
+    ByteBuf frame = channel.alloc().ioBuffer(2 + length);
+    frame.writeShort(length);
+    frame.writeShort(id);
+    frame.writeBytes(query.wire, 2, length - 2);
+    channel.writeAndFlush(frame, channel.voidPromise());
+  }
+
+  private int allocateId() {
+    // Sequential IDs make reuse of a timed-out query's ID as late as possible; the question check
+    // in channelRead catches the rest.
+    do {
+      nextId = (nextId + 1) & 0xFFFF;
+    } while (inFlight.containsKey(nextId));
+    return nextId;
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    ByteBuf frame = (ByteBuf) msg;
+    try {
+      if (frame.readableBytes() < 12 || (frame.getByte(frame.readerIndex() + 2) & QR_BIT) == 0) {
+        protocolError("a frame that is not a DNS response");
+        return;
+      }
+      PendingQuery query = inFlight.remove(frame.getUnsignedShort(frame.readerIndex()));
+      if (query == null) {
+        return; // the answer to a query that already timed out
+      }
+      if (!WireQuestions.sameQuestion(query.wire, query.questionLength, frame)) {
+        query.fail(new UpstreamException(Kind.PROTOCOL, "answer for another question"));
+        protocolError("an answer whose question does not match its ID");
+        return;
+      }
+      byte[] answer = new byte[frame.readableBytes()];
+      frame.readBytes(answer);
+      upstream.answered(query, answer);
+    } finally {
+      frame.release();
+    }
+  }
+
+  @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object event) throws Exception {
+    if (event instanceof IdleStateEvent && inFlight.isEmpty() && awaitingHandshake.isEmpty()) {
+      ctx.close(); // SslHandler sends close_notify first
+      return;
+    }
+    super.userEventTriggered(ctx, event);
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    closed = true;
+    owner.remove(this);
+    List<PendingQuery> orphans = new ArrayList<>(inFlight.values());
+    orphans.addAll(awaitingHandshake);
+    inFlight.clear();
+    awaitingHandshake.clear();
+    for (PendingQuery query : orphans) {
+      upstream.interrupted(query, owner);
+    }
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    upstream.logConnectionProblem(rootMessage(cause));
+    ctx.close();
+  }
+
+  private void protocolError(String what) {
+    upstream.logConnectionProblem("upstream sent " + what + "; closing the connection");
+    channel.close();
+  }
+
+  void connectFailed(String reason) {
+    failConnection(reason);
+  }
+
+  private void failConnection(String reason) {
+    if (failed) {
+      return;
+    }
+    failed = true;
+    closed = true;
+    owner.remove(this);
+    List<PendingQuery> waiting = new ArrayList<>(awaitingHandshake);
+    awaitingHandshake.clear();
+    upstream.connectionFailed(reason);
+    for (PendingQuery query : waiting) {
+      query.fail(new UpstreamException(Kind.CONNECT, reason));
+    }
+    close();
+  }
+
+  static String rootMessage(Throwable error) {
+    Throwable root = error;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    String message = root.getMessage();
+    return message == null ? root.getClass().getSimpleName() : message;
+  }
+}

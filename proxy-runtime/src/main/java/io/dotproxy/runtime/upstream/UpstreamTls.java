@@ -1,0 +1,80 @@
+package io.dotproxy.runtime.upstream;
+
+import io.dotproxy.runtime.config.UpstreamSpec;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslProvider;
+import java.io.File;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.cert.Certificate;
+import java.util.Base64;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLPeerUnverifiedException;
+import javax.net.ssl.SSLSession;
+
+/**
+ * TLS towards one upstream (RFC 7858): TLS 1.3 or 1.2, SNI with the TLS name, the chain verified
+ * against the trust store and the name (or IP) verified against the certificate, always; SPKI pins
+ * on top when configured. One context per upstream so that its client session cache gives TLS
+ * session resumption on reconnects.
+ */
+final class UpstreamTls {
+
+  private final SslContext context;
+  private final UpstreamSpec spec;
+  private final Set<String> pins;
+
+  UpstreamTls(UpstreamSpec spec, Optional<Path> caFile) throws SSLException {
+    SslContextBuilder builder = SslContextBuilder.forClient()
+        .sslProvider(SslProvider.JDK)
+        .protocols("TLSv1.3", "TLSv1.2")
+        .endpointIdentificationAlgorithm("HTTPS");
+    if (caFile.isPresent()) {
+      File file = caFile.get().toFile();
+      builder.trustManager(file);
+    }
+    this.context = builder.build();
+    this.spec = spec;
+    this.pins = Set.copyOf(spec.spkiPins());
+  }
+
+  /** A handler whose peer name drives both SNI and hostname verification. */
+  SslHandler newHandler(ByteBufAllocator alloc, long handshakeTimeoutMillis) {
+    SslHandler handler = context.newHandler(alloc, spec.verifiedName(), spec.port());
+    handler.setHandshakeTimeoutMillis(handshakeTimeoutMillis);
+    return handler;
+  }
+
+  /** Checks the pins after the chain and name verified; any certificate in the chain may match. */
+  void verifyPins(SSLSession session) throws SSLPeerUnverifiedException {
+    if (pins.isEmpty()) {
+      return;
+    }
+    for (Certificate certificate : session.getPeerCertificates()) {
+      if (pins.contains(spkiPin(certificate))) {
+        return;
+      }
+    }
+    throw new SSLPeerUnverifiedException("no certificate matches the configured SPKI pins");
+  }
+
+  static String spkiPin(Certificate certificate) {
+    try {
+      byte[] digest = MessageDigest.getInstance("SHA-256").digest(certificate.getPublicKey().getEncoded());
+      return Base64.getEncoder().encodeToString(digest);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is part of every Java platform", e);
+    }
+  }
+
+  List<String> pins() {
+    return List.copyOf(pins);
+  }
+}
