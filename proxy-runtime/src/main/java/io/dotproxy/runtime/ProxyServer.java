@@ -4,6 +4,7 @@ import io.dotproxy.runtime.config.ProxyConfig;
 import io.dotproxy.runtime.config.UpstreamSpec;
 import io.dotproxy.runtime.listener.DnsListeners;
 import io.dotproxy.runtime.listener.QueryPipeline;
+import io.dotproxy.runtime.metrics.ProxyMetrics;
 import io.dotproxy.runtime.router.Router;
 import io.dotproxy.runtime.transport.Transport;
 import io.dotproxy.runtime.upstream.ConnectionLimits;
@@ -21,9 +22,11 @@ public final class ProxyServer implements AutoCloseable {
   private final List<Upstream> upstreams;
   private final DnsListeners listeners;
   private final Transport transport;
+  private final ProxyMetrics metrics;
 
   private ProxyServer(EventLoopGroup group, List<Upstream> upstreams, DnsListeners listeners,
-      Transport transport) {
+      Transport transport, ProxyMetrics metrics) {
+    this.metrics = metrics;
     this.group = group;
     this.upstreams = upstreams;
     this.listeners = listeners;
@@ -34,15 +37,17 @@ public final class ProxyServer implements AutoCloseable {
     int eventLoops = Runtime.getRuntime().availableProcessors();
     EventLoopGroup group = transport.newEventLoopGroup(eventLoops, "dotproxy");
     List<Upstream> upstreams = new ArrayList<>();
+    ProxyMetrics metrics = new ProxyMetrics();
     try {
       for (UpstreamSpec spec : config.upstreams()) {
-        upstreams.add(new Upstream(spec, config.caFile(), group, transport, ConnectionLimits.DEFAULTS));
+        upstreams.add(new Upstream(spec, config.caFile(), group, transport, ConnectionLimits.DEFAULTS,
+            metrics.upstream(spec.label())));
       }
       Router router = new Router(upstreams, config.policy(), config.timeout());
-      QueryPipeline pipeline = new QueryPipeline(router);
+      QueryPipeline pipeline = new QueryPipeline(router, metrics);
       DnsListeners listeners =
           DnsListeners.bind(config.listen(), group, transport, eventLoops, pipeline);
-      return new ProxyServer(group, upstreams, listeners, transport);
+      return new ProxyServer(group, upstreams, listeners, transport, metrics);
     } catch (Exception e) {
       upstreams.forEach(Upstream::close);
       group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
@@ -57,6 +62,10 @@ public final class ProxyServer implements AutoCloseable {
 
   public List<Upstream> upstreams() {
     return upstreams;
+  }
+
+  public ProxyMetrics metrics() {
+    return metrics;
   }
 
   public Transport transport() {

@@ -93,6 +93,10 @@ public final class ConfigLoader {
       }
       Setting setting = Setting.byKey(name)
           .orElseThrow(() -> new ConfigException("unknown flag " + arg + " (see --help)"));
+      if (value == null && setting.isBoolean()
+          && (i + 1 >= args.size() || args.get(i + 1).startsWith("--"))) {
+        value = "true";
+      }
       if (value == null) {
         if (i + 1 >= args.size()) {
           throw new ConfigException("flag " + setting.flag() + " needs a value");

@@ -49,11 +49,39 @@ final class ConfigValidator {
         v.single(Setting.POLICY, Policy.FASTEST, value -> Policy.parse(text(value))),
         v.single(Setting.TIMEOUT, DEFAULT_TIMEOUT,
             value -> Durations.parse(text(value), Duration.ofMillis(100), Duration.ofMinutes(1))),
-        v.single(Setting.CACHE_SIZE, DEFAULT_CACHE_SIZE,
-            value -> integer(text(value), 0, MAX_CACHE_SIZE)),
+        v.cache(),
+        v.rateLimit(),
+        new PrivacySettings(
+            v.single(Setting.EDNS_PADDING, true, ConfigValidator::bool),
+            v.single(Setting.STRIP_CLIENT_SUBNET, true, ConfigValidator::bool)),
         v.list(Setting.FORWARD_ZONE, List.of(), value -> ForwardZone.parse(text(value))),
         v.single(Setting.ADMIN, HostPort.parse(DEFAULT_ADMIN, 0), value -> HostPort.parse(text(value), 0)),
         configFile);
+  }
+
+  private CacheSettings cache() throws ConfigException {
+    Duration minTtl = single(Setting.CACHE_MIN_TTL, Duration.ZERO, ConfigValidator::ttl);
+    Duration maxTtl = single(Setting.CACHE_MAX_TTL, Duration.ofDays(1), ConfigValidator::ttl);
+    if (minTtl.compareTo(maxTtl) > 0) {
+      throw new ConfigException("invalid " + raw.get(Setting.CACHE_MIN_TTL).origin()
+          + ": cache-min-ttl " + minTtl.toSeconds() + " is above cache-max-ttl " + maxTtl.toSeconds());
+    }
+    return new CacheSettings(
+        single(Setting.CACHE_SIZE, DEFAULT_CACHE_SIZE, value -> integer(text(value), 0, MAX_CACHE_SIZE)),
+        minTtl,
+        maxTtl,
+        single(Setting.CACHE_SERVE_STALE, Duration.ofHours(1),
+            value -> Durations.parse(text(value), Duration.ZERO, Duration.ofDays(7))),
+        single(Setting.CACHE_PREFETCH, true, ConfigValidator::bool));
+  }
+
+  private RateLimitSettings rateLimit() throws ConfigException {
+    int qps = single(Setting.RATE_LIMIT_QPS, 0, value -> integer(text(value), 0, 1_000_000));
+    int burst = single(Setting.RATE_LIMIT_BURST, Math.max(1, 2 * qps),
+        value -> integer(text(value), 1, 10_000_000));
+    return new RateLimitSettings(qps, burst,
+        single(Setting.RATE_LIMIT_ACTION, RateLimitSettings.Action.REFUSE,
+            value -> RateLimitSettings.Action.parse(text(value))));
   }
 
   private <T> T single(Setting setting, T fallback, Parser<T> parser) throws ConfigException {
@@ -96,6 +124,21 @@ final class ConfigValidator {
           (value instanceof Map ? "mapping" : "list"));
     }
     return String.valueOf(value).trim();
+  }
+
+  private static Duration ttl(Object value) {
+    return Duration.ofSeconds(integer(text(value), 0, 7 * 86400));
+  }
+
+  static boolean bool(Object value) {
+    if (value instanceof Boolean b) {
+      return b;
+    }
+    return switch (text(value).toLowerCase(java.util.Locale.ROOT)) {
+      case "true", "yes", "on", "1" -> true;
+      case "false", "no", "off", "0" -> false;
+      default -> throw new IllegalArgumentException("must be true or false");
+    };
   }
 
   static int integer(String text, int min, int max) {

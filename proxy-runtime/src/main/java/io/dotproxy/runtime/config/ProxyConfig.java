@@ -13,7 +13,9 @@ public record ProxyConfig(
     Optional<Path> caFile,
     Policy policy,
     Duration timeout,
-    int cacheSize,
+    CacheSettings cache,
+    RateLimitSettings rateLimit,
+    PrivacySettings privacy,
     List<ForwardZone> forwardZones,
     HostPort admin,
     Optional<Path> configFile) {
@@ -25,6 +27,9 @@ public record ProxyConfig(
     Objects.requireNonNull(caFile, "caFile");
     Objects.requireNonNull(policy, "policy");
     Objects.requireNonNull(timeout, "timeout");
+    Objects.requireNonNull(cache, "cache");
+    Objects.requireNonNull(rateLimit, "rateLimit");
+    Objects.requireNonNull(privacy, "privacy");
     Objects.requireNonNull(admin, "admin");
     Objects.requireNonNull(configFile, "configFile");
     if (listen.isEmpty() || upstreams.isEmpty()) {

@@ -14,6 +14,17 @@ enum Setting {
   POLICY("policy", false, "NAME", "upstream choice: " + Policy.names() + " (default fastest)"),
   TIMEOUT("timeout", false, "DURATION", "overall deadline for an upstream answer (default 5s)"),
   CACHE_SIZE("cache-size", false, "N", "cache entries, 0 turns the cache off (default 10000)"),
+  CACHE_MIN_TTL("cache-min-ttl", false, "SECONDS", "raise shorter TTLs to this when caching (default 0)"),
+  CACHE_MAX_TTL("cache-max-ttl", false, "SECONDS", "lower longer TTLs to this when caching (default 86400)"),
+  CACHE_SERVE_STALE("cache-serve-stale", false, "DURATION",
+      "answer from expired entries this long when upstreams fail, 0 = off (default 1h)"),
+  CACHE_PREFETCH("cache-prefetch", false, "BOOL", "refresh popular entries before expiry (default true)"),
+  RATE_LIMIT_QPS("rate-limit-qps", false, "N", "queries per second per client, 0 = off (default 0)"),
+  RATE_LIMIT_BURST("rate-limit-burst", false, "N", "queries a client may send at once (default 2 x qps)"),
+  RATE_LIMIT_ACTION("rate-limit-action", false, "ACTION", "over the limit: refuse or drop (default refuse)"),
+  EDNS_PADDING("edns-padding", false, "BOOL", "pad queries to upstreams to 128 bytes (default true)"),
+  STRIP_CLIENT_SUBNET("strip-client-subnet", false, "BOOL",
+      "remove EDNS Client Subnet before forwarding (default true)"),
   FORWARD_ZONE("forward-zone", true, "ZONE=ADDR[:PORT],...", "plain-DNS conditional forwarding"),
   ADMIN("admin", false, "ADDR:PORT", "HTTP /metrics, /livez, /readyz (default 127.0.0.1:9153)"),
   CONFIG("config", false, "PATH", "YAML file with these settings, watched and reloaded");
@@ -44,6 +55,11 @@ enum Setting {
 
   boolean repeatable() {
     return repeatable;
+  }
+
+  /** A boolean flag given without a value means true. */
+  boolean isBoolean() {
+    return "BOOL".equals(valueHint);
   }
 
   String usageLine() {

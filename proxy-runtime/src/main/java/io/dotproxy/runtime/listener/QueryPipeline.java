@@ -7,12 +7,15 @@ import io.dotproxy.runtime.dns.Resolver;
 import io.dotproxy.runtime.dns.ResponseShaper;
 import io.dotproxy.runtime.dns.Responses;
 import io.netty.buffer.ByteBuf;
+import io.dotproxy.runtime.metrics.ProxyMetrics;
 import io.netty.channel.EventLoop;
+import java.net.InetAddress;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.xbill.DNS.Message;
+import org.xbill.DNS.Rcode;
 
 /**
  * What both listeners do with a packet: decode it, resolve it, fit the answer to the client. Every
@@ -22,14 +25,41 @@ public final class QueryPipeline {
 
   private static final Logger log = LoggerFactory.getLogger(QueryPipeline.class);
 
-  private final Resolver resolver;
+  private static final String[] RCODE_NAMES = new String[16];
 
-  public QueryPipeline(Resolver resolver) {
-    this.resolver = resolver;
+  static {
+    for (int rcode = 0; rcode < RCODE_NAMES.length; rcode++) {
+      RCODE_NAMES[rcode] = Rcode.string(rcode);
+    }
   }
 
-  /** Decodes synchronously (the packet may be released on return), answers when resolved. */
-  public void handle(ByteBuf packet, boolean udp, EventLoop loop, Consumer<byte[]> reply) {
+  private final Resolver resolver;
+  private final ProxyMetrics metrics;
+
+  public QueryPipeline(Resolver resolver, ProxyMetrics metrics) {
+    this.resolver = resolver;
+    this.metrics = metrics;
+  }
+
+  /**
+   * Decodes synchronously (the packet may be released on return), answers when resolved.
+   *
+   * @param client the sender's address, for rate limiting and the query log
+   */
+  public void handle(ByteBuf packet, boolean udp, InetAddress client, EventLoop loop,
+      Consumer<byte[]> reply) {
+    long started = System.nanoTime();
+    metrics.request(udp);
+    Consumer<byte[]> counted = answer -> {
+      if (answer != null && answer.length >= 4) {
+        metrics.response(RCODE_NAMES[answer[3] & 0xF], System.nanoTime() - started);
+      }
+      reply.accept(answer);
+    };
+    dispatch(packet, udp, loop, counted);
+  }
+
+  private void dispatch(ByteBuf packet, boolean udp, EventLoop loop, Consumer<byte[]> reply) {
     DecodedQuery decoded = QueryDecoder.decode(packet.nioBuffer(), udp);
     if (decoded instanceof DecodedQuery.Resolve resolve) {
       ClientQuery query = resolve.query();

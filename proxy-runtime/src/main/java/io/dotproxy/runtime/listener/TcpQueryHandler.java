@@ -5,6 +5,8 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.timeout.IdleStateEvent;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,7 +37,8 @@ final class TcpQueryHandler extends ChannelInboundHandlerAdapter {
       channel.config().setAutoRead(false);
     }
     try {
-      pipeline.handle(frame, false, channel.eventLoop(), answer -> {
+      InetAddress client = ((InetSocketAddress) channel.remoteAddress()).getAddress();
+      pipeline.handle(frame, false, client, channel.eventLoop(), answer -> {
         if (channel.eventLoop().inEventLoop()) {
           answered(channel, answer);
         } else {

@@ -24,7 +24,7 @@ final class UdpQueryHandler extends SimpleChannelInboundHandler<DatagramPacket> 
   @Override
   protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket packet) {
     InetSocketAddress sender = packet.sender();
-    pipeline.handle(packet.content(), true, ctx.channel().eventLoop(), answer -> {
+    pipeline.handle(packet.content(), true, sender.getAddress(), ctx.channel().eventLoop(), answer -> {
       if (answer != null) {
         ctx.writeAndFlush(new DatagramPacket(Unpooled.wrappedBuffer(answer), sender), ctx.voidPromise());
       }

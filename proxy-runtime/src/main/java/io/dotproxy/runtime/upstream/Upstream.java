@@ -1,6 +1,7 @@
 package io.dotproxy.runtime.upstream;
 
 import io.dotproxy.runtime.config.UpstreamSpec;
+import io.dotproxy.runtime.metrics.ProxyMetrics.UpstreamMetrics;
 import io.dotproxy.runtime.transport.Transport;
 import io.dotproxy.runtime.upstream.UpstreamException.Kind;
 import io.netty.bootstrap.Bootstrap;
@@ -46,10 +47,12 @@ public final class Upstream implements AutoCloseable {
   private final UpstreamHealth health;
   private final RoundTripTime roundTripTime = new RoundTripTime();
   private final AtomicInteger outstanding = new AtomicInteger();
+  private final UpstreamMetrics metrics;
 
   public Upstream(UpstreamSpec spec, Optional<Path> caFile, EventLoopGroup group,
-      Transport transport, ConnectionLimits limits) throws SSLException {
+      Transport transport, ConnectionLimits limits, UpstreamMetrics metrics) throws SSLException {
     this.spec = spec;
+    this.metrics = metrics;
     this.tls = new UpstreamTls(spec, caFile);
     this.transport = transport;
     this.limits = limits;
@@ -57,7 +60,8 @@ public final class Upstream implements AutoCloseable {
     for (EventExecutor loop : group) {
       pools.put(loop, new LoopConnections(this, (EventLoop) loop, limits.connectionsPerLoop()));
     }
-    this.health = new UpstreamHealth(spec.label(), group, this::probe, this::closeConnections);
+    this.health = new UpstreamHealth(spec.label(), group, this::probe, this::closeConnections,
+        metrics::healthy);
   }
 
   public UpstreamSpec spec() {
@@ -84,6 +88,7 @@ public final class Upstream implements AutoCloseable {
    */
   public CompletableFuture<byte[]> query(byte[] wire, EventLoop loop, Duration timeout) {
     PendingQuery query = new PendingQuery(wire);
+    metrics.request();
     outstanding.incrementAndGet();
     query.result.whenComplete((answer, error) -> outstanding.decrementAndGet());
     if (loop.inEventLoop()) {
@@ -102,6 +107,7 @@ public final class Upstream implements AutoCloseable {
   private void dispatch(PendingQuery query, LoopConnections pool) {
     UpstreamConnection connection = pool.pick();
     if (connection == null) {
+      metrics.failed("busy");
       query.fail(new UpstreamException(Kind.BUSY, spec.label() + " has no free connection"));
       return;
     }
@@ -116,11 +122,14 @@ public final class Upstream implements AutoCloseable {
       query.connection.forget(query);
     }
     health.failed();
+    metrics.failed("timeout");
     query.fail(new UpstreamException(Kind.TIMEOUT, spec.label() + " did not answer in time"));
   }
 
   void answered(PendingQuery query, byte[] answer) {
-    roundTripTime.record(System.nanoTime() - query.sentNanos);
+    long nanos = System.nanoTime() - query.sentNanos;
+    roundTripTime.record(nanos);
+    metrics.answered(nanos);
     health.succeeded();
     query.complete(answer);
   }
@@ -139,12 +148,23 @@ public final class Upstream implements AutoCloseable {
       query.id = -1;
       dispatch(query, pool);
     } else {
+      metrics.failed("closed");
       query.fail(new UpstreamException(Kind.CLOSED, spec.label() + " closed the connection twice"));
     }
   }
 
   void connectionFailed(String reason) {
+    metrics.failed("connect");
     health.markDown(reason);
+  }
+
+  void protocolError(String problem) {
+    metrics.failed("protocol");
+    logConnectionProblem(problem);
+  }
+
+  UpstreamMetrics metrics() {
+    return metrics;
   }
 
   void logConnectionProblem(String problem) {

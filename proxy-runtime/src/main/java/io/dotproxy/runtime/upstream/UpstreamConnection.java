@@ -33,6 +33,7 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
   private boolean ready;
   private boolean closed;
   private boolean failed;
+  private boolean counted;
   private int nextId = ThreadLocalRandom.current().nextInt(0x10000);
 
   UpstreamConnection(Upstream upstream, LoopConnections owner, int maxInFlight) {
@@ -157,7 +158,18 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
   }
 
   @Override
+  public void channelActive(ChannelHandlerContext ctx) throws Exception {
+    counted = true;
+    upstream.metrics().connectionOpened();
+    super.channelActive(ctx);
+  }
+
+  @Override
   public void channelInactive(ChannelHandlerContext ctx) {
+    if (counted) {
+      counted = false;
+      upstream.metrics().connectionClosed();
+    }
     closed = true;
     owner.remove(this);
     List<PendingQuery> orphans = new ArrayList<>(inFlight.values());
@@ -176,7 +188,7 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
   }
 
   private void protocolError(String what) {
-    upstream.logConnectionProblem("upstream sent " + what + "; closing the connection");
+    upstream.protocolError("upstream sent " + what + "; closing the connection");
     channel.close();
   }
 

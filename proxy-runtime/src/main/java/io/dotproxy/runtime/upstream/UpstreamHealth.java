@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
@@ -27,12 +28,14 @@ final class UpstreamHealth {
   private final EventLoopGroup group;
   private final Supplier<CompletableFuture<byte[]>> probe;
   private final Runnable closeConnections;
+  private final Consumer<Boolean> reportHealthy;
   private final AtomicInteger consecutiveFailures = new AtomicInteger();
   private final AtomicBoolean up = new AtomicBoolean(true);
   private volatile boolean closed;
 
   UpstreamHealth(String label, EventLoopGroup group, Supplier<CompletableFuture<byte[]>> probe,
-      Runnable closeConnections) {
+      Runnable closeConnections, Consumer<Boolean> reportHealthy) {
+    this.reportHealthy = reportHealthy;
     this.label = label;
     this.group = group;
     this.probe = probe;
@@ -58,6 +61,7 @@ final class UpstreamHealth {
       return;
     }
     log.warn("upstream {} is down: {}", label, reason);
+    reportHealthy.accept(false);
     closeConnections.run();
     scheduleProbe(FIRST_PROBE_DELAY);
   }
@@ -91,6 +95,7 @@ final class UpstreamHealth {
     consecutiveFailures.set(0);
     if (up.compareAndSet(false, true)) {
       log.info("upstream {} is up again", label);
+      reportHealthy.accept(true);
     }
   }
 }

@@ -1,0 +1,184 @@
+package io.dotproxy.runtime.metrics;
+
+import io.prometheus.metrics.core.datapoints.CounterDataPoint;
+import io.prometheus.metrics.core.datapoints.DistributionDataPoint;
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.Gauge;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import io.prometheus.metrics.core.metrics.Histogram;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.prometheus.metrics.model.snapshots.Unit;
+import java.util.function.DoubleSupplier;
+
+/**
+ * Every metric the runtime exposes, in one registry per proxy (no global registry). Names follow
+ * CONVENTIONS.md. Hot-path data points are looked up once and kept, so counting is a single add.
+ */
+public final class ProxyMetrics {
+
+  /** Seconds; fine steps below a millisecond, where cache hits and loopback upstreams answer. */
+  private static final double[] LATENCY_BUCKETS = {
+    0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5
+  };
+
+  private final PrometheusRegistry registry = new PrometheusRegistry();
+
+  private final Counter requests = Counter.builder()
+      .name("dotproxy_requests_total").help("Queries received from clients, by transport.")
+      .labelNames("proto").register(registry);
+  private final Counter responses = Counter.builder()
+      .name("dotproxy_responses_total").help("Answers sent to clients, by rcode.")
+      .labelNames("rcode").register(registry);
+  private final Histogram requestDuration = Histogram.builder()
+      .name("dotproxy_request_duration_seconds").unit(Unit.SECONDS)
+      .help("Time from receiving a query to sending its answer.")
+      .classicUpperBounds(LATENCY_BUCKETS).classicOnly().register(registry);
+  private final Counter upstreamRequests = Counter.builder()
+      .name("dotproxy_upstream_requests_total").help("Queries sent to each upstream.")
+      .labelNames("upstream").register(registry);
+  private final Counter upstreamFailures = Counter.builder()
+      .name("dotproxy_upstream_failures_total")
+      .help("Upstream attempts that gave no answer, by upstream and reason.")
+      .labelNames("upstream", "reason").register(registry);
+  private final Histogram upstreamDuration = Histogram.builder()
+      .name("dotproxy_upstream_request_duration_seconds").unit(Unit.SECONDS)
+      .help("Time an upstream took to answer.")
+      .labelNames("upstream").classicUpperBounds(LATENCY_BUCKETS).classicOnly().register(registry);
+  private final Gauge upstreamHealthy = Gauge.builder()
+      .name("dotproxy_upstream_healthy").help("1 while the upstream is usable, 0 while it is down.")
+      .labelNames("upstream").register(registry);
+  private final Gauge upstreamConnections = Gauge.builder()
+      .name("dotproxy_upstream_connections").help("Open TLS connections to each upstream.")
+      .labelNames("upstream").register(registry);
+  private final Counter cacheHits = Counter.builder()
+      .name("dotproxy_cache_hits_total").help("Queries answered from the cache.").register(registry);
+  private final Counter cacheMisses = Counter.builder()
+      .name("dotproxy_cache_misses_total").help("Queries the cache could not answer.").register(registry);
+  private final Counter cacheStale = Counter.builder()
+      .name("dotproxy_cache_stale_answers_total")
+      .help("Expired entries served because upstreams failed (RFC 8767).").register(registry);
+  private final Counter cachePrefetches = Counter.builder()
+      .name("dotproxy_cache_prefetches_total")
+      .help("Entries refreshed before they expired.").register(registry);
+  private final Counter coalesced = Counter.builder()
+      .name("dotproxy_coalesced_total")
+      .help("Queries that joined an identical query already in flight.").register(registry);
+  private final Counter rateLimited = Counter.builder()
+      .name("dotproxy_ratelimited_total").help("Queries refused or dropped by the rate limit.")
+      .register(registry);
+  private final Counter forwardZoneRequests = Counter.builder()
+      .name("dotproxy_forward_zone_requests_total")
+      .help("Queries sent to plain-DNS forward zones, by zone.")
+      .labelNames("zone").register(registry);
+  private final Counter configReloads = Counter.builder()
+      .name("dotproxy_config_reloads_total").help("Config file reloads, by result (success, error).")
+      .labelNames("result").register(registry);
+
+  private final CounterDataPoint udpRequests = requests.labelValues("udp");
+  private final CounterDataPoint tcpRequests = requests.labelValues("tcp");
+
+  public PrometheusRegistry registry() {
+    return registry;
+  }
+
+  public void request(boolean udp) {
+    (udp ? udpRequests : tcpRequests).inc();
+  }
+
+  public void response(String rcode, long nanos) {
+    responses.labelValues(rcode).inc();
+    requestDuration.observe(nanos / 1e9);
+  }
+
+  /** The per-upstream data points, looked up once per upstream. */
+  public UpstreamMetrics upstream(String label) {
+    return new UpstreamMetrics(label, upstreamRequests.labelValues(label),
+        upstreamDuration.labelValues(label), upstreamHealthy, upstreamConnections, upstreamFailures);
+  }
+
+  public void cacheHit() {
+    cacheHits.inc();
+  }
+
+  public void cacheMiss() {
+    cacheMisses.inc();
+  }
+
+  public void staleAnswer() {
+    cacheStale.inc();
+  }
+
+  public void prefetch() {
+    cachePrefetches.inc();
+  }
+
+  public void coalesced() {
+    coalesced.inc();
+  }
+
+  public void rateLimited() {
+    rateLimited.inc();
+  }
+
+  public void forwardZoneRequest(String zone) {
+    forwardZoneRequests.labelValues(zone).inc();
+  }
+
+  public void configReload(boolean success) {
+    configReloads.labelValues(success ? "success" : "error").inc();
+  }
+
+  /** Registers a gauge read at scrape time, e.g. the cache's current size. */
+  public void cacheEntries(DoubleSupplier entries) {
+    GaugeWithCallback.builder()
+        .name("dotproxy_cache_entries").help("Entries in the cache.")
+        .callback(callback -> callback.call(entries.getAsDouble()))
+        .register(registry);
+  }
+
+  /** Data points of one upstream. */
+  public static final class UpstreamMetrics {
+    private final String label;
+    private final CounterDataPoint requests;
+    private final DistributionDataPoint duration;
+    private final Gauge healthy;
+    private final Gauge connections;
+    private final Counter failures;
+
+    UpstreamMetrics(String label, CounterDataPoint requests, DistributionDataPoint duration,
+        Gauge healthy, Gauge connections, Counter failures) {
+      this.label = label;
+      this.requests = requests;
+      this.duration = duration;
+      this.healthy = healthy;
+      this.connections = connections;
+      this.failures = failures;
+      healthy.labelValues(label).set(1);
+      connections.labelValues(label).set(0);
+    }
+
+    public void request() {
+      requests.inc();
+    }
+
+    public void answered(long nanos) {
+      duration.observe(nanos / 1e9);
+    }
+
+    public void failed(String reason) {
+      failures.labelValues(label, reason).inc();
+    }
+
+    public void healthy(boolean up) {
+      healthy.labelValues(label).set(up ? 1 : 0);
+    }
+
+    public void connectionOpened() {
+      connections.labelValues(label).inc();
+    }
+
+    public void connectionClosed() {
+      connections.labelValues(label).dec();
+    }
+  }
+}
