@@ -1,5 +1,6 @@
 package io.dotproxy.runtime;
 
+import io.dotproxy.runtime.cache.AnswerCache;
 import io.dotproxy.runtime.config.ProxyConfig;
 import io.dotproxy.runtime.config.UpstreamSpec;
 import io.dotproxy.runtime.listener.DnsListeners;
@@ -44,7 +45,7 @@ public final class ProxyServer implements AutoCloseable {
             metrics.upstream(spec.label())));
       }
       Router router = new Router(upstreams, config.policy(), config.timeout());
-      QueryPipeline pipeline = new QueryPipeline(router, metrics);
+      QueryPipeline pipeline = new QueryPipeline(AnswerCache.around(router, config.cache(), metrics), metrics);
       DnsListeners listeners =
           DnsListeners.bind(config.listen(), group, transport, eventLoops, pipeline);
       return new ProxyServer(group, upstreams, listeners, transport, metrics);
