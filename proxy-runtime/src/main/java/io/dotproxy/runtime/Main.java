@@ -47,11 +47,13 @@ public final class Main {
       return;
     }
     Logger log = LoggerFactory.getLogger(Main.class);
-    log.info("dotproxy {} listening on {} (udp+tcp, {}); upstreams {} (policy {}, trust {})",
+    log.info("dotproxy {} listening on {} (udp+tcp, {}); upstreams {} (policy {}, trust {});"
+            + " admin http://{}",
         version(), addresses(server.listenAddresses()), server.transport().name(),
         config.upstreams().stream().map(UpstreamSpec::toString).collect(Collectors.joining(", ")),
         config.policy().configName(),
-        config.caFile().map(Object::toString).orElse("system store"));
+        config.caFile().map(Object::toString).orElse("system store"),
+        addresses(List.of(server.adminAddress())));
     Runtime.getRuntime().addShutdownHook(new Thread(server::close, "dotproxy-shutdown"));
   }
 

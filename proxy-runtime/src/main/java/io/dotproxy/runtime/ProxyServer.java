@@ -1,5 +1,6 @@
 package io.dotproxy.runtime;
 
+import io.dotproxy.runtime.admin.AdminServer;
 import io.dotproxy.runtime.cache.AnswerCache;
 import io.dotproxy.runtime.config.ProxyConfig;
 import io.dotproxy.runtime.config.UpstreamSpec;
@@ -24,6 +25,8 @@ public final class ProxyServer implements AutoCloseable {
   private final DnsListeners listeners;
   private final Transport transport;
   private final ProxyMetrics metrics;
+  private volatile AdminServer admin;
+  private volatile boolean draining;
 
   private ProxyServer(EventLoopGroup group, List<Upstream> upstreams, DnsListeners listeners,
       Transport transport, ProxyMetrics metrics) {
@@ -48,7 +51,14 @@ public final class ProxyServer implements AutoCloseable {
       QueryPipeline pipeline = new QueryPipeline(AnswerCache.around(router, config.cache(), metrics), metrics);
       DnsListeners listeners =
           DnsListeners.bind(config.listen(), group, transport, eventLoops, pipeline);
-      return new ProxyServer(group, upstreams, listeners, transport, metrics);
+      ProxyServer server = new ProxyServer(group, upstreams, listeners, transport, metrics);
+      try {
+        server.admin = AdminServer.start(config.admin(), group, transport, metrics.registry(), server::isReady);
+      } catch (AdminServer.AdminBindException e) {
+        listeners.close();
+        throw e;
+      }
+      return server;
     } catch (Exception e) {
       upstreams.forEach(Upstream::close);
       group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
@@ -65,6 +75,23 @@ public final class ProxyServer implements AutoCloseable {
     return upstreams;
   }
 
+  /** Ready for traffic: listening, not draining, and at least one upstream usable. */
+  public boolean isReady() {
+    if (draining) {
+      return false;
+    }
+    for (Upstream upstream : upstreams) {
+      if (upstream.isHealthy()) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  public InetSocketAddress adminAddress() {
+    return admin.address();
+  }
+
   public ProxyMetrics metrics() {
     return metrics;
   }
@@ -75,6 +102,10 @@ public final class ProxyServer implements AutoCloseable {
 
   @Override
   public void close() {
+    draining = true;
+    if (admin != null) {
+      admin.close();
+    }
     listeners.close();
     upstreams.forEach(Upstream::close);
     group.shutdownGracefully(100, 2000, TimeUnit.MILLISECONDS).awaitUninterruptibly();
