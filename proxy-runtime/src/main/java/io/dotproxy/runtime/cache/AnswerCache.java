@@ -115,7 +115,7 @@ public final class AnswerCache implements Resolver {
     return answer;
   }
 
-  /** Entries now held, for tests and the gauge. */
+  /** Entries now held, after pending evictions and expiries are applied (for tests). */
   long size() {
     entries.cleanUp();
     return entries.estimatedSize();

@@ -164,6 +164,28 @@ class AnswerCacheTest extends CacheFixture {
   }
 
   @Test
+  void eachHitIsFittedToTheClientsTransportWithoutChangingTheEntry() throws Exception {
+    next.answer(query -> {
+      Message answer = Dns.answer(query);
+      for (int i = 1; i <= 40; i++) {
+        answer.addRecord(Dns.a("many.test.", 300, "198.51.100." + i), Section.ANSWER);
+      }
+      return answer;
+    });
+    AnswerCache cache = cache();
+    Message query = Message.newQuery(Record.newRecord(Dns.name("many.test."), Type.A, DClass.IN));
+    ClientQuery tcp = Dns.decode(query, false);
+    ClientQuery udp = Dns.decode(query, true);
+    assertThat(askShaped(cache, tcp).getSection(Section.ANSWER)).hasSize(40);
+    Message truncated = askShaped(cache, udp);
+    assertThat(truncated.getHeader().getFlag(Flags.TC)).isTrue();
+    assertThat(ResponseShaper.shape(udp, ask(cache, udp)).length)
+        .isLessThanOrEqualTo(ClientQuery.CLASSIC_UDP_SIZE);
+    assertThat(askShaped(cache, tcp).getSection(Section.ANSWER)).hasSize(40);
+    assertThat(next.calls()).isEqualTo(1);
+  }
+
+  @Test
   void rdEchoesTheClientAdNeedsDoOrAdAndAaIsCleared() throws Exception {
     next.answer(query -> {
       Message answer = Dns.positive(query, 300);

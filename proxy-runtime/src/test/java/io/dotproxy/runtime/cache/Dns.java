@@ -49,7 +49,11 @@ final class Dns {
   }
 
   static ClientQuery decode(Message message) {
-    DecodedQuery decoded = QueryDecoder.decode(ByteBuffer.wrap(message.toWire()), true);
+    return decode(message, true);
+  }
+
+  static ClientQuery decode(Message message, boolean udp) {
+    DecodedQuery decoded = QueryDecoder.decode(ByteBuffer.wrap(message.toWire()), udp);
     return ((DecodedQuery.Resolve) decoded).query();
   }
 
