@@ -54,7 +54,13 @@ public final class Main {
         config.policy().configName(),
         config.caFile().map(Object::toString).orElse("system store"),
         addresses(List.of(server.adminAddress())));
-    Runtime.getRuntime().addShutdownHook(new Thread(server::close, "dotproxy-shutdown"));
+    StopSignals.onFirst(() -> {
+      log.info("draining for {} before stopping (a second signal stops at once)",
+          config.drainPeriod());
+      server.drainAndClose();
+      log.info("stopped");
+      System.exit(0);
+    }, server::stopDraining);
   }
 
   private static String addresses(List<InetSocketAddress> bound) {

@@ -11,12 +11,12 @@ import java.net.ServerSocket;
  * binding port 0 and then binding the same number for the other protocol. The port is released
  * before it is returned, so a caller that then fails to bind should pick again.
  */
-final class FreePorts {
+public final class FreePorts {
 
     private FreePorts() {
     }
 
-    static int pick(boolean includingIpv6) {
+    public static int pick(boolean includingIpv6) {
         for (int attempt = 0; attempt < 50; attempt++) {
             int port;
             try (ServerSocket tcp = new ServerSocket()) {
