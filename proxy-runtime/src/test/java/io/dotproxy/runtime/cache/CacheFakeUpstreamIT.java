@@ -6,7 +6,10 @@ import io.dotproxy.runtime.testing.Behaviour;
 import io.dotproxy.runtime.testing.DnsClient;
 import io.dotproxy.runtime.testing.FakeDotServer;
 import io.dotproxy.runtime.testing.Issued;
+import io.dotproxy.runtime.testing.RunningProxy;
 import io.dotproxy.runtime.testing.TestPki;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -61,7 +64,7 @@ class CacheFakeUpstreamIT {
   @Test
   void identicalQueriesInFlightReachTheUpstreamOnce() throws Exception {
     upstream.behave(countingThenAnswering(Duration.ofMillis(700)));
-    try (RunningProxy proxy = RunningProxy.start(upstream.port(), caFile)) {
+    try (RunningProxy proxy = startProxy(upstream.port(), caFile)) {
       List<DnsClient.Udp> sockets = new ArrayList<>();
       Set<Integer> ids = new HashSet<>();
       try {
@@ -77,7 +80,7 @@ class CacheFakeUpstreamIT {
         Set<Integer> answered = new HashSet<>();
         for (DnsClient.Udp udp : sockets) {
           for (int q = 0; q < QUERIES_PER_SOCKET; q++) {
-            Message answer = DnsClient.parse(udp.receive(RunningProxy.ANSWER_TIMEOUT));
+            Message answer = DnsClient.parse(udp.receive(RunningProxy.CLIENT_TIMEOUT));
             assertThat(answer.getRcode()).isEqualTo(Rcode.NOERROR);
             assertThat(answer.getSection(Section.ANSWER)).hasSize(1);
             answered.add(answer.getHeader().getID());
@@ -90,7 +93,7 @@ class CacheFakeUpstreamIT {
       int clients = SOCKETS * QUERIES_PER_SOCKET;
       assertThat(upstreamQueries.get()).isEqualTo(1);
       // Any query that arrived after the answer was a cache hit rather than a joiner.
-      assertThat(proxy.metric("dotproxy_coalesced") + proxy.metric("dotproxy_cache_hits"))
+      assertThat(metric(proxy, "dotproxy_coalesced") + metric(proxy, "dotproxy_cache_hits"))
           .isEqualTo(clients - 1);
     }
   }
@@ -98,28 +101,41 @@ class CacheFakeUpstreamIT {
   @Test
   void aStalledUpstreamGetsAStaleAnswerOutAfterTheClientResponseTimer() throws Exception {
     upstream.behave(countingThenAnswering(Duration.ZERO));
-    try (RunningProxy proxy = RunningProxy.start(upstream.port(), caFile,
+    try (RunningProxy proxy = startProxy(upstream.port(), caFile,
         "--cache-max-ttl", "1", "--cache-serve-stale", "1h", "--cache-prefetch", "false")) {
-      assertThat(proxy.ask(DnsClient.query(NAME, Type.A)).getSection(Section.ANSWER).get(0).getTTL())
+      assertThat(proxy.udp(DnsClient.query(NAME, Type.A)).getSection(Section.ANSWER).get(0).getTTL())
           .isEqualTo(1);
       Thread.sleep(1_200);
       upstream.behave(Behaviour.STALL);
-      Message stale = proxy.ask(DnsClient.query(NAME, Type.A));
+      Message stale = proxy.udp(DnsClient.query(NAME, Type.A));
       assertThat(stale.getRcode()).isEqualTo(Rcode.NOERROR);
       assertThat(stale.getSection(Section.ANSWER).get(0).getTTL()).isEqualTo(CachedAnswer.STALE_TTL);
-      assertThat(proxy.metric("dotproxy_cache_stale_answers")).isEqualTo(1);
+      assertThat(metric(proxy, "dotproxy_cache_stale_answers")).isEqualTo(1);
     }
   }
 
   @Test
   void withCacheSizeZeroEveryQueryGoesUpstream() throws Exception {
     upstream.behave(countingThenAnswering(Duration.ZERO));
-    try (RunningProxy proxy = RunningProxy.start(upstream.port(), caFile, "--cache-size", "0")) {
-      proxy.ask(DnsClient.query(NAME, Type.A));
-      proxy.ask(DnsClient.query(NAME, Type.A));
+    try (RunningProxy proxy = startProxy(upstream.port(), caFile, "--cache-size", "0")) {
+      proxy.udp(DnsClient.query(NAME, Type.A));
+      proxy.udp(DnsClient.query(NAME, Type.A));
       assertThat(upstreamQueries.get()).isEqualTo(2);
-      assertThat(proxy.metric("dotproxy_cache_entries")).isZero();
-      assertThat(proxy.metric("dotproxy_cache_hits")).isZero();
+      assertThat(metric(proxy, "dotproxy_cache_entries")).isZero();
+      assertThat(metric(proxy, "dotproxy_cache_hits")).isZero();
     }
+  }
+
+  /** An unlabelled counter (name without {@code _total}) or gauge of the running proxy. */
+  private static double metric(RunningProxy proxy, String name) {
+    return Metrics.value(proxy.server().metrics(), name);
+  }
+
+  /** The proxy in front of the DoT server on 127.0.0.1:{@code port}, whose certificate names dot.test. */
+  private static RunningProxy startProxy(int port, Path caFile, String... flags) throws Exception {
+    List<String> all = new ArrayList<>(RunningProxy.upstreamFlags(
+        new InetSocketAddress(InetAddress.getLoopbackAddress(), port), "dot.test", caFile));
+    all.addAll(List.of(flags));
+    return RunningProxy.start(all.toArray(String[]::new));
   }
 }
