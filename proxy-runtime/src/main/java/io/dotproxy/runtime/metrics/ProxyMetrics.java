@@ -74,6 +74,12 @@ public final class ProxyMetrics {
       .name("dotproxy_config_reloads_total").help("Config file reloads, by result (success, error).")
       .labelNames("result").register(registry);
 
+  private volatile DoubleSupplier cacheEntries = () -> 0;
+  private final GaugeWithCallback cacheEntriesGauge = GaugeWithCallback.builder()
+      .name("dotproxy_cache_entries").help("Entries in the cache.")
+      .callback(callback -> callback.call(cacheEntries.getAsDouble()))
+      .register(registry);
+
   private final CounterDataPoint udpRequests = requests.labelValues("udp");
   private final CounterDataPoint tcpRequests = requests.labelValues("tcp");
 
@@ -128,12 +134,12 @@ public final class ProxyMetrics {
     configReloads.labelValues(success ? "success" : "error").inc();
   }
 
-  /** Registers a gauge read at scrape time, e.g. the cache's current size. */
+  /**
+   * Where {@code dotproxy_cache_entries} reads the cache's size at scrape time. Replaced when a
+   * reload builds a new cache; the gauge itself is registered once.
+   */
   public void cacheEntries(DoubleSupplier entries) {
-    GaugeWithCallback.builder()
-        .name("dotproxy_cache_entries").help("Entries in the cache.")
-        .callback(callback -> callback.call(entries.getAsDouble()))
-        .register(registry);
+    cacheEntries = entries;
   }
 
   /** Data points of one upstream. */
