@@ -5,6 +5,7 @@ import io.dotproxy.runtime.config.UpstreamSpec;
 import io.dotproxy.runtime.listener.DnsListeners;
 import io.dotproxy.runtime.listener.QueryPipeline;
 import io.dotproxy.runtime.metrics.ProxyMetrics;
+import io.dotproxy.runtime.ratelimit.RateLimiter;
 import io.dotproxy.runtime.router.Router;
 import io.dotproxy.runtime.transport.Transport;
 import io.dotproxy.runtime.upstream.ConnectionLimits;
@@ -44,7 +45,9 @@ public final class ProxyServer implements AutoCloseable {
             metrics.upstream(spec.label())));
       }
       Router router = new Router(upstreams, config.policy(), config.timeout());
-      QueryPipeline pipeline = new QueryPipeline(router, metrics);
+      RateLimiter rateLimiter =
+          config.rateLimit().enabled() ? new RateLimiter(config.rateLimit()) : null;
+      QueryPipeline pipeline = new QueryPipeline(router, metrics, rateLimiter);
       DnsListeners listeners =
           DnsListeners.bind(config.listen(), group, transport, eventLoops, pipeline);
       return new ProxyServer(group, upstreams, listeners, transport, metrics);
