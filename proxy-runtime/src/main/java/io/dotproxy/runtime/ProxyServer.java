@@ -5,6 +5,7 @@ import io.dotproxy.runtime.config.UpstreamSpec;
 import io.dotproxy.runtime.listener.DnsListeners;
 import io.dotproxy.runtime.listener.QueryPipeline;
 import io.dotproxy.runtime.metrics.ProxyMetrics;
+import io.dotproxy.runtime.privacy.UpstreamQuery;
 import io.dotproxy.runtime.ratelimit.RateLimiter;
 import io.dotproxy.runtime.router.Router;
 import io.dotproxy.runtime.transport.Transport;
@@ -44,7 +45,8 @@ public final class ProxyServer implements AutoCloseable {
         upstreams.add(new Upstream(spec, config.caFile(), group, transport, ConnectionLimits.DEFAULTS,
             metrics.upstream(spec.label())));
       }
-      Router router = new Router(upstreams, config.policy(), config.timeout());
+      UpstreamQuery upstreamQuery = new UpstreamQuery(config.privacy());
+      Router router = new Router(upstreams, config.policy(), config.timeout(), upstreamQuery);
       RateLimiter rateLimiter =
           config.rateLimit().enabled() ? new RateLimiter(config.rateLimit()) : null;
       QueryPipeline pipeline = new QueryPipeline(router, metrics, rateLimiter);
