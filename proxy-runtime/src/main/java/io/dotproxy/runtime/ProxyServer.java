@@ -2,6 +2,8 @@ package io.dotproxy.runtime;
 
 import io.dotproxy.runtime.config.ProxyConfig;
 import io.dotproxy.runtime.config.UpstreamSpec;
+import io.dotproxy.runtime.dns.Resolver;
+import io.dotproxy.runtime.forward.ForwardZoneResolver;
 import io.dotproxy.runtime.listener.DnsListeners;
 import io.dotproxy.runtime.listener.QueryPipeline;
 import io.dotproxy.runtime.metrics.ProxyMetrics;
@@ -47,9 +49,14 @@ public final class ProxyServer implements AutoCloseable {
       }
       UpstreamQuery upstreamQuery = new UpstreamQuery(config.privacy());
       Router router = new Router(upstreams, config.policy(), config.timeout(), upstreamQuery);
+      Resolver resolver = router;
+      if (!config.forwardZones().isEmpty()) {
+        resolver = new ForwardZoneResolver(config.forwardZones(), router, transport,
+            config.timeout(), upstreamQuery, metrics);
+      }
       RateLimiter rateLimiter =
           config.rateLimit().enabled() ? new RateLimiter(config.rateLimit()) : null;
-      QueryPipeline pipeline = new QueryPipeline(router, metrics, rateLimiter);
+      QueryPipeline pipeline = new QueryPipeline(resolver, metrics, rateLimiter);
       DnsListeners listeners =
           DnsListeners.bind(config.listen(), group, transport, eventLoops, pipeline);
       return new ProxyServer(group, upstreams, listeners, transport, metrics);
