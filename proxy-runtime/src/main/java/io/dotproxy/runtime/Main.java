@@ -47,12 +47,20 @@ public final class Main {
       return;
     }
     Logger log = LoggerFactory.getLogger(Main.class);
-    log.info("dotproxy {} listening on {} (udp+tcp, {}); upstreams {} (policy {}, trust {})",
+    log.info("dotproxy {} listening on {} (udp+tcp, {}); upstreams {} (policy {}, trust {});"
+            + " admin http://{}",
         version(), addresses(server.listenAddresses()), server.transport().name(),
         config.upstreams().stream().map(UpstreamSpec::toString).collect(Collectors.joining(", ")),
         config.policy().configName(),
-        config.caFile().map(Object::toString).orElse("system store"));
-    Runtime.getRuntime().addShutdownHook(new Thread(server::close, "dotproxy-shutdown"));
+        config.caFile().map(Object::toString).orElse("system store"),
+        addresses(List.of(server.adminAddress())));
+    StopSignals.onFirst(() -> {
+      log.info("draining for {} before stopping (a second signal stops at once)",
+          config.drainPeriod());
+      server.drainAndClose();
+      log.info("stopped");
+      System.exit(0);
+    }, server::stopDraining);
   }
 
   private static String addresses(List<InetSocketAddress> bound) {

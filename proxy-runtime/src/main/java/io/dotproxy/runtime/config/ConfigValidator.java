@@ -56,6 +56,8 @@ final class ConfigValidator {
             v.single(Setting.STRIP_CLIENT_SUBNET, true, ConfigValidator::bool)),
         v.list(Setting.FORWARD_ZONE, List.of(), value -> ForwardZone.parse(text(value))),
         v.single(Setting.ADMIN, HostPort.parse(DEFAULT_ADMIN, 0), value -> HostPort.parse(text(value), 0)),
+        v.single(Setting.DRAIN_PERIOD, Duration.ofSeconds(5),
+            value -> Durations.parse(text(value), Duration.ZERO, Duration.ofMinutes(10))),
         configFile);
   }
 

@@ -18,6 +18,7 @@ public record ProxyConfig(
     PrivacySettings privacy,
     List<ForwardZone> forwardZones,
     HostPort admin,
+    Duration drainPeriod,
     Optional<Path> configFile) {
 
   public ProxyConfig {
@@ -31,6 +32,7 @@ public record ProxyConfig(
     Objects.requireNonNull(rateLimit, "rateLimit");
     Objects.requireNonNull(privacy, "privacy");
     Objects.requireNonNull(admin, "admin");
+    Objects.requireNonNull(drainPeriod, "drainPeriod");
     Objects.requireNonNull(configFile, "configFile");
     if (listen.isEmpty() || upstreams.isEmpty()) {
       throw new IllegalArgumentException("at least one listener and one upstream are required");

@@ -13,6 +13,7 @@ import io.dotproxy.runtime.ratelimit.RateLimiter;
 import io.netty.channel.EventLoop;
 import java.net.InetAddress;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -38,6 +39,7 @@ public final class QueryPipeline {
   private final Resolver resolver;
   private final ProxyMetrics metrics;
   private final RateLimiter rateLimiter;
+  private final AtomicInteger inFlight = new AtomicInteger();
 
   public QueryPipeline(Resolver resolver, ProxyMetrics metrics) {
     this(resolver, metrics, null);
@@ -59,7 +61,9 @@ public final class QueryPipeline {
       Consumer<byte[]> reply) {
     long started = System.nanoTime();
     metrics.request(udp);
+    inFlight.incrementAndGet();
     Consumer<byte[]> counted = answer -> {
+      inFlight.decrementAndGet();
       if (answer != null && answer.length >= 4) {
         metrics.response(RCODE_NAMES[answer[3] & 0xF], System.nanoTime() - started);
       }
@@ -71,6 +75,11 @@ public final class QueryPipeline {
       return;
     }
     dispatch(packet, udp, loop, counted);
+  }
+
+  /** Queries received and not yet answered or dropped; a drain waits for this to reach zero. */
+  public int inFlight() {
+    return inFlight.get();
   }
 
   /**
