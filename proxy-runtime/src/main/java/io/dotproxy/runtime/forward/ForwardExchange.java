@@ -23,7 +23,6 @@ import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
-import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledFuture;
@@ -36,8 +35,8 @@ import org.xbill.DNS.Record;
 
 /**
  * One query to a forward zone's plain-DNS servers, run on one event loop. Servers are tried in
- * order, each for at most the attempt timeout, starting over at the first until the overall
- * deadline passes, which answers SERVFAIL. Each try is a fresh UDP socket on a random port,
+ * order, starting with the one that answered last ({@link ZoneServers}), each for at most the
+ * attempt timeout, round and round until the overall deadline passes, which answers SERVFAIL. Each try is a fresh UDP socket on a random port,
  * connected to the server (the kernel then delivers nothing from anyone else), with a random ID;
  * a reply whose ID or question differs is ignored, not believed. An answer with TC=1 is fetched
  * again over TCP from the same server.
@@ -55,7 +54,8 @@ final class ForwardExchange {
   private final ClientQuery query;
   private final Message outgoing;
   private final Record question;
-  private final List<HostPort> servers;
+  private final ZoneServers servers;
+  private int first;
   private final Transport transport;
   private final EventLoop loop;
   private final Random random;
@@ -68,7 +68,7 @@ final class ForwardExchange {
    * @param outgoing the query to send, a copy this exchange owns (its ID is set per try)
    * @param random unguessable IDs and ports; used on {@code loop} only
    */
-  ForwardExchange(ClientQuery query, Message outgoing, List<HostPort> servers, Transport transport,
+  ForwardExchange(ClientQuery query, Message outgoing, ZoneServers servers, Transport transport,
       EventLoop loop, Random random, long deadline, long attemptNanos,
       CompletableFuture<Message> result) {
     this.query = query;
@@ -84,6 +84,7 @@ final class ForwardExchange {
   }
 
   void start() {
+    first = servers.index(0);
     nextTry();
   }
 
@@ -93,21 +94,22 @@ final class ForwardExchange {
       result.complete(Responses.servfail(query));
       return;
     }
-    HostPort server = servers.get(tries++ % servers.size());
-    new UdpTry(server, Math.min(remaining, attemptNanos)).send(RANDOM_PORT_TRIES);
+    int index = (first + tries++) % servers.size();
+    new UdpTry(index, Math.min(remaining, attemptNanos)).send(RANDOM_PORT_TRIES);
   }
 
-  private void retryOverTcp(HostPort server) {
+  private void retryOverTcp(int index) {
     long remaining = deadline - System.nanoTime();
     if (remaining <= 0) {
       result.complete(Responses.servfail(query));
       return;
     }
-    new TcpTry(server, Math.min(remaining, attemptNanos)).send();
+    new TcpTry(index, Math.min(remaining, attemptNanos)).send();
   }
 
   /** One try at one server; whichever of answer, failure and timer comes first ends it. */
   private abstract class Try {
+    final int index;
     final HostPort server;
     final int id;
     final byte[] wire;
@@ -115,8 +117,9 @@ final class ForwardExchange {
     Channel channel;
     boolean over;
 
-    Try(HostPort server, long nanos) {
-      this.server = server;
+    Try(int index, long nanos) {
+      this.index = index;
+      this.server = servers.server(index);
       this.id = random.nextInt(0x10000);
       outgoing.getHeader().setID(id);
       this.wire = outgoing.toWire();
@@ -151,6 +154,7 @@ final class ForwardExchange {
         return;
       }
       end();
+      servers.answered(index);
       result.complete(answer);
     }
 
@@ -159,8 +163,8 @@ final class ForwardExchange {
 
   private final class UdpTry extends Try {
 
-    UdpTry(HostPort server, long nanos) {
-      super(server, nanos);
+    UdpTry(int index, long nanos) {
+      super(index, nanos);
     }
 
     void send(int randomPortsLeft) {
@@ -202,7 +206,7 @@ final class ForwardExchange {
       }
       if (answer.getHeader().getFlag(Flags.TC)) {
         end();
-        retryOverTcp(server);
+        retryOverTcp(index);
         return;
       }
       answered(answer);
@@ -216,8 +220,8 @@ final class ForwardExchange {
 
   private final class TcpTry extends Try {
 
-    TcpTry(HostPort server, long nanos) {
-      super(server, nanos);
+    TcpTry(int index, long nanos) {
+      super(index, nanos);
     }
 
     void send() {

@@ -12,7 +12,9 @@ import io.netty.util.concurrent.FastThreadLocal;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,6 +31,8 @@ public final class ForwardZoneResolver implements Resolver {
   private static final Logger log = LoggerFactory.getLogger(ForwardZoneResolver.class);
 
   private final ZoneMatcher zones;
+  /** Keyed by the very records {@link #zones} returns; never changed after construction. */
+  private final Map<ForwardZone, ZoneServers> serversByZone = new IdentityHashMap<>();
   private final Resolver next;
   private final Transport transport;
   private final Duration timeout;
@@ -56,6 +60,9 @@ public final class ForwardZoneResolver implements Resolver {
   ForwardZoneResolver(List<ForwardZone> zones, Resolver next, Transport transport,
       Duration timeout, UpstreamQuery upstreamQuery, ProxyMetrics metrics, ForwardLimits limits) {
     this.zones = new ZoneMatcher(zones);
+    for (ForwardZone zone : zones) {
+      serversByZone.put(zone, new ZoneServers(zone));
+    }
     this.next = next;
     this.transport = transport;
     this.timeout = timeout;
@@ -70,29 +77,30 @@ public final class ForwardZoneResolver implements Resolver {
     if (zone == null) {
       return next.resolve(query, loop);
     }
-    metrics.forwardZoneRequest(zone.zone().toString());
+    ZoneServers servers = serversByZone.get(zone);
+    metrics.forwardZoneRequest(servers.label());
     CompletableFuture<Message> answer = new CompletableFuture<>();
     long deadline = System.nanoTime() + timeout.toNanos();
     if (loop.inEventLoop()) {
-      forward(query, zone, loop, deadline, answer);
+      forward(query, servers, loop, deadline, answer);
     } else {
-      loop.execute(() -> forward(query, zone, loop, deadline, answer));
+      loop.execute(() -> forward(query, servers, loop, deadline, answer));
     }
     return answer;
   }
 
-  private void forward(ClientQuery query, ForwardZone zone, EventLoop loop, long deadline,
+  private void forward(ClientQuery query, ZoneServers servers, EventLoop loop, long deadline,
       CompletableFuture<Message> answer) {
     LoopState state = loopState.get();
     if (state.inFlight >= limits.maxInFlightPerLoop()) {
       log.debug("forward zone {}: {} queries in flight on this loop, answering SERVFAIL",
-          zone.zone(), state.inFlight);
+          servers.label(), state.inFlight);
       answer.complete(Responses.servfail(query));
       return;
     }
     state.inFlight++;
     answer.whenComplete((message, error) -> state.inFlight--);
-    new ForwardExchange(query, upstreamQuery.forPlainDns(query.message()), zone.servers(),
+    new ForwardExchange(query, upstreamQuery.forPlainDns(query.message()), servers,
         transport, loop, state.random, deadline, limits.attemptTimeout().toNanos(), answer)
         .start();
   }

@@ -30,6 +30,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.xbill.DNS.ARecord;
@@ -178,6 +179,30 @@ class ForwardZoneResolverTest {
 
     assertThat(addresses(resolve(resolver, query("a.cluster.local.")))).containsExactly("10.96.0.2");
     assertThat(silent.udpQueries()).isEqualTo(1);
+  }
+
+  @Test
+  void keepsAskingTheServerThatAnsweredUntilItFails() throws Exception {
+    AtomicBoolean firstAnswers = new AtomicBoolean(false);
+    AtomicBoolean secondAnswers = new AtomicBoolean(true);
+    FakePlainDnsServer first = server((query, tcp) ->
+        firstAnswers.get() ? List.of(Reply.of(answer(query, "10.96.0.1"))) : List.of());
+    FakePlainDnsServer second = server((query, tcp) ->
+        secondAnswers.get() ? List.of(Reply.of(answer(query, "10.96.0.2"))) : List.of());
+    ForwardZoneResolver resolver =
+        resolver(Duration.ofSeconds(5), QUICK, first.hostPort(), second.hostPort());
+
+    for (int i = 0; i < 5; i++) {
+      assertThat(addresses(resolve(resolver, query("a.cluster.local.")))).containsExactly("10.96.0.2");
+    }
+    assertThat(first.udpQueries()).as("the silent server costs one timeout, once").isEqualTo(1);
+
+    firstAnswers.set(true);
+    secondAnswers.set(false);
+    for (int i = 0; i < 5; i++) {
+      assertThat(addresses(resolve(resolver, query("a.cluster.local.")))).containsExactly("10.96.0.1");
+    }
+    assertThat(second.udpQueries()).isEqualTo(6);
   }
 
   @Test
