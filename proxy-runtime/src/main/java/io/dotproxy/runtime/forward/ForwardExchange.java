@@ -18,7 +18,6 @@ import io.netty.channel.socket.DatagramPacket;
 import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
 import io.netty.handler.codec.LengthFieldPrepender;
 import io.netty.util.ReferenceCountUtil;
-import java.net.BindException;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -36,10 +35,12 @@ import org.xbill.DNS.Record;
 /**
  * One query to a forward zone's plain-DNS servers, run on one event loop. Servers are tried in
  * order, starting with the one that answered last ({@link ZoneServers}), each for at most the
- * attempt timeout, round and round until the overall deadline passes, which answers SERVFAIL. Each try is a fresh UDP socket on a random port,
- * connected to the server (the kernel then delivers nothing from anyone else), with a random ID;
- * a reply whose ID or question differs is ignored, not believed. An answer with TC=1 is fetched
- * again over TCP from the same server.
+ * attempt timeout, round and round until the overall deadline passes, which answers SERVFAIL.
+ *
+ * <p>Each try is a fresh UDP socket on a random port, connected to the server (the kernel then
+ * delivers nothing from anyone else), with a random ID; a reply whose ID or question differs is
+ * ignored, not believed (RFC 5452). An answer with TC=1 is fetched again over TCP from the same
+ * server.
  */
 final class ForwardExchange {
 
@@ -55,13 +56,13 @@ final class ForwardExchange {
   private final Message outgoing;
   private final Record question;
   private final ZoneServers servers;
-  private int first;
   private final Transport transport;
   private final EventLoop loop;
   private final Random random;
   private final long deadline;
   private final long attemptNanos;
   private final CompletableFuture<Message> result;
+  private int first;
   private int tries;
 
   /**
@@ -173,23 +174,32 @@ final class ForwardExchange {
           .group(loop)
           .channel(transport.datagramChannel())
           .handler(new UdpAnswerHandler(this))
-          .connect(server.socketAddress(), new InetSocketAddress(anyAddress(server), port)))
-          .addListener((ChannelFuture done) -> {
+          .bind(new InetSocketAddress(anyAddress(server), port)))
+          .addListener((ChannelFuture bound) -> {
             if (over) {
               return;
             }
-            if (!done.isSuccess()) {
-              if (done.cause() instanceof BindException && randomPortsLeft > 0) {
+            if (!bound.isSuccess()) {
+              if (randomPortsLeft > 0) {
                 send(randomPortsLeft - 1); // that port is taken: another one
               } else {
-                failed("cannot send: " + done.cause());
+                failed("cannot bind a source port: " + bound.cause());
               }
               return;
             }
-            channel.writeAndFlush(Unpooled.wrappedBuffer(wire)).addListener(written -> {
-              if (!written.isSuccess()) {
-                failed("cannot send: " + written.cause());
+            channel.connect(server.socketAddress()).addListener((ChannelFuture connected) -> {
+              if (over) {
+                return;
               }
+              if (!connected.isSuccess()) {
+                failed("cannot send: " + connected.cause());
+                return;
+              }
+              channel.writeAndFlush(Unpooled.wrappedBuffer(wire)).addListener(written -> {
+                if (!written.isSuccess()) {
+                  failed("cannot send: " + written.cause());
+                }
+              });
             });
           });
     }

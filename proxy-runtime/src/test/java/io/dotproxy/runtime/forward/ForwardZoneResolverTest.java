@@ -26,6 +26,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -281,6 +282,39 @@ class ForwardZoneResolverTest {
     }
     assertThat(ids).hasSizeGreaterThan(15);
     assertThat(ports).hasSizeGreaterThan(15);
+  }
+
+  @Test
+  void aSourcePortThatIsTakenIsReplacedByAnother() throws Exception {
+    FakePlainDnsServer kubeDns = server((query, tcp) -> List.of(Reply.of(answer(query, "10.96.0.1"))));
+    int free;
+    try (DatagramSocket probe = new DatagramSocket(0)) {
+      free = probe.getLocalPort();
+    }
+    try (DatagramSocket taken = new DatagramSocket(0)) {
+      // The "random" draws: the ID, then a port someone holds, then a free one.
+      Random draws = new Random() {
+        private final int[] values = {
+          4321, taken.getLocalPort() - ForwardExchange.FIRST_PORT, free - ForwardExchange.FIRST_PORT};
+        private int next;
+
+        @Override
+        public int nextInt(int bound) {
+          return values[next++];
+        }
+      };
+      ForwardZone zone = new ForwardZone(ZONE, List.of(kubeDns.hostPort()));
+      CompletableFuture<Message> result = new CompletableFuture<>();
+      ClientQuery query = query("a.cluster.local.");
+      loop.execute(() -> new ForwardExchange(query, query.message().clone(), new ZoneServers(zone),
+          transport, loop, draws, System.nanoTime() + TimeUnit.SECONDS.toNanos(5),
+          TimeUnit.SECONDS.toNanos(2), result).start());
+
+      assertThat(addresses(result.get(10, TimeUnit.SECONDS))).containsExactly("10.96.0.1");
+      assertThat(kubeDns.received).hasSize(1);
+      assertThat(kubeDns.received.get(0).sender().getPort()).isEqualTo(free);
+      assertThat(kubeDns.received.get(0).query().getHeader().getID()).isEqualTo(4321);
+    }
   }
 
   private FakePlainDnsServer server(FakePlainDnsServer.Behaviour behaviour) {
