@@ -1,0 +1,142 @@
+package io.dotproxy.operator.app;
+
+import io.dotproxy.operator.coredns.CoreDnsLocation;
+import io.dotproxy.operator.model.Durations;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.Set;
+import java.util.function.Function;
+
+/**
+ * The operator's settings. Like the runtime's, every flag {@code --NAME} also reads from the environment
+ * variable {@code DOTPROXY_NAME}; a flag wins over the environment, which wins over the default.
+ *
+ * @param watchNamespaces namespaces whose DnsOverTlsProxies are reconciled; empty means all
+ * @param leaseNamespace where the leader-election Lease lives; empty means the client's namespace
+ */
+public record OperatorSettings(
+    Set<String> watchNamespaces,
+    boolean leaderElection,
+    String leaseName,
+    Optional<String> leaseNamespace,
+    String proxyImage,
+    CoreDnsLocation coreDns,
+    int httpPort,
+    Duration resyncInterval) {
+
+  /** Flag names, in the order `--help` lists them. */
+  static final List<String> FLAGS = List.of(
+      "watch-namespaces", "leader-election", "lease-name", "lease-namespace", "proxy-image",
+      "coredns-configmap", "http-port", "resync-interval");
+
+  public static OperatorSettings parse(String[] args, Map<String, String> env) {
+    Map<String, String> flags = flags(args);
+    Function<String, Optional<String>> setting = name -> Optional.ofNullable(flags.get(name))
+        .or(() -> Optional.ofNullable(env.get("DOTPROXY_" + name.toUpperCase().replace('-', '_'))))
+        .map(String::strip);
+    return new OperatorSettings(
+        namespaces(setting.apply("watch-namespaces").orElse("")),
+        bool("leader-election", setting.apply("leader-election").orElse("true")),
+        setting.apply("lease-name").orElse("dotproxy-operator"),
+        setting.apply("lease-namespace").filter(s -> !s.isEmpty()),
+        setting.apply("proxy-image").orElse("ghcr.io/dotproxy/proxy-runtime:" + version()),
+        coreDns(setting.apply("coredns-configmap").orElse("kube-system/coredns")),
+        port(setting.apply("http-port").orElse("8080")),
+        duration("resync-interval", setting.apply("resync-interval").orElse("2m")));
+  }
+
+  static String usage() {
+    return "usage: java -jar operator.jar [--NAME VALUE]... where NAME is one of " + String.join(", ", FLAGS)
+        + " (each also read from DOTPROXY_NAME); see README-operator.md";
+  }
+
+  private static Map<String, String> flags(String[] args) {
+    Map<String, String> flags = new HashMap<>();
+    for (int i = 0; i < args.length; i++) {
+      String arg = args[i];
+      if (!arg.startsWith("--")) {
+        throw new InvalidSettingException("unexpected argument " + arg + "; " + usage());
+      }
+      String name = arg.substring(2);
+      String value;
+      int eq = name.indexOf('=');
+      if (eq >= 0) {
+        value = name.substring(eq + 1);
+        name = name.substring(0, eq);
+      } else if (i + 1 < args.length) {
+        value = args[++i];
+      } else {
+        throw new InvalidSettingException("--" + name + ": needs a value");
+      }
+      if (!FLAGS.contains(name)) {
+        throw new InvalidSettingException("--" + name + ": unknown flag; " + usage());
+      }
+      flags.put(name, value);
+    }
+    return flags;
+  }
+
+  private static Set<String> namespaces(String value) {
+    Set<String> namespaces = new LinkedHashSet<>();
+    Arrays.stream(value.split("[,\\s]+")).filter(s -> !s.isEmpty()).forEach(namespaces::add);
+    return Set.copyOf(namespaces);
+  }
+
+  private static boolean bool(String name, String value) {
+    return switch (value.toLowerCase()) {
+      case "true" -> true;
+      case "false" -> false;
+      default -> throw new InvalidSettingException("--" + name + ": '" + value + "' is neither true nor false");
+    };
+  }
+
+  private static CoreDnsLocation coreDns(String value) {
+    String[] parts = value.split("/");
+    if (parts.length != 2 || parts[0].isEmpty() || parts[1].isEmpty()) {
+      throw new InvalidSettingException("--coredns-configmap: '" + value + "' is not NAMESPACE/NAME");
+    }
+    return new CoreDnsLocation(parts[0], parts[1]);
+  }
+
+  private static int port(String value) {
+    try {
+      int port = Integer.parseInt(value);
+      if (port < 0 || port > 65535) { // 0: any free port (tests)
+        throw new NumberFormatException();
+      }
+      return port;
+    } catch (NumberFormatException e) {
+      throw new InvalidSettingException("--http-port: '" + value + "' is not a port number");
+    }
+  }
+
+  private static Duration duration(String name, String value) {
+    try {
+      return Duration.ofSeconds(Durations.toSecondsRoundedUp(value));
+    } catch (IllegalArgumentException e) {
+      throw new InvalidSettingException("--" + name + ": '" + value + "' " + Durations.MESSAGE);
+    }
+  }
+
+  /** The operator's version; the default proxy image carries the same one. */
+  public static String version() {
+    try (InputStream in = OperatorSettings.class.getResourceAsStream("/dotproxy-operator.properties")) {
+      Properties properties = new Properties();
+      if (in != null) {
+        properties.load(in);
+      }
+      return properties.getProperty("version", "latest");
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}

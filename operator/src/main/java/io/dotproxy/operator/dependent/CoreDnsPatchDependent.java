@@ -1,0 +1,135 @@
+package io.dotproxy.operator.dependent;
+
+import io.dotproxy.operator.coredns.BlockOwner;
+import io.dotproxy.operator.coredns.CoreDnsLocation;
+import io.dotproxy.operator.coredns.CoreDnsPatchPlan;
+import io.dotproxy.operator.coredns.CorefileNotUnderstoodException;
+import io.dotproxy.operator.coredns.CorefilePatcher;
+import io.dotproxy.operator.model.DnsOverTlsProxy;
+import io.dotproxy.operator.status.FleetReadiness;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.apps.DaemonSet;
+import io.javaoperatorsdk.operator.api.config.informer.FieldSelector;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.dependent.Deleter;
+import io.javaoperatorsdk.operator.processing.dependent.Matcher;
+import io.javaoperatorsdk.operator.processing.dependent.Updater;
+import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDependentResource;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.SecondaryToPrimaryMapper;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * The marked block in the cluster's Corefile.
+ *
+ * <p>The coredns ConfigMap is not ours: it is never created or deleted, it gets no owner reference (a
+ * namespaced proxy cannot own a kube-system object) and no annotations. "Deleting" this dependent
+ * means reverting our block; the workflow does that when the patch is turned off, and on cleanup, which
+ * is why the proxy carries a finalizer.
+ */
+public class CoreDnsPatchDependent extends KubernetesDependentResource<ConfigMap, DnsOverTlsProxy>
+    implements Updater<ConfigMap, DnsOverTlsProxy>, Deleter<DnsOverTlsProxy> {
+
+  private final CoreDnsLocation location;
+
+  public CoreDnsPatchDependent(CoreDnsLocation location) {
+    super(ConfigMap.class, "coredns-patch");
+    this.location = location;
+  }
+
+  public static BlockOwner ownerOf(DnsOverTlsProxy proxy) {
+    return new BlockOwner(proxy.getMetadata().getNamespace(), proxy.getMetadata().getName());
+  }
+
+  /** The plan for a proxy that wants the patch, from what the operator's caches hold now. */
+  public CoreDnsPatchPlan plan(DnsOverTlsProxy primary, Context<DnsOverTlsProxy> context) {
+    Optional<String> forwardTo = context.getSecondaryResource(Service.class)
+        .map(s -> s.getSpec().getClusterIP())
+        .filter(ip -> !ip.isBlank() && !ip.equals("None"));
+    boolean fleetReady = FleetReadiness.of(context.getSecondaryResource(DaemonSet.class)).isReady();
+    return CoreDnsPatchPlan.of(location, corefile(getSecondaryResource(primary, context)), ownerOf(primary), forwardTo, fleetReady);
+  }
+
+  @Override
+  protected ConfigMap desired(DnsOverTlsProxy primary, Context<DnsOverTlsProxy> context) {
+    ConfigMap actual = getSecondaryResource(primary, context).orElseThrow();
+    return plan(primary, context).newCorefile().map(c -> withCorefile(actual, c)).orElse(actual);
+  }
+
+  @Override
+  public Matcher.Result<ConfigMap> match(ConfigMap actual, DnsOverTlsProxy primary, Context<DnsOverTlsProxy> context) {
+    ConfigMap desired = desired(primary, context);
+    return Matcher.Result.computed(Objects.equals(corefile(Optional.of(actual)), corefile(Optional.of(desired))), desired);
+  }
+
+  // A plain replace carrying the resourceVersion we read: if anything changed the Corefile meanwhile,
+  // the write fails with a conflict and the next reconciliation patches the new text.
+  @Override
+  public ConfigMap update(ConfigMap actual, ConfigMap desired, DnsOverTlsProxy primary, Context<DnsOverTlsProxy> context) {
+    return context.getClient().resource(desired).update();
+  }
+
+  @Override
+  protected void handleDelete(DnsOverTlsProxy primary, ConfigMap actual, Context<DnsOverTlsProxy> context) {
+    Optional<String> corefile = corefile(Optional.ofNullable(actual));
+    if (corefile.isEmpty() || !CorefilePatcher.owners(corefile.get()).contains(ownerOf(primary))) {
+      return;
+    }
+    try {
+      String reverted = CorefilePatcher.revert(corefile.get(), ownerOf(primary));
+      ConfigMap updated = context.getClient().resource(withCorefile(actual, reverted)).update();
+      onUpdated(primary, updated, actual, context);
+    } catch (CorefileNotUnderstoodException e) {
+      throw new IllegalStateException("cannot remove the dotproxy block from " + location + ": " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  protected InformerEventSourceConfiguration.Builder<ConfigMap> informerConfigurationBuilder(
+      EventSourceContext<DnsOverTlsProxy> context) {
+    ResourceID corefileId = new ResourceID(location.configMapName(), location.namespace());
+    return super.informerConfigurationBuilder(context)
+        .withNamespaces(Set.of(location.namespace()))
+        .withFollowControllerNamespacesChanges(false)
+        .withFieldSelector(new FieldSelector(new FieldSelector.Field("metadata.name", location.configMapName())))
+        .withPrimaryToSecondaryMapper((DnsOverTlsProxy p) -> Set.of(corefileId));
+  }
+
+  /** A change of the Corefile concerns every proxy that wants the patch or still has a block in it. */
+  @Override
+  protected Optional<SecondaryToPrimaryMapper<ConfigMap>> getSecondaryToPrimaryMapper(
+      EventSourceContext<DnsOverTlsProxy> context) {
+    return Optional.of(configMap -> {
+      Set<BlockOwner> owners = corefile(Optional.of(configMap)).map(CorefilePatcher::owners).orElse(Set.of());
+      return context.getPrimaryCache().list()
+          .filter(p -> p.getSpec().wantsCoreDnsPatch() || owners.contains(ownerOf(p)))
+          .map(ResourceID::fromResource)
+          .collect(Collectors.toSet());
+    });
+  }
+
+  @Override
+  protected ResourceID targetSecondaryResourceID(DnsOverTlsProxy primary, Context<DnsOverTlsProxy> context) {
+    return new ResourceID(location.configMapName(), location.namespace());
+  }
+
+  @Override
+  public Optional<ConfigMap> getSecondaryResource(DnsOverTlsProxy primary, Context<DnsOverTlsProxy> context) {
+    return eventSource().flatMap(es -> es.getSecondaryResource(primary));
+  }
+
+  private static Optional<String> corefile(Optional<ConfigMap> configMap) {
+    return configMap.map(ConfigMap::getData).map(d -> d.get(CoreDnsLocation.COREFILE_KEY));
+  }
+
+  private static ConfigMap withCorefile(ConfigMap actual, String corefile) {
+    return new ConfigMapBuilder(actual).addToData(CoreDnsLocation.COREFILE_KEY, corefile).build();
+  }
+}

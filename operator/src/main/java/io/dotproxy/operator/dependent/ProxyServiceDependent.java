@@ -1,0 +1,19 @@
+package io.dotproxy.operator.dependent;
+
+import io.dotproxy.operator.model.DnsOverTlsProxy;
+import io.dotproxy.operator.resources.ProxyServiceFactory;
+import io.fabric8.kubernetes.api.model.Service;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+
+/** The node-local Service in front of the fleet (DaemonSet mode only). */
+public class ProxyServiceDependent extends HashMatchedDependent<Service> {
+
+  public ProxyServiceDependent() {
+    super(Service.class);
+  }
+
+  @Override
+  protected Service desired(DnsOverTlsProxy primary, Context<DnsOverTlsProxy> context) {
+    return ProxyServiceFactory.desired(primary);
+  }
+}

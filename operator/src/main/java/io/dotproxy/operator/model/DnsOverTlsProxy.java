@@ -1,0 +1,41 @@
+package io.dotproxy.operator.model;
+
+import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
+import io.fabric8.generator.annotation.ValidationRule;
+import io.fabric8.kubernetes.api.model.Namespaced;
+import io.fabric8.kubernetes.client.CustomResource;
+import io.fabric8.kubernetes.model.annotation.Group;
+import io.fabric8.kubernetes.model.annotation.Kind;
+import io.fabric8.kubernetes.model.annotation.Plural;
+import io.fabric8.kubernetes.model.annotation.ShortNames;
+import io.fabric8.kubernetes.model.annotation.Version;
+
+/** A fleet of DNS-to-DNS-over-TLS proxies, or (Sidecar mode) the configuration injected sidecars use. */
+@Group(DnsOverTlsProxy.GROUP)
+@Version(DnsOverTlsProxy.VERSION)
+@Kind("DnsOverTlsProxy")
+@Plural("dnsovertlsproxies")
+@ShortNames("dotp")
+@AdditionalPrinterColumn(name = "Mode", jsonPath = ".spec.mode")
+@AdditionalPrinterColumn(name = "Ready", jsonPath = ".status.conditions[?(@.type==\"Ready\")].status")
+@AdditionalPrinterColumn(
+    name = "Proxies",
+    jsonPath = ".status.readyProxies",
+    type = AdditionalPrinterColumn.Type.INTEGER,
+    priority = 1)
+@AdditionalPrinterColumn(name = "CoreDNS", jsonPath = ".status.coreDNS.state", priority = 1)
+@AdditionalPrinterColumn(
+    name = "Age",
+    jsonPath = ".metadata.creationTimestamp",
+    type = AdditionalPrinterColumn.Type.DATE)
+// The generated Service is named "dotproxy-<name>" and must stay a 63-character DNS label.
+@ValidationRule(
+    value = "self.metadata.name.size() <= 54",
+    message = "metadata.name must be at most 54 characters: the operator names its Service dotproxy-<name>")
+@ValidationRule(value = "has(self.spec)", message = "spec is required")
+public class DnsOverTlsProxy extends CustomResource<DnsOverTlsProxySpec, DnsOverTlsProxyStatus>
+    implements Namespaced {
+
+  public static final String GROUP = "dotproxy.io";
+  public static final String VERSION = "v1alpha1";
+}

@@ -1,0 +1,194 @@
+package io.dotproxy.operator.model;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
+import io.fabric8.generator.annotation.ValidationRule;
+import io.fabric8.kubernetes.api.model.ResourceRequirements;
+import java.util.List;
+
+/** What the user asks for; field names follow the runtime's settings (see docs/config-format.md). */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+@ValidationRule(
+    value = "!has(self.coreDNS) || !has(self.coreDNS.patch) || !self.coreDNS.patch || !has(self.mode) || self.mode == 'DaemonSet'",
+    message = "coreDNS.patch needs mode DaemonSet: in Sidecar mode there is no fleet Service for CoreDNS to forward to")
+public class DnsOverTlsProxySpec {
+
+  @Default("DaemonSet")
+  @JsonPropertyDescription("DaemonSet: one proxy per node behind a node-local Service. Sidecar: a proxy injected into opted-in pods.")
+  private ProxyMode mode = ProxyMode.DAEMON_SET;
+
+  @Required
+  @Size(min = 1, max = 16)
+  @JsonPropertyDescription("DNS-over-TLS servers, in order of preference for policy sequential.")
+  private List<Upstream> upstreams;
+
+  @JsonProperty("trustedCA")
+  @JsonPropertyDescription("CAs trusted for upstream certificates; unset means the system trust store.")
+  private TrustedCA trustedCA;
+
+  @JsonPropertyDescription("How an upstream is chosen for each query; unset means the runtime's default (fastest).")
+  private UpstreamPolicy policy;
+
+  @Size(max = 16)
+  @ValidationRule(value = Durations.RULE, message = "timeout " + Durations.MESSAGE)
+  @JsonPropertyDescription("Overall upstream deadline per query, e.g. 5s.")
+  private String timeout;
+
+  @JsonPropertyDescription("Answer cache.")
+  private CacheSpec cache;
+
+  @JsonPropertyDescription("Per-client rate limit.")
+  private RateLimitSpec rateLimit;
+
+  @Size(max = 32)
+  @JsonPropertyDescription("Zones answered by plain-DNS servers instead of the upstreams, e.g. cluster.local.")
+  private List<ForwardZone> forwardZones;
+
+  @Size(max = 16)
+  @ValidationRule(value = Durations.RULE, message = "drainPeriod " + Durations.MESSAGE)
+  @JsonPropertyDescription("How long a stopping proxy keeps answering while it drains, e.g. 5s.")
+  private String drainPeriod;
+
+  @JsonPropertyDescription("Log every query name; off by default because query names are personal data.")
+  private Boolean queryLog;
+
+  @JsonPropertyDescription("Compute resources of each proxy container; unset means the operator's defaults.")
+  private ResourceRequirements resources;
+
+  @Size(max = 512)
+  @JsonPropertyDescription("Proxy image; unset means the image the operator was configured with.")
+  private String image;
+
+  @JsonPropertyDescription("Which nodes run a proxy (DaemonSet mode).")
+  private Placement placement;
+
+  @JsonProperty("coreDNS")
+  @JsonPropertyDescription("Make the cluster's CoreDNS forward the default zone to this fleet (DaemonSet mode).")
+  private CoreDnsSpec coreDNS;
+
+  /** Whether this spec asks for a DaemonSet fleet (null counts as the schema default). */
+  public boolean runsAsDaemonSet() {
+    return mode == null || mode == ProxyMode.DAEMON_SET;
+  }
+
+  /** Whether this spec asks for the CoreDNS patch. */
+  public boolean wantsCoreDnsPatch() {
+    return coreDNS != null && Boolean.TRUE.equals(coreDNS.getPatch());
+  }
+
+  public ProxyMode getMode() {
+    return mode;
+  }
+
+  public void setMode(ProxyMode mode) {
+    this.mode = mode;
+  }
+
+  public List<Upstream> getUpstreams() {
+    return upstreams;
+  }
+
+  public void setUpstreams(List<Upstream> upstreams) {
+    this.upstreams = upstreams;
+  }
+
+  public TrustedCA getTrustedCA() {
+    return trustedCA;
+  }
+
+  public void setTrustedCA(TrustedCA trustedCA) {
+    this.trustedCA = trustedCA;
+  }
+
+  public UpstreamPolicy getPolicy() {
+    return policy;
+  }
+
+  public void setPolicy(UpstreamPolicy policy) {
+    this.policy = policy;
+  }
+
+  public String getTimeout() {
+    return timeout;
+  }
+
+  public void setTimeout(String timeout) {
+    this.timeout = timeout;
+  }
+
+  public CacheSpec getCache() {
+    return cache;
+  }
+
+  public void setCache(CacheSpec cache) {
+    this.cache = cache;
+  }
+
+  public RateLimitSpec getRateLimit() {
+    return rateLimit;
+  }
+
+  public void setRateLimit(RateLimitSpec rateLimit) {
+    this.rateLimit = rateLimit;
+  }
+
+  public List<ForwardZone> getForwardZones() {
+    return forwardZones;
+  }
+
+  public void setForwardZones(List<ForwardZone> forwardZones) {
+    this.forwardZones = forwardZones;
+  }
+
+  public String getDrainPeriod() {
+    return drainPeriod;
+  }
+
+  public void setDrainPeriod(String drainPeriod) {
+    this.drainPeriod = drainPeriod;
+  }
+
+  public Boolean getQueryLog() {
+    return queryLog;
+  }
+
+  public void setQueryLog(Boolean queryLog) {
+    this.queryLog = queryLog;
+  }
+
+  public ResourceRequirements getResources() {
+    return resources;
+  }
+
+  public void setResources(ResourceRequirements resources) {
+    this.resources = resources;
+  }
+
+  public String getImage() {
+    return image;
+  }
+
+  public void setImage(String image) {
+    this.image = image;
+  }
+
+  public Placement getPlacement() {
+    return placement;
+  }
+
+  public void setPlacement(Placement placement) {
+    this.placement = placement;
+  }
+
+  public CoreDnsSpec getCoreDNS() {
+    return coreDNS;
+  }
+
+  public void setCoreDNS(CoreDnsSpec coreDNS) {
+    this.coreDNS = coreDNS;
+  }
+}

@@ -1,0 +1,93 @@
+package io.dotproxy.operator.model;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import io.fabric8.kubernetes.api.model.Condition;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/** What `kubectl get dotp` and health checks (e.g. ArgoCD) read. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class DnsOverTlsProxyStatus {
+
+  private Long observedGeneration;
+  private List<Condition> conditions = new ArrayList<>();
+  private Integer desiredProxies;
+  private Integer readyProxies;
+  private Integer updatedProxies;
+
+  @JsonProperty("coreDNS")
+  private CoreDnsStatus coreDNS;
+
+  public Optional<Condition> condition(String type) {
+    return conditions == null
+        ? Optional.empty()
+        : conditions.stream().filter(c -> type.equals(c.getType())).findFirst();
+  }
+
+  public Long getObservedGeneration() {
+    return observedGeneration;
+  }
+
+  public void setObservedGeneration(Long observedGeneration) {
+    this.observedGeneration = observedGeneration;
+  }
+
+  public List<Condition> getConditions() {
+    return conditions;
+  }
+
+  public void setConditions(List<Condition> conditions) {
+    this.conditions = conditions;
+  }
+
+  public Integer getDesiredProxies() {
+    return desiredProxies;
+  }
+
+  public void setDesiredProxies(Integer desiredProxies) {
+    this.desiredProxies = desiredProxies;
+  }
+
+  public Integer getReadyProxies() {
+    return readyProxies;
+  }
+
+  public void setReadyProxies(Integer readyProxies) {
+    this.readyProxies = readyProxies;
+  }
+
+  public Integer getUpdatedProxies() {
+    return updatedProxies;
+  }
+
+  public void setUpdatedProxies(Integer updatedProxies) {
+    this.updatedProxies = updatedProxies;
+  }
+
+  public CoreDnsStatus getCoreDNS() {
+    return coreDNS;
+  }
+
+  public void setCoreDNS(CoreDnsStatus coreDNS) {
+    this.coreDNS = coreDNS;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof DnsOverTlsProxyStatus other
+        && Objects.equals(observedGeneration, other.observedGeneration)
+        && Objects.equals(conditions, other.conditions)
+        && Objects.equals(desiredProxies, other.desiredProxies)
+        && Objects.equals(readyProxies, other.readyProxies)
+        && Objects.equals(updatedProxies, other.updatedProxies)
+        && Objects.equals(coreDNS, other.coreDNS);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(observedGeneration, conditions, desiredProxies, readyProxies, updatedProxies, coreDNS);
+  }
+}

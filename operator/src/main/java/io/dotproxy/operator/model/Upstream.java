@@ -1,0 +1,84 @@
+package io.dotproxy.operator.model;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Max;
+import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
+import io.fabric8.generator.annotation.ValidationRule;
+import java.util.List;
+
+/** A DNS-over-TLS server the proxies forward to. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class Upstream {
+
+  public static final int DEFAULT_PORT = 853;
+
+  @Required
+  @Size(max = 45)
+  // An IP, never a hostname: the proxy would need DNS to find its DNS server.
+  @ValidationRule(
+      value = "self.matches('^[0-9]{1,3}([.][0-9]{1,3}){3}$') || (self.contains(':') && self.matches('^[0-9a-fA-F:.]+$'))",
+      message = "address must be an IPv4 or IPv6 address (a hostname cannot be resolved before the proxy has DNS)")
+  @JsonPropertyDescription("IPv4 or IPv6 address of the DNS-over-TLS server.")
+  private String address;
+
+  @Default("853")
+  @Min(1)
+  @Max(65535)
+  @JsonPropertyDescription("TCP port of the DNS-over-TLS server.")
+  private Integer port = DEFAULT_PORT;
+
+  @Size(max = 253)
+  @JsonPropertyDescription("Name the server's certificate must carry (TLS SNI and verification), e.g. dns.quad9.net.")
+  private String serverName;
+
+  @Size(max = 8)
+  @ValidationRule(
+      value = "self.all(p, p.matches('^[A-Za-z0-9+/]{43}=$'))",
+      message = "each spkiPin must be the base64 of a SHA-256 digest: 44 characters ending in '='")
+  @JsonPropertyDescription("Base64 SHA-256 digests of SubjectPublicKeyInfo; the server must present one of them.")
+  private List<@Size(max = 44) String> spkiPins;
+
+  public Upstream() {}
+
+  public Upstream(String address, Integer port, String serverName) {
+    this.address = address;
+    this.port = port;
+    this.serverName = serverName;
+  }
+
+  public String getAddress() {
+    return address;
+  }
+
+  public void setAddress(String address) {
+    this.address = address;
+  }
+
+  public Integer getPort() {
+    return port;
+  }
+
+  public void setPort(Integer port) {
+    this.port = port;
+  }
+
+  public String getServerName() {
+    return serverName;
+  }
+
+  public void setServerName(String serverName) {
+    this.serverName = serverName;
+  }
+
+  public List<String> getSpkiPins() {
+    return spkiPins;
+  }
+
+  public void setSpkiPins(List<String> spkiPins) {
+    this.spkiPins = spkiPins;
+  }
+}

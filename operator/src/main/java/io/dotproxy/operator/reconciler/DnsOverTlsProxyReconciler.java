@@ -1,0 +1,122 @@
+package io.dotproxy.operator.reconciler;
+
+import io.dotproxy.operator.config.TrustedCaBundle;
+import io.dotproxy.operator.config.TrustedCaResolver;
+import io.dotproxy.operator.dependent.ProxyConfigMapDependent;
+import io.dotproxy.operator.model.CoreDnsState;
+import io.dotproxy.operator.model.CoreDnsStatus;
+import io.dotproxy.operator.model.DnsOverTlsProxy;
+import io.dotproxy.operator.model.DnsOverTlsProxyStatus;
+import io.dotproxy.operator.status.FleetReadiness;
+import io.dotproxy.operator.status.Observation;
+import io.dotproxy.operator.status.StatusCalculator;
+import io.fabric8.kubernetes.api.model.apps.DaemonSet;
+import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
+import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import java.time.Clock;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Reconciles a DnsOverTlsProxy: resolves its trustedCA, runs the {@link ProxyWorkflow}, writes status.
+ *
+ * <p>When the trustedCA cannot be read nothing is changed: the running proxies keep their last good
+ * configuration instead of silently falling back to the system trust store, and the status says which
+ * reference is missing.
+ */
+@ControllerConfiguration(name = DnsOverTlsProxyReconciler.NAME)
+public class DnsOverTlsProxyReconciler implements Reconciler<DnsOverTlsProxy>, Cleaner<DnsOverTlsProxy> {
+
+  public static final String NAME = "dnsovertlsproxy";
+
+  private final ProxyWorkflow dependents;
+  private final Clock clock;
+
+  public DnsOverTlsProxyReconciler(ProxyWorkflow dependents, Clock clock) {
+    this.dependents = dependents;
+    this.clock = clock;
+  }
+
+  @Override
+  public List<EventSource<?, DnsOverTlsProxy>> prepareEventSources(EventSourceContext<DnsOverTlsProxy> context) {
+    return dependents.eventSources(context);
+  }
+
+  @Override
+  public UpdateControl<DnsOverTlsProxy> reconcile(DnsOverTlsProxy proxy, Context<DnsOverTlsProxy> context) {
+    TrustedCaBundle ca = new TrustedCaResolver(context.getClient()).resolve(proxy);
+    Optional<String> caProblem = Optional.empty();
+    if (ca instanceof TrustedCaBundle.Unresolved unresolved) {
+      caProblem = Optional.of(unresolved.problem());
+    } else {
+      ProxyConfigMapDependent.provideTrustedCa(context, ca);
+      dependents.workflow.reconcile(proxy, context);
+    }
+    return withStatus(proxy, observe(proxy, context, caProblem, Optional.empty()));
+  }
+
+  @Override
+  public ErrorStatusUpdateControl<DnsOverTlsProxy> updateErrorStatus(
+      DnsOverTlsProxy proxy, Context<DnsOverTlsProxy> context, Exception e) {
+    Observation observation = observe(proxy, context, Optional.empty(), Optional.of(describe(e)));
+    DnsOverTlsProxyStatus next = StatusCalculator.next(observation, proxy.getStatus(), clock.instant());
+    if (next.equals(proxy.getStatus())) {
+      return ErrorStatusUpdateControl.defaultErrorProcessing();
+    }
+    proxy.setStatus(next);
+    return ErrorStatusUpdateControl.patchStatus(proxy);
+  }
+
+  @Override
+  public DeleteControl cleanup(DnsOverTlsProxy proxy, Context<DnsOverTlsProxy> context) {
+    // Owned objects go with the owner (garbage collection); only the CoreDNS block needs undoing here.
+    dependents.workflow.cleanup(proxy, context);
+    return DeleteControl.defaultDelete();
+  }
+
+  private UpdateControl<DnsOverTlsProxy> withStatus(DnsOverTlsProxy proxy, Observation observation) {
+    DnsOverTlsProxyStatus next = StatusCalculator.next(observation, proxy.getStatus(), clock.instant());
+    if (next.equals(proxy.getStatus())) {
+      return UpdateControl.noUpdate();
+    }
+    proxy.setStatus(next);
+    return UpdateControl.patchStatus(proxy);
+  }
+
+  private Observation observe(
+      DnsOverTlsProxy proxy, Context<DnsOverTlsProxy> context, Optional<String> caProblem, Optional<String> error) {
+    boolean daemonSetMode = proxy.getSpec().runsAsDaemonSet();
+    return new Observation(
+        Objects.requireNonNullElse(proxy.getMetadata().getGeneration(), 0L),
+        daemonSetMode,
+        caProblem,
+        dependents.configMap.getSecondaryResource(proxy, context).isPresent(),
+        daemonSetMode ? FleetReadiness.of(context.getSecondaryResource(DaemonSet.class)) : FleetReadiness.NONE,
+        coreDnsStatus(proxy, context),
+        error);
+  }
+
+  private CoreDnsStatus coreDnsStatus(DnsOverTlsProxy proxy, Context<DnsOverTlsProxy> context) {
+    if (!proxy.getSpec().runsAsDaemonSet() || !proxy.getSpec().wantsCoreDnsPatch()) {
+      return new CoreDnsStatus(CoreDnsState.DISABLED, null);
+    }
+    var plan = dependents.coreDns.plan(proxy, context);
+    return new CoreDnsStatus(plan.state(), plan.message());
+  }
+
+  private static String describe(Exception e) {
+    Throwable cause = e;
+    while (cause.getCause() != null && cause.getMessage() == null) {
+      cause = cause.getCause();
+    }
+    return cause.getClass().getSimpleName() + (cause.getMessage() == null ? "" : ": " + cause.getMessage());
+  }
+}

@@ -1,0 +1,42 @@
+package io.dotproxy.operator.resources;
+
+import io.dotproxy.operator.model.DnsOverTlsProxy;
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServiceBuilder;
+import io.fabric8.kubernetes.api.model.ServicePort;
+import io.fabric8.kubernetes.api.model.ServicePortBuilder;
+
+/** The Service in front of a DaemonSet fleet. */
+public final class ProxyServiceFactory {
+
+  private ProxyServiceFactory() {}
+
+  public static Service desired(DnsOverTlsProxy proxy) {
+    Service service = new ServiceBuilder()
+        .withNewMetadata()
+        .withName(ProxyNames.of(proxy))
+        .withNamespace(proxy.getMetadata().getNamespace())
+        .withLabels(ProxyLabels.of(proxy))
+        .endMetadata()
+        .withNewSpec()
+        .withType("ClusterIP")
+        // Every node runs a proxy, so a client is always answered by the one on its own node:
+        // no cross-node hop, and a node's DNS does not depend on other nodes.
+        .withInternalTrafficPolicy("Local")
+        .withSelector(ProxyLabels.selector(proxy))
+        .withPorts(port(ProxyPorts.DNS_UDP, "UDP"), port(ProxyPorts.DNS_TCP, "TCP"))
+        .endSpec()
+        .build();
+    return DesiredStateHash.stamp(service);
+  }
+
+  private static ServicePort port(String name, String protocol) {
+    return new ServicePortBuilder()
+        .withName(name)
+        .withProtocol(protocol)
+        .withPort(ProxyNames.DNS_PORT)
+        .withTargetPort(new IntOrString(name))
+        .build();
+  }
+}

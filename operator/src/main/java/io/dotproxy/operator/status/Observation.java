@@ -1,0 +1,24 @@
+package io.dotproxy.operator.status;
+
+import io.dotproxy.operator.model.CoreDnsStatus;
+import java.util.Optional;
+
+/**
+ * Everything the status is computed from, gathered after a reconciliation.
+ *
+ * @param generation the metadata.generation the reconciliation worked on
+ * @param daemonSetMode whether the spec asks for a fleet
+ * @param trustedCaProblem why the trustedCA could not be read, if it could not
+ * @param configRendered whether the ConfigMap with the runtime's config exists
+ * @param fleet the fleet's readiness (DaemonSet mode)
+ * @param coreDns the CoreDNS patch state
+ * @param reconcileError the error that stopped the reconciliation, if one did
+ */
+public record Observation(
+    long generation,
+    boolean daemonSetMode,
+    Optional<String> trustedCaProblem,
+    boolean configRendered,
+    FleetReadiness fleet,
+    CoreDnsStatus coreDns,
+    Optional<String> reconcileError) {}

@@ -1,0 +1,139 @@
+package io.dotproxy.operator.status;
+
+import io.dotproxy.operator.model.CoreDnsState;
+import io.dotproxy.operator.model.DnsOverTlsProxyStatus;
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.ConditionBuilder;
+import java.time.Instant;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Turns an {@link Observation} into the status users and health checks read.
+ *
+ * <p>Pure: the previous status is only consulted to keep a condition's lastTransitionTime when its
+ * status did not change, so that a reconciliation that changes nothing writes nothing.
+ */
+public final class StatusCalculator {
+
+  private StatusCalculator() {}
+
+  public static DnsOverTlsProxyStatus next(Observation o, DnsOverTlsProxyStatus previous, Instant now) {
+    var status = new DnsOverTlsProxyStatus();
+    status.setObservedGeneration(o.generation());
+    if (o.daemonSetMode()) {
+      status.setDesiredProxies(o.fleet().desired());
+      status.setReadyProxies(o.fleet().ready());
+      status.setUpdatedProxies(o.fleet().updated());
+    }
+    status.setCoreDNS(o.coreDns());
+    List<Condition> conditions = new ArrayList<>();
+    conditions.add(carryOver(ready(o), o.generation(), previous, now));
+    conditions.add(carryOver(progressing(o), o.generation(), previous, now));
+    conditions.add(carryOver(degraded(o), o.generation(), previous, now));
+    status.setConditions(conditions);
+    return status;
+  }
+
+  private static Verdict ready(Observation o) {
+    if (o.trustedCaProblem().isPresent()) {
+      return Verdict.no(ConditionTypes.READY, "TrustedCANotFound", "the spec cannot be applied: " + o.trustedCaProblem().get());
+    }
+    if (o.reconcileError().isPresent()) {
+      return Verdict.no(ConditionTypes.READY, "ReconcileError", o.reconcileError().get());
+    }
+    if (!o.configRendered()) {
+      return Verdict.no(ConditionTypes.READY, "ConfigNotRendered", "the proxy configuration has not been written yet");
+    }
+    if (!o.daemonSetMode()) {
+      return Verdict.yes(ConditionTypes.READY, "ConfigRendered", "configuration rendered for injected sidecars");
+    }
+    FleetReadiness fleet = o.fleet();
+    if (fleet.statusCurrent() && fleet.desired() == 0) {
+      return Verdict.no(ConditionTypes.READY, "NoNodes", "no node is eligible to run a proxy; check spec.placement");
+    }
+    if (!fleet.isReady()) {
+      return Verdict.no(ConditionTypes.READY, "ProxiesNotReady", proxiesMessage(fleet));
+    }
+    return switch (o.coreDns().getState()) {
+      case PENDING -> Verdict.no(ConditionTypes.READY, "CoreDNSPending", o.coreDns().getMessage());
+      case REFUSED -> Verdict.no(ConditionTypes.READY, "CoreDNSPatchRefused", o.coreDns().getMessage());
+      default -> Verdict.yes(ConditionTypes.READY, "ProxiesReady", proxiesMessage(fleet));
+    };
+  }
+
+  private static Verdict progressing(Observation o) {
+    if (o.trustedCaProblem().isPresent()) {
+      return Verdict.no(ConditionTypes.PROGRESSING, "TrustedCANotFound", "waiting for the trustedCA reference to resolve");
+    }
+    if (o.reconcileError().isPresent()) {
+      return Verdict.no(ConditionTypes.PROGRESSING, "ReconcileError", "retrying after an error");
+    }
+    if (o.daemonSetMode()) {
+      FleetReadiness fleet = o.fleet();
+      if (!fleet.statusCurrent()) {
+        return Verdict.yes(ConditionTypes.PROGRESSING, "RollingOut", "waiting for the DaemonSet controller");
+      }
+      if (fleet.desired() > 0 && !fleet.isReady()) {
+        return Verdict.yes(ConditionTypes.PROGRESSING, "RollingOut", proxiesMessage(fleet));
+      }
+      if (o.coreDns().getState() == CoreDnsState.PENDING) {
+        return Verdict.yes(ConditionTypes.PROGRESSING, "CoreDNSPending", o.coreDns().getMessage());
+      }
+    }
+    return Verdict.no(ConditionTypes.PROGRESSING, "Complete", "nothing left to roll out");
+  }
+
+  private static Verdict degraded(Observation o) {
+    if (o.trustedCaProblem().isPresent()) {
+      return Verdict.yes(ConditionTypes.DEGRADED, "TrustedCANotFound", o.trustedCaProblem().get());
+    }
+    if (o.coreDns().getState() == CoreDnsState.REFUSED) {
+      return Verdict.yes(ConditionTypes.DEGRADED, "CoreDNSPatchRefused", o.coreDns().getMessage());
+    }
+    if (o.reconcileError().isPresent()) {
+      return Verdict.yes(ConditionTypes.DEGRADED, "ReconcileError", o.reconcileError().get());
+    }
+    return Verdict.no(ConditionTypes.DEGRADED, "AsExpected", "no problem found");
+  }
+
+  private static String proxiesMessage(FleetReadiness fleet) {
+    return fleet.ready() + " of " + fleet.desired() + " proxies ready, " + fleet.updated() + " up to date";
+  }
+
+  private static Condition carryOver(Verdict verdict, long generation, DnsOverTlsProxyStatus previous, Instant now) {
+    String lastTransition = previous == null
+        ? null
+        : previous.condition(verdict.type())
+            .filter(c -> verdict.status().equals(c.getStatus()))
+            .map(Condition::getLastTransitionTime)
+            .orElse(null);
+    return new ConditionBuilder()
+        .withType(verdict.type())
+        .withStatus(verdict.status())
+        .withReason(verdict.reason())
+        .withMessage(verdict.message())
+        // Set by hand: JOSDK 5 no longer fills in observedGeneration.
+        .withObservedGeneration(generation)
+        .withLastTransitionTime(lastTransition != null ? lastTransition : timestamp(now))
+        .build();
+  }
+
+  private static String timestamp(Instant now) {
+    return DateTimeFormatter.ISO_INSTANT.format(now.truncatedTo(ChronoUnit.SECONDS));
+  }
+
+  /** A condition before its timestamps: type, "True"/"False", reason and message. */
+  private record Verdict(String type, String status, String reason, String message) {
+
+    static Verdict yes(String type, String reason, String message) {
+      return new Verdict(type, "True", reason, message);
+    }
+
+    static Verdict no(String type, String reason, String message) {
+      return new Verdict(type, "False", reason, message);
+    }
+  }
+}

@@ -1,0 +1,89 @@
+package io.dotproxy.operator.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.dotproxy.operator.model.CacheSpec;
+import io.dotproxy.operator.model.DnsOverTlsProxySpec;
+import io.dotproxy.operator.model.ForwardZone;
+import io.dotproxy.operator.model.Upstream;
+import io.dotproxy.operator.model.UpstreamPolicy;
+import io.dotproxy.operator.testing.TestProxies;
+import io.dotproxy.runtime.config.ConfigLoader;
+import io.dotproxy.runtime.config.ProxyConfig;
+import io.dotproxy.runtime.config.UpstreamSpec;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.security.cert.X509Certificate;
+import java.util.Base64;
+import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509TrustManager;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The runtime's own parser reads what the operator renders. Limited to the settings of the main block of
+ * docs/config-format.md; the later ones are rendered but not implemented by the runtime yet.
+ */
+class RuntimeConfigContractTest {
+
+  @Test
+  void theRuntimeParsesAMinimalRendering() throws Exception {
+    ProxyConfig config = ConfigLoader.fromYaml(
+        RuntimeConfigRenderer.render(TestProxies.quad9("ns", "p").getSpec(), Optional.empty()));
+
+    assertThat(config.listen()).singleElement().hasToString("0.0.0.0:53");
+    assertThat(config.admin()).hasToString("0.0.0.0:9153");
+    assertThat(config.upstreams()).singleElement().satisfies(u -> {
+      assertThat(u.address().getHostAddress()).isEqualTo("9.9.9.9");
+      assertThat(u.port()).isEqualTo(853);
+      assertThat(u.serverName()).contains("dns.quad9.net");
+    });
+    assertThat(config.caFile()).isEmpty();
+  }
+
+  @Test
+  void theRuntimeParsesEveryMainBlockSetting(@TempDir Path mountedConfigMap) throws Exception {
+    // The runtime reads the bundle while validating, as it would from the mounted ConfigMap.
+    Path caFile = Files.writeString(mountedConfigMap.resolve("ca.crt"), somePemCertificate());
+    DnsOverTlsProxySpec spec = TestProxies.quad9("ns", "p").getSpec();
+    Upstream pinned = new Upstream("2620:fe::fe", 8853, null);
+    pinned.setSpkiPins(List.of("/SlsviBkb05Y/8XiKF9+CZsgCtrqPQk5bh47o0R3/Cg="));
+    spec.setUpstreams(List.of(spec.getUpstreams().get(0), pinned));
+    spec.setPolicy(UpstreamPolicy.SEQUENTIAL);
+    spec.setTimeout("1500ms");
+    var cache = new CacheSpec();
+    cache.setSize(2048);
+    spec.setCache(cache);
+    spec.setForwardZones(List.of(new ForwardZone("cluster.local", List.of("10.96.0.10:53", "10.96.0.11"))));
+
+    ProxyConfig config = ConfigLoader.fromYaml(RuntimeConfigRenderer.render(spec, Optional.of(caFile.toString())));
+
+    assertThat(config.upstreams()).extracting(UpstreamSpec::port).containsExactly(853, 8853);
+    assertThat(config.upstreams().get(1).spkiPins()).containsExactly("/SlsviBkb05Y/8XiKF9+CZsgCtrqPQk5bh47o0R3/Cg=");
+    assertThat(config.upstreams().get(1).serverName()).isEmpty();
+    assertThat(config.caFile()).contains(caFile);
+    assertThat(config.policy().name()).isEqualToIgnoringCase("sequential");
+    assertThat(config.timeout()).isEqualTo(Duration.ofMillis(1500));
+    assertThat(config.cache().size()).isEqualTo(2048);
+    assertThat(config.forwardZones()).singleElement().satisfies(z -> {
+      assertThat(z.zone().toString()).startsWith("cluster.local");
+      assertThat(z.servers()).hasSize(2);
+    });
+  }
+
+  /** Any real CA certificate will do; the JVM's default trust store has plenty. */
+  private static String somePemCertificate() throws Exception {
+    TrustManagerFactory factory = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+    factory.init((KeyStore) null);
+    X509TrustManager trustManager = (X509TrustManager) factory.getTrustManagers()[0];
+    X509Certificate cert = trustManager.getAcceptedIssuers()[0];
+    return "-----BEGIN CERTIFICATE-----\n"
+        + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(cert.getEncoded())
+        + "\n-----END CERTIFICATE-----\n";
+  }
+}

@@ -1,0 +1,79 @@
+package io.dotproxy.operator.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.dotproxy.operator.model.CacheSpec;
+import io.dotproxy.operator.model.DnsOverTlsProxySpec;
+import io.dotproxy.operator.model.ForwardZone;
+import io.dotproxy.operator.model.RateLimitAction;
+import io.dotproxy.operator.model.RateLimitSpec;
+import io.dotproxy.operator.model.Upstream;
+import io.dotproxy.operator.model.UpstreamPolicy;
+import io.dotproxy.operator.testing.TestProxies;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.yaml.snakeyaml.Yaml;
+
+class RuntimeConfigRendererTest {
+
+  @Test
+  void rendersOnlyWhatTheSpecSetsPlusListenAndAdmin() {
+    DnsOverTlsProxySpec spec = TestProxies.quad9("ns", "p").getSpec();
+
+    String yaml = RuntimeConfigRenderer.render(spec, Optional.empty());
+
+    assertThat(yaml).isEqualTo("""
+        listen:
+          - 0.0.0.0:53
+        upstream:
+          - address: 9.9.9.9
+            port: 853
+            server-name: dns.quad9.net
+        admin: 0.0.0.0:9153
+        """);
+  }
+
+  @Test
+  void rendersEverySettingUnderTheRuntimesNames() {
+    DnsOverTlsProxySpec spec = TestProxies.quad9("ns", "p").getSpec();
+    Upstream pinned = new Upstream("2620:fe::fe", 853, "dns.quad9.net");
+    pinned.setSpkiPins(List.of("/SlsviBkb05Y/8XiKF9+CZsgCtrqPQk5bh47o0R3/Cg="));
+    spec.setUpstreams(List.of(spec.getUpstreams().get(0), pinned));
+    spec.setPolicy(UpstreamPolicy.ROUND_ROBIN);
+    spec.setTimeout("3s");
+    var cache = new CacheSpec();
+    cache.setSize(0);
+    cache.setMinTTL(5);
+    cache.setMaxTTL(3600);
+    cache.setServeStale("1h");
+    cache.setPrefetch(true);
+    spec.setCache(cache);
+    var rateLimit = new RateLimitSpec();
+    rateLimit.setQps(100);
+    rateLimit.setBurst(200);
+    rateLimit.setAction(RateLimitAction.DROP);
+    spec.setRateLimit(rateLimit);
+    spec.setForwardZones(List.of(new ForwardZone("cluster.local", List.of("10.96.0.10:53", "10.96.0.11"))));
+    spec.setDrainPeriod("5s");
+    spec.setQueryLog(false);
+
+    Map<String, Object> config = new Yaml().load(RuntimeConfigRenderer.render(spec, Optional.of("/etc/dotproxy/ca.crt")));
+
+    assertThat(config.keySet()).containsExactly(
+        "listen", "upstream", "ca-file", "policy", "timeout", "cache-size", "cache-min-ttl", "cache-max-ttl",
+        "cache-serve-stale", "cache-prefetch", "forward-zone", "rate-limit-qps", "rate-limit-burst",
+        "rate-limit-action", "drain-period", "query-log", "admin");
+    assertThat(config)
+        .containsEntry("ca-file", "/etc/dotproxy/ca.crt")
+        .containsEntry("policy", "round_robin")
+        .containsEntry("cache-size", 0)
+        .containsEntry("cache-prefetch", true)
+        .containsEntry("forward-zone", List.of("cluster.local=10.96.0.10:53,10.96.0.11"))
+        .containsEntry("rate-limit-action", "drop");
+    assertThat((List<?>) config.get("upstream")).element(1).isEqualTo(Map.of(
+        "address", "2620:fe::fe", "port", 853, "server-name", "dns.quad9.net",
+        "spki-pins", List.of("/SlsviBkb05Y/8XiKF9+CZsgCtrqPQk5bh47o0R3/Cg=")));
+  }
+}

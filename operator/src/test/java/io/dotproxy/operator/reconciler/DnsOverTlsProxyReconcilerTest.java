@@ -1,0 +1,327 @@
+package io.dotproxy.operator.reconciler;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.dotproxy.operator.app.DotproxyOperator;
+import io.dotproxy.operator.app.OperatorSettings;
+import io.dotproxy.operator.coredns.CoreDnsLocation;
+import io.dotproxy.operator.model.CoreDnsSpec;
+import io.dotproxy.operator.model.CoreDnsState;
+import io.dotproxy.operator.model.DnsOverTlsProxy;
+import io.dotproxy.operator.model.ProxyMode;
+import io.dotproxy.operator.model.TrustedCA;
+import io.dotproxy.operator.testing.Corefiles;
+import io.dotproxy.operator.testing.Eventually;
+import io.dotproxy.operator.testing.MockCluster;
+import io.dotproxy.operator.testing.TestProxies;
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.apps.DaemonSet;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The operator against the CRUD mock API server: what a user sees after kubectl apply/edit/delete. */
+@EnableKubernetesMockClient(crud = true)
+class DnsOverTlsProxyReconcilerTest {
+
+  static final String NS = "dns";
+  static final String NAME = "edge";
+  static final String IMAGE = "registry.example/dotproxy/proxy-runtime:test";
+  static final Duration RESYNC = Duration.ofSeconds(1);
+
+  KubernetesMockServer server;
+  KubernetesClient client;
+  MockCluster cluster;
+  DotproxyOperator operator;
+
+  @BeforeEach
+  void startOperator() {
+    cluster = new MockCluster(server, client).withCrd().withNamespaces(NS, "kube-system");
+  }
+
+  @AfterEach
+  void stopOperator() {
+    if (operator != null) {
+      operator.close();
+    }
+  }
+
+  void start() {
+    var settings = new OperatorSettings(
+        Set.of(), false, "dotproxy-operator", Optional.empty(), IMAGE, CoreDnsLocation.kubeadmDefault(), 0, RESYNC);
+    operator = DotproxyOperator.start(settings, client);
+  }
+
+  @Test
+  void createsConfigMapDaemonSetAndServiceOwnedByTheProxy() {
+    start();
+    DnsOverTlsProxy proxy = client.resource(TestProxies.quad9(NS, NAME)).create();
+
+    ConfigMap cm = await(ConfigMap.class, "dotproxy-edge");
+    DaemonSet ds = await(DaemonSet.class, "dotproxy-edge");
+    Service svc = await(Service.class, "dotproxy-edge");
+
+    assertThat(cm.getData().get("config.yaml")).contains("9.9.9.9").contains("dns.quad9.net");
+    assertThat(cm.getData()).doesNotContainKey("ca.crt");
+    assertThat(ds.getSpec().getTemplate().getSpec().getContainers().get(0).getImage()).isEqualTo(IMAGE);
+    assertThat(svc.getSpec().getInternalTrafficPolicy()).isEqualTo("Local");
+    for (HasMetadata owned : List.of(cm, ds, svc)) {
+      assertThat(owned.getMetadata().getOwnerReferences()).singleElement()
+          .satisfies(ref -> assertThat(ref.getUid()).isEqualTo(proxy.getMetadata().getUid()));
+      assertThat(owned.getMetadata().getLabels())
+          .containsEntry("app.kubernetes.io/name", "dotproxy")
+          .containsEntry("app.kubernetes.io/instance", NAME)
+          .containsEntry("app.kubernetes.io/component", "proxy")
+          .containsEntry("app.kubernetes.io/managed-by", "dotproxy-operator");
+    }
+    assertThat(current().getMetadata().getFinalizers()).containsExactly("dnsovertlsproxies.dotproxy.io/finalizer");
+  }
+
+  @Test
+  void isProgressingUntilEveryProxyIsReadyThenReady() {
+    start();
+    client.resource(TestProxies.quad9(NS, NAME)).create();
+    await(DaemonSet.class, "dotproxy-edge");
+
+    DnsOverTlsProxy progressing = awaitProxy(p -> hasCondition(p, "Progressing", "True"));
+    assertThat(condition(progressing, "Ready").getStatus()).isEqualTo("False");
+
+    cluster.reportFleetReady(NS, "dotproxy-edge", 3);
+    DnsOverTlsProxy ready = awaitProxy(p -> hasCondition(p, "Ready", "True"));
+
+    long generation = ready.getMetadata().getGeneration();
+    assertThat(ready.getStatus().getObservedGeneration()).isEqualTo(generation);
+    assertThat(ready.getStatus().getConditions())
+        .extracting(Condition::getType, Condition::getStatus, Condition::getObservedGeneration)
+        .containsExactlyInAnyOrder(
+            org.assertj.core.groups.Tuple.tuple("Ready", "True", generation),
+            org.assertj.core.groups.Tuple.tuple("Progressing", "False", generation),
+            org.assertj.core.groups.Tuple.tuple("Degraded", "False", generation));
+    assertThat(ready.getStatus().getDesiredProxies()).isEqualTo(3);
+    assertThat(ready.getStatus().getReadyProxies()).isEqualTo(3);
+    assertThat(ready.getStatus().getCoreDNS().getState()).isEqualTo(CoreDnsState.DISABLED);
+  }
+
+  @Test
+  void configChangeRewritesTheConfigMapWithoutRollingPods() {
+    start();
+    client.resource(TestProxies.quad9(NS, NAME)).create();
+    DaemonSet before = await(DaemonSet.class, "dotproxy-edge");
+    await(ConfigMap.class, "dotproxy-edge");
+
+    edit(p -> {
+      var cache = new io.dotproxy.operator.model.CacheSpec();
+      cache.setSize(500);
+      p.getSpec().setCache(cache);
+    });
+
+    Eventually.until("the new cache size in the config", () -> get(ConfigMap.class, "dotproxy-edge"),
+        cm -> cm.getData().get("config.yaml").contains("cache-size: 500"));
+    awaitProxy(p -> p.getStatus() != null && p.getStatus().getObservedGeneration() == 2L);
+    DaemonSet after = get(DaemonSet.class, "dotproxy-edge");
+    assertThat(after.getMetadata().getResourceVersion()).isEqualTo(before.getMetadata().getResourceVersion());
+  }
+
+  @Test
+  void imageChangeRollsTheDaemonSet() {
+    start();
+    client.resource(TestProxies.quad9(NS, NAME)).create();
+    await(DaemonSet.class, "dotproxy-edge");
+
+    edit(p -> p.getSpec().setImage("registry.example/dotproxy/proxy-runtime:next"));
+
+    DaemonSet rolled = Eventually.until("the new image", () -> get(DaemonSet.class, "dotproxy-edge"),
+        ds -> ds.getSpec().getTemplate().getSpec().getContainers().get(0).getImage().endsWith(":next"));
+    assertThat(rolled.getSpec().getUpdateStrategy().getRollingUpdate().getMaxUnavailable().getIntVal()).isZero();
+  }
+
+  @Test
+  void reconcilingAgainChangesNothing() {
+    start();
+    client.resource(TestProxies.quad9(NS, NAME)).create();
+    await(Service.class, "dotproxy-edge");
+    cluster.reportFleetReady(NS, "dotproxy-edge", 2);
+    awaitProxy(p -> hasCondition(p, "Ready", "True"));
+    Eventually.sleep(RESYNC.multipliedBy(2)); // let in-flight reconciliations settle
+    List<String> before = resourceVersions();
+
+    Eventually.sleep(RESYNC.multipliedBy(3)); // three periodic reconciliations
+
+    assertThat(resourceVersions()).isEqualTo(before);
+  }
+
+  @Test
+  void missingTrustedCaIsDegradedNamingItAndRecoversWhenItAppears() {
+    start();
+    DnsOverTlsProxy proxy = TestProxies.quad9(NS, NAME);
+    proxy.getSpec().setTrustedCA(TrustedCA.fromConfigMap("corp-ca", "ca.crt"));
+    client.resource(proxy).create();
+
+    DnsOverTlsProxy degraded = awaitProxy(p -> hasCondition(p, "Degraded", "True"));
+    assertThat(condition(degraded, "Degraded").getReason()).isEqualTo("TrustedCANotFound");
+    assertThat(condition(degraded, "Degraded").getMessage()).contains("ConfigMap dns/corp-ca not found");
+    assertThat(condition(degraded, "Ready").getStatus()).isEqualTo("False");
+    assertThat(get(ConfigMap.class, "dotproxy-edge")).isNull();
+
+    String pem = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+    client.resource(new ConfigMapBuilder().withNewMetadata().withNamespace(NS).withName("corp-ca").endMetadata()
+        .addToData("ca.crt", pem).build()).create();
+
+    ConfigMap cm = await(ConfigMap.class, "dotproxy-edge");
+    assertThat(cm.getData()).containsEntry("ca.crt", pem);
+    assertThat(cm.getData().get("config.yaml")).contains("ca-file: /etc/dotproxy/ca.crt");
+    awaitProxy(p -> hasCondition(p, "Degraded", "False"));
+  }
+
+  @Test
+  void sidecarModeRendersOnlyTheConfigMapAndSwitchingToItRemovesTheFleet() {
+    start();
+    client.resource(TestProxies.quad9(NS, NAME)).create();
+    await(DaemonSet.class, "dotproxy-edge");
+    await(Service.class, "dotproxy-edge");
+
+    edit(p -> p.getSpec().setMode(ProxyMode.SIDECAR));
+
+    Eventually.until("the fleet to be removed", () -> List.of(
+            Optional.ofNullable(get(DaemonSet.class, "dotproxy-edge")), Optional.ofNullable(get(Service.class, "dotproxy-edge"))),
+        l -> l.stream().allMatch(Optional::isEmpty));
+    assertThat(get(ConfigMap.class, "dotproxy-edge")).isNotNull();
+    DnsOverTlsProxy ready = awaitProxy(p -> hasCondition(p, "Ready", "True"));
+    assertThat(condition(ready, "Ready").getReason()).isEqualTo("ConfigRendered");
+    assertThat(ready.getStatus().getDesiredProxies()).isNull();
+  }
+
+  @Test
+  void coreDnsIsPatchedOnceTheFleetIsReadyRepatchedAfterARewriteAndRestoredOnDelete() {
+    cluster.withCorefile(Corefiles.KUBEADM);
+    start();
+    DnsOverTlsProxy proxy = TestProxies.quad9(NS, NAME);
+    proxy.getSpec().setCoreDNS(new CoreDnsSpec(true));
+    client.resource(proxy).create();
+    await(Service.class, "dotproxy-edge");
+    cluster.assignClusterIp(NS, "dotproxy-edge", "10.96.0.53");
+
+    DnsOverTlsProxy pending = awaitProxy(p -> p.getStatus() != null && p.getStatus().getCoreDNS().getState() == CoreDnsState.PENDING);
+    assertThat(condition(pending, "Ready").getReason()).isIn("ProxiesNotReady", "CoreDNSPending");
+    assertThat(cluster.corefile()).isEqualTo(Corefiles.KUBEADM);
+
+    cluster.reportFleetReady(NS, "dotproxy-edge", 2);
+    String patched = Eventually.until("the Corefile patch", cluster::corefile, c -> c.contains("forward . 10.96.0.53"));
+    assertThat(patched).contains("# dotproxy:dns/edge begin", "# dotproxy:dns/edge end");
+    awaitProxy(p -> hasCondition(p, "Ready", "True") && p.getStatus().getCoreDNS().getState() == CoreDnsState.PATCHED);
+
+    cluster.replaceCorefile(Corefiles.KUBEADM); // e.g. an addon manager resetting it
+    assertThat(Eventually.until("the patch to come back", cluster::corefile, c -> c.contains("forward . 10.96.0.53")))
+        .isEqualTo(patched);
+
+    client.resource(current()).delete();
+    Eventually.until("the original Corefile", cluster::corefile, Corefiles.KUBEADM::equals);
+    Eventually.until("the proxy to be gone", () -> Optional.ofNullable(current()), Optional::isEmpty);
+  }
+
+  @Test
+  void turningTheCoreDnsPatchOffRestoresTheCorefile() {
+    cluster.withCorefile(Corefiles.KUBEADM);
+    start();
+    DnsOverTlsProxy proxy = TestProxies.quad9(NS, NAME);
+    proxy.getSpec().setCoreDNS(new CoreDnsSpec(true));
+    client.resource(proxy).create();
+    await(Service.class, "dotproxy-edge");
+    cluster.assignClusterIp(NS, "dotproxy-edge", "10.96.0.53");
+    cluster.reportFleetReady(NS, "dotproxy-edge", 1);
+    Eventually.until("the Corefile patch", cluster::corefile, c -> c.contains("forward . 10.96.0.53"));
+    String patchedVersion = client.configMaps().inNamespace("kube-system").withName("coredns").get()
+        .getMetadata().getResourceVersion();
+    Eventually.sleep(RESYNC.multipliedBy(3)); // periodic reconciliations must not rewrite it
+    assertThat(client.configMaps().inNamespace("kube-system").withName("coredns").get().getMetadata().getResourceVersion())
+        .isEqualTo(patchedVersion);
+
+    edit(p -> p.getSpec().setCoreDNS(new CoreDnsSpec(false)));
+
+    Eventually.until("the original Corefile", cluster::corefile, Corefiles.KUBEADM::equals);
+    awaitProxy(p -> p.getStatus().getCoreDNS().getState() == CoreDnsState.DISABLED);
+  }
+
+  @Test
+  void aCorefileThatCannotBeUnderstoodIsRefusedAndLeftAlone() {
+    String odd = ".:53 { forward . 8.8.8.8 }\n";
+    cluster.withCorefile(odd);
+    start();
+    DnsOverTlsProxy proxy = TestProxies.quad9(NS, NAME);
+    proxy.getSpec().setCoreDNS(new CoreDnsSpec(true));
+    client.resource(proxy).create();
+    await(Service.class, "dotproxy-edge");
+    cluster.assignClusterIp(NS, "dotproxy-edge", "10.96.0.53");
+    cluster.reportFleetReady(NS, "dotproxy-edge", 1);
+
+    DnsOverTlsProxy refused = awaitProxy(p -> hasCondition(p, "Degraded", "True"));
+    assertThat(condition(refused, "Degraded").getReason()).isEqualTo("CoreDNSPatchRefused");
+    assertThat(condition(refused, "Degraded").getMessage()).contains("cannot be patched safely");
+    assertThat(refused.getStatus().getCoreDNS().getState()).isEqualTo(CoreDnsState.REFUSED);
+    assertThat(cluster.corefile()).isEqualTo(odd);
+  }
+
+  // --- helpers
+
+  private DnsOverTlsProxy current() {
+    return client.resources(DnsOverTlsProxy.class).inNamespace(NS).withName(NAME).get();
+  }
+
+  /** Like kubectl edit: on a conflict with the operator's own status write, read again and retry. */
+  private void edit(Consumer<DnsOverTlsProxy> change) {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        client.resources(DnsOverTlsProxy.class).inNamespace(NS).withName(NAME).edit(p -> {
+          change.accept(p);
+          return p;
+        });
+        return;
+      } catch (KubernetesClientException e) {
+        if (e.getCode() != 409 || attempt == 5) {
+          throw e;
+        }
+      }
+    }
+  }
+
+  private <R extends HasMetadata> R get(Class<R> type, String name) {
+    return client.resources(type).inNamespace(NS).withName(name).get();
+  }
+
+  private <R extends HasMetadata> R await(Class<R> type, String name) {
+    return Eventually.until(type.getSimpleName() + " " + name, () -> get(type, name), r -> true);
+  }
+
+  private DnsOverTlsProxy awaitProxy(java.util.function.Predicate<DnsOverTlsProxy> condition) {
+    return Eventually.until("the proxy's status", this::current, p -> p.getStatus() != null && condition.test(p));
+  }
+
+  private static boolean hasCondition(DnsOverTlsProxy proxy, String type, String status) {
+    return proxy.getStatus().condition(type).map(c -> status.equals(c.getStatus())).orElse(false);
+  }
+
+  private static Condition condition(DnsOverTlsProxy proxy, String type) {
+    return proxy.getStatus().condition(type).orElseThrow();
+  }
+
+  private List<String> resourceVersions() {
+    return List.of(
+        current().getMetadata().getResourceVersion(),
+        get(ConfigMap.class, "dotproxy-edge").getMetadata().getResourceVersion(),
+        get(DaemonSet.class, "dotproxy-edge").getMetadata().getResourceVersion(),
+        get(Service.class, "dotproxy-edge").getMetadata().getResourceVersion());
+  }
+}

@@ -1,0 +1,62 @@
+package io.dotproxy.operator.status;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.dotproxy.operator.model.CoreDnsState;
+import io.dotproxy.operator.model.CoreDnsStatus;
+import io.dotproxy.operator.model.DnsOverTlsProxyStatus;
+import io.fabric8.kubernetes.api.model.Condition;
+import java.time.Instant;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+class StatusCalculatorTest {
+
+  static final Instant T0 = Instant.parse("2025-01-01T00:00:00Z");
+  static final Instant T1 = Instant.parse("2025-01-01T00:05:00Z");
+
+  static Observation fleet(long generation, int desired, int ready) {
+    return new Observation(generation, true, Optional.empty(), true, new FleetReadiness(desired, ready, ready, true),
+        new CoreDnsStatus(CoreDnsState.DISABLED, null), Optional.empty());
+  }
+
+  @Test
+  void everyConditionCarriesTheGenerationItDescribes() {
+    DnsOverTlsProxyStatus status = StatusCalculator.next(fleet(7, 2, 2), null, T0);
+
+    assertThat(status.getObservedGeneration()).isEqualTo(7);
+    assertThat(status.getConditions()).extracting(Condition::getObservedGeneration).containsOnly(7L);
+    assertThat(status.condition("Ready").orElseThrow().getStatus()).isEqualTo("True");
+  }
+
+  @Test
+  void aTransitionTimeOnlyMovesWhenTheStatusFlips() {
+    DnsOverTlsProxyStatus first = StatusCalculator.next(fleet(1, 2, 1), null, T0);
+    DnsOverTlsProxyStatus same = StatusCalculator.next(fleet(1, 2, 1), first, T1);
+    DnsOverTlsProxyStatus flipped = StatusCalculator.next(fleet(1, 2, 2), same, T1);
+
+    assertThat(same).isEqualTo(first);
+    assertThat(flipped.condition("Ready").orElseThrow().getLastTransitionTime()).isEqualTo("2025-01-01T00:05:00Z");
+    assertThat(flipped.condition("Degraded").orElseThrow().getLastTransitionTime()).isEqualTo("2025-01-01T00:00:00Z");
+  }
+
+  @Test
+  void noEligibleNodeIsNotReadyAndSaysWhy() {
+    DnsOverTlsProxyStatus status = StatusCalculator.next(fleet(1, 0, 0), null, T0);
+
+    assertThat(status.condition("Ready").orElseThrow().getReason()).isEqualTo("NoNodes");
+    assertThat(status.condition("Progressing").orElseThrow().getStatus()).isEqualTo("False");
+  }
+
+  @Test
+  void aRefusedCoreDnsPatchIsDegraded() {
+    var o = new Observation(1, true, Optional.empty(), true, new FleetReadiness(1, 1, 1, true),
+        new CoreDnsStatus(CoreDnsState.REFUSED, "the Corefile cannot be patched safely: x"), Optional.empty());
+
+    DnsOverTlsProxyStatus status = StatusCalculator.next(o, null, T0);
+
+    assertThat(status.condition("Degraded").orElseThrow().getStatus()).isEqualTo("True");
+    assertThat(status.condition("Degraded").orElseThrow().getMessage()).contains("cannot be patched safely");
+    assertThat(status.condition("Ready").orElseThrow().getStatus()).isEqualTo("False");
+  }
+}

@@ -1,0 +1,35 @@
+package io.dotproxy.operator.testing;
+
+import java.time.Duration;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
+
+/** Polls until the operator has caught up, failing with the last value seen. */
+public final class Eventually {
+
+  public static final Duration TIMEOUT = Duration.ofSeconds(20);
+
+  private Eventually() {}
+
+  public static <T> T until(String what, Supplier<T> probe, Predicate<T> done) {
+    long deadline = System.nanoTime() + TIMEOUT.toNanos();
+    T last = null;
+    while (System.nanoTime() < deadline) {
+      last = probe.get();
+      if (last != null && done.test(last)) {
+        return last;
+      }
+      sleep(Duration.ofMillis(50));
+    }
+    throw new AssertionError("timed out waiting for " + what + "; last seen: " + last);
+  }
+
+  public static void sleep(Duration duration) {
+    try {
+      Thread.sleep(duration.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+}

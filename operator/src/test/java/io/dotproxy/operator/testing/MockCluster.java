@@ -1,0 +1,131 @@
+package io.dotproxy.operator.testing;
+
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.api.model.apps.DaemonSet;
+import io.fabric8.kubernetes.api.model.apps.DaemonSetStatusBuilder;
+import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectRulesReviewBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * Makes the CRUD mock server look enough like a cluster: the committed CRD installed (so /status is a
+ * subresource), namespaces, CoreDNS's ConfigMap, and the parts controllers would do (Service IPs,
+ * DaemonSet status).
+ */
+public final class MockCluster {
+
+  private final KubernetesMockServer server;
+  private final KubernetesClient client;
+
+  public MockCluster(KubernetesMockServer server, KubernetesClient client) {
+    this.server = server;
+    this.client = client;
+  }
+
+  public static Path committedCrd() {
+    return Path.of(System.getProperty("dotproxy.crds.dir", "../crds")).resolve("dnsovertlsproxies.dotproxy.io-v1.yml");
+  }
+
+  public MockCluster withCrd() {
+    try (InputStream in = Files.newInputStream(committedCrd())) {
+      CustomResourceDefinition crd = client.apiextensions().v1().customResourceDefinitions().load(in).item();
+      client.resource(crd).create();
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+    return this;
+  }
+
+  public MockCluster withNamespaces(String... namespaces) {
+    for (String ns : namespaces) {
+      client.resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build()).create();
+    }
+    return this;
+  }
+
+  public MockCluster withCorefile(String corefile) {
+    client.resource(new ConfigMapBuilder()
+            .withNewMetadata().withNamespace("kube-system").withName("coredns").endMetadata()
+            .addToData("Corefile", corefile)
+            .build())
+        .create();
+    return this;
+  }
+
+  /** The mock knows no RBAC; JOSDK asks before it campaigns for the leader Lease. */
+  public MockCluster grantingLeases() {
+    server.expect().post().withPath("/apis/authorization.k8s.io/v1/selfsubjectrulesreviews")
+        .andReturn(201, new SelfSubjectRulesReviewBuilder()
+            .withNewStatus()
+            .addNewResourceRule().withApiGroups("coordination.k8s.io").withResources("leases").withVerbs("*").endResourceRule()
+            .withIncomplete(false)
+            .endStatus()
+            .build())
+        .always();
+    return this;
+  }
+
+  /** What the Service IP allocator would do. */
+  public void assignClusterIp(String namespace, String service, String ip) {
+    Eventually.until("Service " + service, () -> client.services().inNamespace(namespace).withName(service).get(), s -> true);
+    client.services().inNamespace(namespace).withName(service).edit(s -> {
+      s.getSpec().setClusterIP(ip);
+      return s;
+    });
+  }
+
+  /** What the DaemonSet controller reports once every node runs a ready, current pod. */
+  public void reportFleetReady(String namespace, String daemonSet, int nodes) {
+    DaemonSet ds = Eventually.until("DaemonSet " + daemonSet,
+        () -> client.apps().daemonSets().inNamespace(namespace).withName(daemonSet).get(), d -> true);
+    ds.setStatus(new DaemonSetStatusBuilder()
+        .withObservedGeneration(ds.getMetadata().getGeneration())
+        .withDesiredNumberScheduled(nodes)
+        .withCurrentNumberScheduled(nodes)
+        .withUpdatedNumberScheduled(nodes)
+        .withNumberReady(nodes)
+        .withNumberAvailable(nodes)
+        .withNumberMisscheduled(0)
+        .build());
+    client.resource(ds).updateStatus();
+  }
+
+  /** A kubeconfig for this mock server, as a user of the operator jar would have one. */
+  public Path writeKubeconfig(Path dir) {
+    try {
+      return Files.writeString(dir.resolve("kubeconfig"), """
+          apiVersion: v1
+          kind: Config
+          clusters:
+          - name: mock
+            cluster: {server: "%s", insecure-skip-tls-verify: true}
+          contexts:
+          - name: mock
+            context: {cluster: mock, user: operator, namespace: dotproxy-system}
+          current-context: mock
+          users:
+          - name: operator
+            user: {token: not-checked-by-the-mock}
+          """.formatted(client.getMasterUrl()));
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  public String corefile() {
+    return client.configMaps().inNamespace("kube-system").withName("coredns").get().getData().get("Corefile");
+  }
+
+  public void replaceCorefile(String corefile) {
+    client.configMaps().inNamespace("kube-system").withName("coredns").edit(cm -> {
+      cm.getData().put("Corefile", corefile);
+      return cm;
+    });
+  }
+}

@@ -1,0 +1,101 @@
+package io.dotproxy.runtime;
+
+import static io.dotproxy.runtime.testing.SyntheticZone.A_NAME;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.dotproxy.runtime.testing.DnsClient;
+import io.dotproxy.runtime.testing.Issued;
+import io.dotproxy.runtime.testing.RunningProxy;
+import io.dotproxy.runtime.testing.SyntheticZone;
+import io.dotproxy.runtime.testing.TestPki;
+import io.dotproxy.runtime.testing.UnboundServer;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.xbill.DNS.Rcode;
+import org.xbill.DNS.Type;
+
+/** /metrics, /livez and /readyz scraped while real traffic flows. */
+class AdminIT {
+
+  @TempDir Path dir;
+  private final HttpClient http = HttpClient.newHttpClient();
+
+  @Test
+  void metricsFollowRealTrafficAndReadinessFollowsTheUpstreams() throws Exception {
+    Issued certificate = TestPki.newCa().issue();
+    try (UnboundServer unbound = UnboundServer.dot(certificate).zone(SyntheticZone.standard()).start();
+         RunningProxy proxy = RunningProxy.start(RunningProxy.upstreamFlags(unbound.address(), "dot.test",
+             certificate.writePem(dir).caCertificate()).toArray(String[]::new))) {
+      int admin = proxy.server().adminAddress().getPort();
+      String upstream = "127.0.0.1@" + unbound.port();
+      for (int i = 0; i < 30; i++) {
+        assertThat(proxy.udp(DnsClient.query(SyntheticZone.rangeName(i), Type.A)).getRcode()).isEqualTo(Rcode.NOERROR);
+      }
+      for (int i = 0; i < 10; i++) {
+        assertThat(proxy.tcp(DnsClient.query(SyntheticZone.MISSING_NAME, Type.A)).getRcode()).isEqualTo(Rcode.NXDOMAIN);
+      }
+
+      HttpResponse<String> scrape = get(admin, "/metrics");
+      assertThat(scrape.statusCode()).isEqualTo(200);
+      assertThat(scrape.headers().firstValue("content-type")).hasValueSatisfying(t -> assertThat(t).startsWith("text/plain"));
+      Map<String, Double> metrics = parse(scrape.body());
+      assertThat(metrics.get("dotproxy_requests_total{proto=\"udp\"}")).isEqualTo(30);
+      assertThat(metrics.get("dotproxy_requests_total{proto=\"tcp\"}")).isEqualTo(10);
+      assertThat(metrics.get("dotproxy_responses_total{rcode=\"NOERROR\"}")).isEqualTo(30);
+      assertThat(metrics.get("dotproxy_responses_total{rcode=\"NXDOMAIN\"}")).isEqualTo(10);
+      assertThat(metrics.get("dotproxy_request_duration_seconds_count")).isEqualTo(40);
+      assertThat(metrics.get("dotproxy_request_duration_seconds_bucket{le=\"+Inf\"}")).isEqualTo(40);
+      assertThat(metrics.get("dotproxy_upstream_requests_total{upstream=\"" + upstream + "\"}")).isGreaterThanOrEqualTo(40);
+      assertThat(metrics.get("dotproxy_upstream_request_duration_seconds_count{upstream=\"" + upstream + "\"}"))
+          .isGreaterThanOrEqualTo(40);
+      assertThat(metrics.get("dotproxy_upstream_healthy{upstream=\"" + upstream + "\"}")).isEqualTo(1);
+      assertThat(metrics.get("dotproxy_upstream_connections{upstream=\"" + upstream + "\"}")).isGreaterThanOrEqualTo(1);
+      assertThat(get(admin, "/livez").statusCode()).isEqualTo(200);
+      assertThat(get(admin, "/readyz").statusCode()).isEqualTo(200);
+      assertThat(get(admin, "/nothing-here").statusCode()).isEqualTo(404);
+      assertThat(http.send(HttpRequest.newBuilder(uri(admin, "/metrics")).POST(HttpRequest.BodyPublishers.noBody()).build(),
+          HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(405);
+
+      unbound.kill();
+      for (int i = 0; i < 3; i++) {
+        proxy.udp(DnsClient.query(A_NAME, Type.A));
+      }
+      Map<String, Double> down = parse(get(admin, "/metrics").body());
+      assertThat(down.get("dotproxy_upstream_healthy{upstream=\"" + upstream + "\"}")).isEqualTo(0);
+      assertThat(down.get("dotproxy_responses_total{rcode=\"SERVFAIL\"}")).isGreaterThanOrEqualTo(1);
+      assertThat(down.keySet()).anyMatch(k -> k.startsWith("dotproxy_upstream_failures_total{"));
+      assertThat(get(admin, "/readyz").statusCode()).as("no usable upstream").isEqualTo(503);
+      assertThat(get(admin, "/livez").statusCode()).as("alive all the same").isEqualTo(200);
+    }
+  }
+
+  private HttpResponse<String> get(int port, String path) throws Exception {
+    return http.send(HttpRequest.newBuilder(uri(port, path)).timeout(Duration.ofSeconds(5)).build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  private static URI uri(int port, String path) {
+    return URI.create("http://127.0.0.1:" + port + path);
+  }
+
+  /** Prometheus text format: {@code name{labels} value}, comments skipped. */
+  static Map<String, Double> parse(String body) {
+    Map<String, Double> samples = new HashMap<>();
+    for (String line : body.split("\n")) {
+      if (line.isBlank() || line.startsWith("#")) {
+        continue;
+      }
+      int space = line.lastIndexOf(' ');
+      samples.put(line.substring(0, space), Double.parseDouble(line.substring(space + 1)));
+    }
+    return samples;
+  }
+}
