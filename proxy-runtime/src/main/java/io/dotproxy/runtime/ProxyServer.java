@@ -4,9 +4,13 @@ import io.dotproxy.runtime.admin.AdminServer;
 import io.dotproxy.runtime.cache.AnswerCache;
 import io.dotproxy.runtime.config.ProxyConfig;
 import io.dotproxy.runtime.config.UpstreamSpec;
+import io.dotproxy.runtime.dns.Resolver;
+import io.dotproxy.runtime.forward.ForwardZoneResolver;
 import io.dotproxy.runtime.listener.DnsListeners;
 import io.dotproxy.runtime.listener.QueryPipeline;
 import io.dotproxy.runtime.metrics.ProxyMetrics;
+import io.dotproxy.runtime.privacy.UpstreamQuery;
+import io.dotproxy.runtime.ratelimit.RateLimiter;
 import io.dotproxy.runtime.router.Router;
 import io.dotproxy.runtime.transport.Transport;
 import io.dotproxy.runtime.upstream.ConnectionLimits;
@@ -56,8 +60,17 @@ public final class ProxyServer implements AutoCloseable {
         upstreams.add(new Upstream(spec, config.caFile(), group, transport, ConnectionLimits.DEFAULTS,
             metrics.upstream(spec.label())));
       }
-      Router router = new Router(upstreams, config.policy(), config.timeout());
-      QueryPipeline pipeline = new QueryPipeline(AnswerCache.around(router, config.cache(), metrics), metrics);
+      UpstreamQuery upstreamQuery = new UpstreamQuery(config.privacy());
+      Router router = new Router(upstreams, config.policy(), config.timeout(), upstreamQuery);
+      Resolver resolver = router;
+      if (!config.forwardZones().isEmpty()) {
+        resolver = new ForwardZoneResolver(config.forwardZones(), router, transport,
+            config.timeout(), upstreamQuery, metrics);
+      }
+      RateLimiter rateLimiter =
+          config.rateLimit().enabled() ? new RateLimiter(config.rateLimit()) : null;
+      QueryPipeline pipeline =
+          new QueryPipeline(AnswerCache.around(resolver, config.cache(), metrics), metrics, rateLimiter);
       listeners = DnsListeners.bind(config.listen(), group, transport, eventLoops, pipeline);
       ProxyServer server =
           new ProxyServer(config, group, upstreams, pipeline, listeners, transport, metrics);

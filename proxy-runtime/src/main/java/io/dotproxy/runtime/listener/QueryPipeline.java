@@ -1,5 +1,6 @@
 package io.dotproxy.runtime.listener;
 
+import io.dotproxy.runtime.config.RateLimitSettings;
 import io.dotproxy.runtime.dns.ClientQuery;
 import io.dotproxy.runtime.dns.DecodedQuery;
 import io.dotproxy.runtime.dns.QueryDecoder;
@@ -8,6 +9,7 @@ import io.dotproxy.runtime.dns.ResponseShaper;
 import io.dotproxy.runtime.dns.Responses;
 import io.netty.buffer.ByteBuf;
 import io.dotproxy.runtime.metrics.ProxyMetrics;
+import io.dotproxy.runtime.ratelimit.RateLimiter;
 import io.netty.channel.EventLoop;
 import java.net.InetAddress;
 import java.util.concurrent.CompletableFuture;
@@ -36,11 +38,18 @@ public final class QueryPipeline {
 
   private final Resolver resolver;
   private final ProxyMetrics metrics;
+  private final RateLimiter rateLimiter;
   private final AtomicInteger inFlight = new AtomicInteger();
 
   public QueryPipeline(Resolver resolver, ProxyMetrics metrics) {
+    this(resolver, metrics, null);
+  }
+
+  /** @param rateLimiter the per-client limit, applied before any other work; null when off */
+  public QueryPipeline(Resolver resolver, ProxyMetrics metrics, RateLimiter rateLimiter) {
     this.resolver = resolver;
     this.metrics = metrics;
+    this.rateLimiter = rateLimiter;
   }
 
   /**
@@ -60,12 +69,37 @@ public final class QueryPipeline {
       }
       reply.accept(answer);
     };
+    if (rateLimiter != null && !rateLimiter.allow(client)) {
+      metrics.rateLimited();
+      overLimit(packet, udp, counted);
+      return;
+    }
     dispatch(packet, udp, loop, counted);
   }
 
   /** Queries received and not yet answered or dropped; a drain waits for this to reach zero. */
   public int inFlight() {
     return inFlight.get();
+  }
+
+  /**
+   * A query over its client's rate limit: dropped without even decoding it, or answered REFUSED
+   * (no bigger than the query, so no amplification). Nothing reaches the resolvers.
+   */
+  private void overLimit(ByteBuf packet, boolean udp, Consumer<byte[]> reply) {
+    if (rateLimiter.action() == RateLimitSettings.Action.DROP) {
+      reply.accept(null);
+      return;
+    }
+    DecodedQuery decoded = QueryDecoder.decode(packet.nioBuffer(), udp);
+    if (decoded instanceof DecodedQuery.Resolve resolve) {
+      ClientQuery query = resolve.query();
+      reply.accept(ResponseShaper.shape(query, Responses.error(query, Rcode.REFUSED)));
+    } else if (decoded instanceof DecodedQuery.Reply immediate) {
+      reply.accept(immediate.wire());
+    } else {
+      reply.accept(null);
+    }
   }
 
   private void dispatch(ByteBuf packet, boolean udp, EventLoop loop, Consumer<byte[]> reply) {

@@ -4,6 +4,7 @@ import io.dotproxy.runtime.config.Policy;
 import io.dotproxy.runtime.dns.ClientQuery;
 import io.dotproxy.runtime.dns.Resolver;
 import io.dotproxy.runtime.dns.Responses;
+import io.dotproxy.runtime.privacy.UpstreamQuery;
 import io.dotproxy.runtime.upstream.Upstream;
 import io.netty.channel.EventLoop;
 import java.io.IOException;
@@ -26,11 +27,15 @@ public final class Router implements Resolver {
   private final List<Upstream> upstreams;
   private final UpstreamOrder order;
   private final Duration timeout;
+  private final UpstreamQuery upstreamQuery;
 
-  public Router(List<Upstream> upstreams, Policy policy, Duration timeout) {
+  /** @param upstreamQuery what the query looks like on its way out (padding, Client Subnet) */
+  public Router(List<Upstream> upstreams, Policy policy, Duration timeout,
+      UpstreamQuery upstreamQuery) {
     this.upstreams = List.copyOf(upstreams);
     this.order = UpstreamOrder.of(policy);
     this.timeout = timeout;
+    this.upstreamQuery = upstreamQuery;
   }
 
   public List<Upstream> upstreams() {
@@ -50,7 +55,7 @@ public final class Router implements Resolver {
     }
     CompletableFuture<Message> answer = new CompletableFuture<>();
     long deadline = System.nanoTime() + timeout.toNanos();
-    attempt(query.message().toWire(), order.order(healthy), 0, deadline, loop, query, answer);
+    attempt(upstreamQuery.forDot(query.message()), order.order(healthy), 0, deadline, loop, query, answer);
     return answer;
   }
 

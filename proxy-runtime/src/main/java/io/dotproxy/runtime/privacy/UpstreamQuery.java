@@ -1,0 +1,115 @@
+package io.dotproxy.runtime.privacy;
+
+import io.dotproxy.runtime.config.PrivacySettings;
+import io.dotproxy.runtime.dns.ResponseShaper;
+import java.util.ArrayList;
+import java.util.List;
+import org.xbill.DNS.EDNSOption;
+import org.xbill.DNS.GenericEDNSOption;
+import org.xbill.DNS.Message;
+import org.xbill.DNS.OPTRecord;
+import org.xbill.DNS.Record;
+import org.xbill.DNS.Section;
+
+/**
+ * The query as it leaves the proxy: what upstreams learn about the client. The client's message is
+ * never changed (the cache may hold it); a rewritten query is a copy.
+ *
+ * <ul>
+ *   <li>EDNS Client Subnet (RFC 7871) is removed when {@code strip-client-subnet} is on, towards DoT
+ *       upstreams and forward zones alike: the client's network is nobody else's business.
+ *   <li>Queries to DoT upstreams are padded (RFC 7830) to a multiple of 128 bytes, the block-length
+ *       policy RFC 8467 recommends for queries, when {@code edns-padding} is on, so the length of
+ *       the TLS record no longer tells the name. This may add an OPT record the client did not
+ *       send; {@link ResponseShaper} never returns OPT to such a client.
+ *   <li>Plain DNS is not padded (there is nothing to hide in a cleartext packet), and its EDNS UDP
+ *       size is capped at {@value ResponseShaper#ADVERTISED_UDP_SIZE} (DNS flag day 2020): larger
+ *       answers come over TCP instead of as IP fragments, which an off-path attacker can forge.
+ * </ul>
+ */
+public final class UpstreamQuery {
+
+  /** RFC 8467 section 4.1: clients pad queries to the closest multiple of 128 octets. */
+  public static final int QUERY_BLOCK_SIZE = 128;
+
+  private static final int MAX_MESSAGE_LENGTH = 65535;
+
+  private final boolean pad;
+  private final boolean stripClientSubnet;
+
+  public UpstreamQuery(PrivacySettings settings) {
+    this.pad = settings.ednsPadding();
+    this.stripClientSubnet = settings.stripClientSubnet();
+  }
+
+  /** The wire form of {@code query} for a DNS-over-TLS upstream (any message ID). */
+  public byte[] forDot(Message query) {
+    OPTRecord opt = query.getOPT();
+    if (!pad && !hasClientSubnetToStrip(opt)) {
+      return query.toWire(); // nothing to change, nothing to copy
+    }
+    int payloadSize = opt == null ? ResponseShaper.ADVERTISED_UDP_SIZE : opt.getPayloadSize();
+    List<EDNSOption> options = opt == null ? new ArrayList<>() : withoutClientSubnet(opt);
+    if (!pad) {
+      return withOpt(query, opt, options, payloadSize).toWire();
+    }
+    // A client's own padding was sized for its own message; ours replaces it.
+    options.removeIf(option -> option.getCode() == EDNSOption.Code.PADDING);
+    options.add(padding(0));
+    byte[] unpadded = withOpt(query, opt, options, payloadSize).toWire();
+    int fill = Math.floorMod(-unpadded.length, QUERY_BLOCK_SIZE);
+    if (fill == 0 || unpadded.length + fill > MAX_MESSAGE_LENGTH) {
+      return unpadded;
+    }
+    options.set(options.size() - 1, padding(fill));
+    return withOpt(query, opt, options, payloadSize).toWire();
+  }
+
+  /**
+   * A copy of {@code query} for a plain-DNS server: Client Subnet removed as configured, EDNS UDP
+   * size capped. The caller owns the copy (and sets its ID).
+   */
+  public Message forPlainDns(Message query) {
+    OPTRecord opt = query.getOPT();
+    if (opt == null) {
+      return query.clone();
+    }
+    List<EDNSOption> options = withoutClientSubnet(opt);
+    int payloadSize = Math.min(opt.getPayloadSize(), ResponseShaper.ADVERTISED_UDP_SIZE);
+    return withOpt(query, opt, options, payloadSize);
+  }
+
+  private boolean hasClientSubnetToStrip(OPTRecord opt) {
+    return stripClientSubnet && opt != null
+        && !opt.getOptions(EDNSOption.Code.CLIENT_SUBNET).isEmpty();
+  }
+
+  private List<EDNSOption> withoutClientSubnet(OPTRecord opt) {
+    List<EDNSOption> options = new ArrayList<>(opt.getOptions());
+    if (stripClientSubnet) {
+      options.removeIf(option -> option.getCode() == EDNSOption.Code.CLIENT_SUBNET);
+    }
+    return options;
+  }
+
+  /** A copy of {@code query} whose OPT record (the client's header fields, if any) has these options. */
+  private static Message withOpt(Message query, OPTRecord clientOpt, List<EDNSOption> options,
+      int payloadSize) {
+    Message copy = query.clone();
+    for (Record record : new ArrayList<>(copy.getSection(Section.ADDITIONAL))) {
+      if (record instanceof OPTRecord) {
+        copy.removeRecord(record, Section.ADDITIONAL);
+      }
+    }
+    int extendedRcode = clientOpt == null ? 0 : clientOpt.getExtendedRcode();
+    int version = clientOpt == null ? 0 : clientOpt.getVersion();
+    int flags = clientOpt == null ? 0 : clientOpt.getFlags();
+    copy.addRecord(new OPTRecord(payloadSize, extendedRcode, version, flags, options),
+        Section.ADDITIONAL);
+    return copy;
+  }
+
+  private static EDNSOption padding(int length) {
+    return new GenericEDNSOption(EDNSOption.Code.PADDING, new byte[length]);
+  }
+}

@@ -1,0 +1,192 @@
+package io.dotproxy.runtime.privacy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.dotproxy.runtime.config.PrivacySettings;
+import io.dotproxy.runtime.dns.ResponseShaper;
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.xbill.DNS.ClientSubnetOption;
+import org.xbill.DNS.CookieOption;
+import org.xbill.DNS.DClass;
+import org.xbill.DNS.EDNSOption;
+import org.xbill.DNS.ExtendedFlags;
+import org.xbill.DNS.GenericEDNSOption;
+import org.xbill.DNS.Message;
+import org.xbill.DNS.Name;
+import org.xbill.DNS.OPTRecord;
+import org.xbill.DNS.Record;
+import org.xbill.DNS.Section;
+import org.xbill.DNS.Type;
+
+class UpstreamQueryTest {
+
+  private static final UpstreamQuery DEFAULTS = new UpstreamQuery(new PrivacySettings(true, true));
+
+  @Test
+  void padsEveryQueryToAMultipleOf128Bytes() throws Exception {
+    for (int nameLength = 1; nameLength <= 240; nameLength++) {
+      for (Message query : variants(name(nameLength))) {
+        byte[] wire = DEFAULTS.forDot(query);
+        assertThat(wire.length % UpstreamQuery.QUERY_BLOCK_SIZE)
+            .as("name of %d bytes, query %s", nameLength, query.getOPT())
+            .isZero();
+        Message sent = new Message(wire);
+        assertThat(sent.getQuestion()).isEqualTo(query.getQuestion());
+        List<EDNSOption> padding = sent.getOPT().getOptions(EDNSOption.Code.PADDING);
+        assertThat(padding).hasSize(1);
+        byte[] option = padding.get(0).toWire(); // code, length, then zeros (RFC 7830)
+        assertThat(Arrays.copyOfRange(option, 4, option.length)).isEqualTo(new byte[option.length - 4]);
+      }
+    }
+  }
+
+  @Test
+  void padsOnlyAsMuchAsNeeded() throws Exception {
+    for (int nameLength = 1; nameLength <= 240; nameLength++) {
+      Message query = query(name(nameLength));
+      int padded = DEFAULTS.forDot(query).length;
+      byte[] unpaddedWire = new UpstreamQuery(new PrivacySettings(false, true)).forDot(withOpt(query));
+      assertThat(padded).isLessThan(unpaddedWire.length + 4 + UpstreamQuery.QUERY_BLOCK_SIZE);
+    }
+  }
+
+  @Test
+  void addsOptForPaddingWhenTheClientSentNone() throws Exception {
+    Message query = query(Name.fromString("example.com."));
+    Message sent = new Message(DEFAULTS.forDot(query));
+    assertThat(sent.getOPT()).isNotNull();
+    assertThat(sent.getOPT().getPayloadSize()).isEqualTo(ResponseShaper.ADVERTISED_UDP_SIZE);
+    assertThat(sent.getOPT().getFlags() & ExtendedFlags.DO).isZero();
+    assertThat(query.getOPT()).isNull();
+  }
+
+  @Test
+  void replacesAPaddingOptionTheClientSent() throws Exception {
+    Message query = query(Name.fromString("example.com."));
+    query.addRecord(new OPTRecord(1232, 0, 0, 0,
+        List.of(new GenericEDNSOption(EDNSOption.Code.PADDING, new byte[300]))), Section.ADDITIONAL);
+    byte[] wire = DEFAULTS.forDot(query);
+    assertThat(wire.length).isEqualTo(UpstreamQuery.QUERY_BLOCK_SIZE);
+    assertThat(new Message(wire).getOPT().getOptions(EDNSOption.Code.PADDING)).hasSize(1);
+  }
+
+  @Test
+  void stripsClientSubnetAndKeepsEverythingElse() throws Exception {
+    Message query = query(Name.fromString("www.example.com."));
+    CookieOption cookie = new CookieOption(new byte[] {1, 2, 3, 4, 5, 6, 7, 8});
+    EDNSOption nsid = new GenericEDNSOption(EDNSOption.Code.NSID, new byte[0]);
+    query.addRecord(new OPTRecord(4096, 0, 0, ExtendedFlags.DO, List.of(cookie,
+        new ClientSubnetOption(24, InetAddress.getByName("198.51.100.0")), nsid)),
+        Section.ADDITIONAL);
+    for (UpstreamQuery rewriter : List.of(DEFAULTS, new UpstreamQuery(new PrivacySettings(false, true)))) {
+      OPTRecord sent = new Message(rewriter.forDot(query)).getOPT();
+      assertThat(sent.getOptions(EDNSOption.Code.CLIENT_SUBNET)).isEmpty();
+      assertThat(sent.getOptions(EDNSOption.Code.COOKIE)).containsExactly(cookie);
+      assertThat(sent.getOptions(EDNSOption.Code.NSID)).hasSize(1);
+      assertThat(sent.getPayloadSize()).isEqualTo(4096);
+      assertThat(sent.getFlags() & ExtendedFlags.DO).isEqualTo(ExtendedFlags.DO);
+    }
+    OPTRecord plain = DEFAULTS.forPlainDns(query).getOPT();
+    assertThat(plain.getOptions(EDNSOption.Code.CLIENT_SUBNET)).isEmpty();
+    assertThat(plain.getOptions(EDNSOption.Code.COOKIE)).containsExactly(cookie);
+    assertThat(plain.getOptions(EDNSOption.Code.PADDING)).isEmpty();
+    assertThat(plain.getFlags() & ExtendedFlags.DO).isEqualTo(ExtendedFlags.DO);
+  }
+
+  @Test
+  void keepsClientSubnetWhenToldTo() throws Exception {
+    Message query = query(Name.fromString("www.example.com."));
+    query.addRecord(new OPTRecord(1232, 0, 0, 0,
+        List.of(new ClientSubnetOption(24, InetAddress.getByName("198.51.100.0")))), Section.ADDITIONAL);
+    UpstreamQuery keep = new UpstreamQuery(new PrivacySettings(true, false));
+    assertThat(new Message(keep.forDot(query)).getOPT().getOptions(EDNSOption.Code.CLIENT_SUBNET))
+        .hasSize(1);
+    assertThat(keep.forPlainDns(query).getOPT().getOptions(EDNSOption.Code.CLIENT_SUBNET)).hasSize(1);
+  }
+
+  @Test
+  void sendsTheQueryUnchangedWhenPrivacyIsOff() throws Exception {
+    UpstreamQuery off = new UpstreamQuery(new PrivacySettings(false, false));
+    for (Message query : variants(Name.fromString("www.example.com."))) {
+      assertThat(off.forDot(query)).isEqualTo(query.toWire());
+    }
+    Message noEdns = query(Name.fromString("www.example.com."));
+    assertThat(new UpstreamQuery(new PrivacySettings(false, true)).forDot(noEdns))
+        .isEqualTo(noEdns.toWire());
+  }
+
+  @Test
+  void neverChangesTheClientsMessage() throws Exception {
+    for (Message query : variants(Name.fromString("www.example.com."))) {
+      byte[] before = query.toWire();
+      int id = query.getHeader().getID();
+      DEFAULTS.forDot(query);
+      Message plain = DEFAULTS.forPlainDns(query);
+      plain.getHeader().setID(id ^ 0x5555);
+      assertThat(query.toWire()).isEqualTo(before);
+      assertThat(query.getHeader().getID()).isEqualTo(id);
+    }
+  }
+
+  @Test
+  void capsTheUdpSizeOfPlainDnsQueries() throws Exception {
+    Message big = query(Name.fromString("a.example."));
+    big.addRecord(new OPTRecord(4096, 0, 0), Section.ADDITIONAL);
+    assertThat(DEFAULTS.forPlainDns(big).getOPT().getPayloadSize())
+        .isEqualTo(ResponseShaper.ADVERTISED_UDP_SIZE);
+    Message small = query(Name.fromString("a.example."));
+    small.addRecord(new OPTRecord(512, 0, 0), Section.ADDITIONAL);
+    assertThat(DEFAULTS.forPlainDns(small).getOPT().getPayloadSize()).isEqualTo(512);
+    Message none = query(Name.fromString("a.example."));
+    assertThat(DEFAULTS.forPlainDns(none).getOPT()).isNull();
+  }
+
+  /** The same question without EDNS, with bare EDNS, with ECS, and with a cookie and DO. */
+  private static List<Message> variants(Name name) throws Exception {
+    List<Message> queries = new ArrayList<>();
+    queries.add(query(name));
+    queries.add(withOpt(query(name)));
+    Message ecs = query(name);
+    ecs.addRecord(new OPTRecord(1232, 0, 0, 0,
+        List.of(new ClientSubnetOption(56, InetAddress.getByName("2001:db8:1234:5600::")))),
+        Section.ADDITIONAL);
+    queries.add(ecs);
+    Message cookie = query(name);
+    cookie.addRecord(new OPTRecord(1232, 0, 0, ExtendedFlags.DO,
+        List.of(new CookieOption(new byte[8]))), Section.ADDITIONAL);
+    queries.add(cookie);
+    return queries;
+  }
+
+  private static Message withOpt(Message query) {
+    Message copy = query.clone();
+    copy.addRecord(new OPTRecord(1232, 0, 0), Section.ADDITIONAL);
+    return copy;
+  }
+
+  private static Message query(Name name) {
+    Message query = Message.newQuery(Record.newRecord(name, Type.AAAA, DClass.IN));
+    query.getHeader().setID(0x1234);
+    return query;
+  }
+
+  /** An absolute name whose wire form is {@code length + 1} bytes: labels of 'a' of up to 63. */
+  private static Name name(int length) throws Exception {
+    StringBuilder text = new StringBuilder();
+    int left = length;
+    while (left > 0) {
+      int label = Math.min(63, left - 1);
+      if (label == 0) {
+        label = 1;
+        left = 2;
+      }
+      text.append("a".repeat(label)).append('.');
+      left -= label + 1;
+    }
+    return Name.fromString(text.toString());
+  }
+}
