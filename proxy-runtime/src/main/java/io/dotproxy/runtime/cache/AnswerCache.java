@@ -44,6 +44,7 @@ public final class AnswerCache implements Resolver {
   static final Duration STALE_ANSWER_AFTER = Duration.ofMillis(1800);
 
   private final Resolver next;
+  private final CacheSettings settings;
   private final ProxyMetrics metrics;
   private final LongSupplier nanoClock;
   private final StorePolicy policy;
@@ -70,6 +71,7 @@ public final class AnswerCache implements Resolver {
   AnswerCache(Resolver next, CacheSettings settings, ProxyMetrics metrics, LongSupplier nanoClock,
       Duration staleAnswerAfter) {
     this.next = next;
+    this.settings = settings;
     this.metrics = metrics;
     this.nanoClock = nanoClock;
     this.policy = new StorePolicy(settings);
@@ -86,6 +88,28 @@ public final class AnswerCache implements Resolver {
         .expireAfter(new UntilStale())
         .build();
     metrics.cacheEntries(entries::estimatedSize);
+  }
+
+  /** A cache with its own settings in front of {@code next} (which must not be null). */
+  public static AnswerCache create(Resolver next, CacheSettings settings, ProxyMetrics metrics) {
+    return new AnswerCache(next, settings, metrics, System::nanoTime, STALE_ANSWER_AFTER);
+  }
+
+  public CacheSettings settings() {
+    return settings;
+  }
+
+  /**
+   * The same answers under new settings, for a reload: entries carry over (the hottest first when
+   * the new size is smaller), so a config change does not send every client to the upstreams.
+   */
+  public AnswerCache reconfigured(CacheSettings newSettings) {
+    AnswerCache replacement =
+        new AnswerCache(next, newSettings, metrics, nanoClock, Duration.ofNanos(staleAnswerAfterNanos));
+    entries.policy().eviction().ifPresentOrElse(
+        eviction -> eviction.hottest(newSettings.size()).forEach(replacement.entries::put),
+        () -> replacement.entries.putAll(entries.asMap()));
+    return replacement;
   }
 
   @Override

@@ -36,10 +36,9 @@ public final class QueryPipeline {
     }
   }
 
-  private final Resolver resolver;
   private final ProxyMetrics metrics;
-  private final RateLimiter rateLimiter;
   private final AtomicInteger inFlight = new AtomicInteger();
+  private volatile QueryPath path;
 
   public QueryPipeline(Resolver resolver, ProxyMetrics metrics) {
     this(resolver, metrics, null);
@@ -47,9 +46,17 @@ public final class QueryPipeline {
 
   /** @param rateLimiter the per-client limit, applied before any other work; null when off */
   public QueryPipeline(Resolver resolver, ProxyMetrics metrics, RateLimiter rateLimiter) {
-    this.resolver = resolver;
+    this(new QueryPath(resolver, rateLimiter), metrics);
+  }
+
+  public QueryPipeline(QueryPath path, ProxyMetrics metrics) {
+    this.path = path;
     this.metrics = metrics;
-    this.rateLimiter = rateLimiter;
+  }
+
+  /** Installs a new path for queries from now on; queries under way finish on the old one. */
+  public void use(QueryPath next) {
+    path = next;
   }
 
   /**
@@ -69,12 +76,14 @@ public final class QueryPipeline {
       }
       reply.accept(answer);
     };
+    QueryPath current = path;
+    RateLimiter rateLimiter = current.rateLimiter();
     if (rateLimiter != null && !rateLimiter.allow(client)) {
       metrics.rateLimited();
-      overLimit(packet, udp, counted);
+      overLimit(rateLimiter.action(), packet, udp, counted);
       return;
     }
-    dispatch(packet, udp, loop, counted);
+    dispatch(current.resolver(), packet, udp, loop, counted);
   }
 
   /** Queries received and not yet answered or dropped; a drain waits for this to reach zero. */
@@ -86,8 +95,9 @@ public final class QueryPipeline {
    * A query over its client's rate limit: dropped without even decoding it, or answered REFUSED
    * (no bigger than the query, so no amplification). Nothing reaches the resolvers.
    */
-  private void overLimit(ByteBuf packet, boolean udp, Consumer<byte[]> reply) {
-    if (rateLimiter.action() == RateLimitSettings.Action.DROP) {
+  private static void overLimit(RateLimitSettings.Action action, ByteBuf packet, boolean udp,
+      Consumer<byte[]> reply) {
+    if (action == RateLimitSettings.Action.DROP) {
       reply.accept(null);
       return;
     }
@@ -102,7 +112,8 @@ public final class QueryPipeline {
     }
   }
 
-  private void dispatch(ByteBuf packet, boolean udp, EventLoop loop, Consumer<byte[]> reply) {
+  private static void dispatch(Resolver resolver, ByteBuf packet, boolean udp, EventLoop loop,
+      Consumer<byte[]> reply) {
     DecodedQuery decoded = QueryDecoder.decode(packet.nioBuffer(), udp);
     if (decoded instanceof DecodedQuery.Resolve resolve) {
       ClientQuery query = resolve.query();

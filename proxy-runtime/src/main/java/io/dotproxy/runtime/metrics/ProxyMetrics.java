@@ -102,6 +102,12 @@ public final class ProxyMetrics {
         upstreamDuration.labelValues(label), upstreamHealthy, upstreamConnections, upstreamFailures);
   }
 
+  /** Drops the gauges of an upstream a reload removed, so it does not look healthy forever. */
+  public void removeUpstream(String label) {
+    upstreamHealthy.remove(label);
+    upstreamConnections.remove(label);
+  }
+
   public void cacheHit() {
     cacheHits.inc();
   }
@@ -160,7 +166,7 @@ public final class ProxyMetrics {
       this.connections = connections;
       this.failures = failures;
       healthy.labelValues(label).set(1);
-      connections.labelValues(label).set(0);
+      connections.labelValues(label); // shown as 0 from the start, not only once connected
     }
 
     public void request() {

@@ -37,7 +37,8 @@ public final class RunningProxy implements AutoCloseable {
     if (!args.contains("--admin")) {
       args.addAll(List.of("--admin", "127.0.0.1:0"));
     }
-    return new RunningProxy(ProxyServer.start(ConfigLoader.load(args, Map.of()), transport));
+    ConfigLoader loader = ConfigLoader.of(args, Map.of());
+    return new RunningProxy(ProxyServer.start(loader.load(), loader, transport));
   }
 
   /** Flags naming one DoT upstream with the test CA: {@code --upstream 127.0.0.1@PORT#NAME --ca-file CA}. */

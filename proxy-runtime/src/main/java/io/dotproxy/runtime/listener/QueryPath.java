@@ -1,0 +1,13 @@
+package io.dotproxy.runtime.listener;
+
+import io.dotproxy.runtime.dns.Resolver;
+import io.dotproxy.runtime.ratelimit.RateLimiter;
+
+/**
+ * Everything a query meets after the listener, swapped as one on reload so that no query sees
+ * half of an old config and half of a new one.
+ *
+ * @param resolver the first stage (the cache, or what comes after it)
+ * @param rateLimiter the per-client limit, or null when off
+ */
+public record QueryPath(Resolver resolver, RateLimiter rateLimiter) {}
