@@ -10,6 +10,7 @@ import io.dotproxy.runtime.forward.ForwardZoneResolver;
 import io.dotproxy.runtime.listener.QueryPath;
 import io.dotproxy.runtime.metrics.ProxyMetrics;
 import io.dotproxy.runtime.privacy.UpstreamQuery;
+import io.dotproxy.runtime.querylog.QueryLog;
 import io.dotproxy.runtime.ratelimit.RateLimiter;
 import io.dotproxy.runtime.router.Router;
 import io.dotproxy.runtime.transport.Transport;
@@ -43,6 +44,7 @@ final class QueryPathAssembler implements AutoCloseable {
   private List<Upstream> upstreams = List.of();
   private byte[] trust = new byte[0];
   private AnswerCache cache;
+  private QueryLog queryLog;
 
   QueryPathAssembler(EventLoopGroup group, Transport transport, ProxyMetrics metrics) {
     this.group = group;
@@ -64,7 +66,11 @@ final class QueryPathAssembler implements AutoCloseable {
     behindCache.switchTo(resolver);
     cache = cacheFor(config.cache());
     RateLimiter rateLimiter = config.rateLimit().enabled() ? new RateLimiter(config.rateLimit()) : null;
-    return new QueryPath(cache == null ? behindCache : cache, rateLimiter);
+    if (config.queryLog() && queryLog == null) {
+      queryLog = new QueryLog(System.out, metrics);
+    }
+    return new QueryPath(cache == null ? behindCache : cache, rateLimiter,
+        config.queryLog() ? queryLog : null);
   }
 
   synchronized List<Upstream> upstreams() {
@@ -135,5 +141,8 @@ final class QueryPathAssembler implements AutoCloseable {
   @Override
   public synchronized void close() {
     upstreams.forEach(Upstream::close);
+    if (queryLog != null) {
+      queryLog.close();
+    }
   }
 }

@@ -122,6 +122,7 @@ public final class AnswerCache implements Resolver {
     CachedAnswer entry = entries.getIfPresent(key);
     if (entry != null && entry.isFresh(now)) {
       metrics.cacheHit();
+      query.trace().cache("hit");
       if (prefetch && entry.hitAtLeast(PREFETCH_MIN_HITS) && entry.inPrefetchWindow(now)
           && entry.claimPrefetch()) {
         refresh(key, query, loop);
@@ -129,6 +130,7 @@ public final class AnswerCache implements Resolver {
       return CompletableFuture.completedFuture(fit(entry.copy(now), query));
     }
     metrics.cacheMiss();
+    query.trace().cache("miss");
     CompletableFuture<Outcome> flight = join(key, query, loop);
     CompletableFuture<Message> answer = new CompletableFuture<>();
     flight.whenComplete((outcome, error) -> onLoop(loop,
@@ -216,12 +218,12 @@ public final class AnswerCache implements Resolver {
       if (outcome instanceof Outcome.Stored stored) {
         reply = stored.entry().copy(nanoClock.getAsLong());
       } else if (outcome instanceof Outcome.Passed passed) {
-        reply = passed.message().getRcode() == Rcode.SERVFAIL ? fallback(key) : null;
+        reply = passed.message().getRcode() == Rcode.SERVFAIL ? fallback(key, query) : null;
         if (reply == null) {
           reply = passed.message().clone();
         }
       } else {
-        reply = fallback(key);
+        reply = fallback(key, query);
         if (reply == null) {
           answer.completeExceptionally(((Outcome.Failed) outcome).error());
           return;
@@ -240,7 +242,7 @@ public final class AnswerCache implements Resolver {
     try {
       timer = loop.schedule(() -> {
         if (!answer.isDone()) {
-          Message stale = fallback(key);
+          Message stale = fallback(key, query);
           if (stale != null) {
             answer.complete(fit(stale, query));
           }
@@ -256,7 +258,7 @@ public final class AnswerCache implements Resolver {
    * What answers when the upstream could not: the entry if it is still usable, as a stale answer
    * if it has expired (or as a fresh one if another query refreshed it meanwhile).
    */
-  private Message fallback(CacheKey key) {
+  private Message fallback(CacheKey key, ClientQuery query) {
     long now = nanoClock.getAsLong();
     CachedAnswer entry = entries.getIfPresent(key);
     if (entry == null || !entry.isUsable(now)) {
@@ -266,6 +268,7 @@ public final class AnswerCache implements Resolver {
       return entry.copy(now);
     }
     metrics.staleAnswer();
+    query.trace().cache("stale");
     return entry.staleCopy();
   }
 

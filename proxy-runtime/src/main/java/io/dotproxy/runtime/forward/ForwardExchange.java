@@ -156,6 +156,7 @@ final class ForwardExchange {
       }
       end();
       servers.answered(index);
+      query.trace().answeredBy(server.toString());
       result.complete(answer);
     }
 

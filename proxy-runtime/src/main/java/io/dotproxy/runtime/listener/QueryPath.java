@@ -1,6 +1,7 @@
 package io.dotproxy.runtime.listener;
 
 import io.dotproxy.runtime.dns.Resolver;
+import io.dotproxy.runtime.querylog.QueryLog;
 import io.dotproxy.runtime.ratelimit.RateLimiter;
 
 /**
@@ -9,5 +10,11 @@ import io.dotproxy.runtime.ratelimit.RateLimiter;
  *
  * @param resolver the first stage (the cache, or what comes after it)
  * @param rateLimiter the per-client limit, or null when off
+ * @param queryLog where answered queries are logged, or null when the query log is off
  */
-public record QueryPath(Resolver resolver, RateLimiter rateLimiter) {}
+public record QueryPath(Resolver resolver, RateLimiter rateLimiter, QueryLog queryLog) {
+
+  public QueryPath(Resolver resolver, RateLimiter rateLimiter) {
+    this(resolver, rateLimiter, null);
+  }
+}

@@ -6,7 +6,9 @@ import io.dotproxy.runtime.dns.DecodedQuery;
 import io.dotproxy.runtime.dns.QueryDecoder;
 import io.dotproxy.runtime.dns.Resolver;
 import io.dotproxy.runtime.dns.ResponseShaper;
+import io.dotproxy.runtime.dns.QueryTrace;
 import io.dotproxy.runtime.dns.Responses;
+import io.dotproxy.runtime.querylog.QueryLog;
 import io.netty.buffer.ByteBuf;
 import io.dotproxy.runtime.metrics.ProxyMetrics;
 import io.dotproxy.runtime.ratelimit.RateLimiter;
@@ -83,7 +85,7 @@ public final class QueryPipeline {
       overLimit(rateLimiter.action(), packet, udp, counted);
       return;
     }
-    dispatch(current.resolver(), packet, udp, loop, counted);
+    dispatch(current, packet, udp, client, started, loop, counted);
   }
 
   /** Queries received and not yet answered or dropped; a drain waits for this to reach zero. */
@@ -112,24 +114,39 @@ public final class QueryPipeline {
     }
   }
 
-  private static void dispatch(Resolver resolver, ByteBuf packet, boolean udp, EventLoop loop,
-      Consumer<byte[]> reply) {
+  private static void dispatch(QueryPath path, ByteBuf packet, boolean udp, InetAddress client,
+      long started, EventLoop loop, Consumer<byte[]> reply) {
     DecodedQuery decoded = QueryDecoder.decode(packet.nioBuffer(), udp);
     if (decoded instanceof DecodedQuery.Resolve resolve) {
       ClientQuery query = resolve.query();
-      CompletableFuture<Message> answer;
-      try {
-        answer = resolver.resolve(query, loop);
-      } catch (RuntimeException e) {
-        answer = CompletableFuture.failedFuture(e);
+      QueryLog queryLog = path.queryLog();
+      if (queryLog != null) {
+        ClientQuery traced = query.traced(new QueryTrace());
+        query = traced;
+        Consumer<byte[]> plain = reply;
+        reply = wire -> {
+          queryLog.record(client, udp, traced, RCODE_NAMES[wire[3] & 0xF], System.nanoTime() - started);
+          plain.accept(wire);
+        };
       }
-      answer.whenComplete((message, error) -> reply.accept(finish(query, message, error)));
+      resolve(path.resolver(), query, loop, reply);
     } else if (decoded instanceof DecodedQuery.Reply immediate) {
       reply.accept(immediate.wire());
     } else {
       log.debug("dropped a packet: {}", ((DecodedQuery.Drop) decoded).reason());
       reply.accept(null);
     }
+  }
+
+  private static void resolve(Resolver resolver, ClientQuery query, EventLoop loop,
+      Consumer<byte[]> reply) {
+    CompletableFuture<Message> answer;
+    try {
+      answer = resolver.resolve(query, loop);
+    } catch (RuntimeException e) {
+      answer = CompletableFuture.failedFuture(e);
+    }
+    answer.whenComplete((message, error) -> reply.accept(finish(query, message, error)));
   }
 
   private static byte[] finish(ClientQuery query, Message message, Throwable error) {

@@ -70,6 +70,9 @@ public final class ProxyMetrics {
       .name("dotproxy_forward_zone_requests_total")
       .help("Queries sent to plain-DNS forward zones, by zone.")
       .labelNames("zone").register(registry);
+  private final Counter queryLogDropped = Counter.builder()
+      .name("dotproxy_query_log_dropped_total")
+      .help("Query log lines dropped because the writer could not keep up.").register(registry);
   private final Counter configReloads = Counter.builder()
       .name("dotproxy_config_reloads_total").help("Config file reloads, by result (success, error).")
       .labelNames("result").register(registry);
@@ -134,6 +137,10 @@ public final class ProxyMetrics {
 
   public void forwardZoneRequest(String zone) {
     forwardZoneRequests.labelValues(zone).inc();
+  }
+
+  public void queryLogDropped() {
+    queryLogDropped.inc();
   }
 
   public void configReload(boolean success) {
