@@ -15,7 +15,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -46,7 +45,7 @@ class AdminIT {
       HttpResponse<String> scrape = get(admin, "/metrics");
       assertThat(scrape.statusCode()).isEqualTo(200);
       assertThat(scrape.headers().firstValue("content-type")).hasValueSatisfying(t -> assertThat(t).startsWith("text/plain"));
-      Map<String, Double> metrics = parse(scrape.body());
+      Map<String, Double> metrics = proxy.scrape();
       assertThat(metrics.get("dotproxy_requests_total{proto=\"udp\"}")).isEqualTo(30);
       assertThat(metrics.get("dotproxy_requests_total{proto=\"tcp\"}")).isEqualTo(10);
       assertThat(metrics.get("dotproxy_responses_total{rcode=\"NOERROR\"}")).isEqualTo(30);
@@ -72,7 +71,7 @@ class AdminIT {
       for (int i = 0; i < 3; i++) {
         proxy.udp(DnsClient.query(A_NAME, Type.A));
       }
-      Map<String, Double> down = parse(get(admin, "/metrics").body());
+      Map<String, Double> down = proxy.scrape();
       assertThat(down.get("dotproxy_upstream_healthy{upstream=\"" + upstream + "\"}")).isEqualTo(0);
       assertThat(down.get("dotproxy_responses_total{rcode=\"SERVFAIL\"}")).isGreaterThanOrEqualTo(1);
       assertThat(down.keySet()).anyMatch(k -> k.startsWith("dotproxy_upstream_failures_total{"));
@@ -88,18 +87,5 @@ class AdminIT {
 
   private static URI uri(int port, String path) {
     return URI.create("http://127.0.0.1:" + port + path);
-  }
-
-  /** Prometheus text format: {@code name{labels} value}, comments skipped. */
-  static Map<String, Double> parse(String body) {
-    Map<String, Double> samples = new HashMap<>();
-    for (String line : body.split("\n")) {
-      if (line.isBlank() || line.startsWith("#")) {
-        continue;
-      }
-      int space = line.lastIndexOf(' ');
-      samples.put(line.substring(0, space), Double.parseDouble(line.substring(space + 1)));
-    }
-    return samples;
   }
 }
