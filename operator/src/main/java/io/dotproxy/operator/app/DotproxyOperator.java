@@ -50,7 +50,7 @@ public final class DotproxyOperator implements AutoCloseable {
     StopIntent stopIntent = new StopIntent();
     Operator operator = new Operator(o -> configure(o, settings, client, registry, stopIntent));
     var reconciler = new DnsOverTlsProxyReconciler(
-        new ProxyWorkflow(settings.proxyImage(), settings.coreDns()), Clock.systemUTC());
+        new ProxyWorkflow(settings.proxyImage(), settings.coreDns(), settings.sidecar()), Clock.systemUTC());
     operator.register(reconciler, c -> {
       if (settings.watchNamespaces().isEmpty()) {
         c.watchingAllNamespaces();
