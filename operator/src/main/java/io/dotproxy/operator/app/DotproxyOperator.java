@@ -81,26 +81,27 @@ public final class DotproxyOperator implements AutoCloseable {
     new JvmThreadMetrics().bindTo(registry);
     new ProcessorMetrics().bindTo(registry);
 
+    // First, so that a webhook that cannot start (port taken, version unreadable) leaves nothing running.
+    Optional<SidecarWebhook> webhook = settings.webhook().enabled()
+        ? Optional.of(SidecarWebhook.start(client, settings.webhook(), settings.sidecar(), settings.watchNamespaces(),
+            settings.proxyImage(), registry, clock, lifetimes))
+        : Optional.empty();
     StopIntent stopIntent = new StopIntent();
     stopIntent.leading = !settings.leaderElection();
     Operator operator = new Operator(o -> configure(o, settings, client, registry, stopIntent));
     var reconciler = new DnsOverTlsProxyReconciler(
         new ProxyWorkflow(settings.proxyImage(), settings.coreDns(), settings.sidecar()), Clock.systemUTC());
-    operator.register(reconciler, c -> {
-      if (settings.watchNamespaces().isEmpty()) {
-        c.watchingAllNamespaces();
-      } else {
-        c.settingNamespaces(settings.watchNamespaces());
-      }
-      // Periodic reconciliation picks up rotated trustedCA bundles, which are read, not watched.
-      c.withReconciliationMaxInterval(settings.resyncInterval());
-    });
-    Optional<SidecarWebhook> webhook = settings.webhook().enabled()
-        ? Optional.of(SidecarWebhook.start(client, settings.webhook(), settings.sidecar(), settings.watchNamespaces(),
-            settings.proxyImage(), registry, clock, lifetimes))
-        : Optional.empty();
     HealthAndMetricsServer http = null;
     try {
+      operator.register(reconciler, c -> {
+        if (settings.watchNamespaces().isEmpty()) {
+          c.watchingAllNamespaces();
+        } else {
+          c.settingNamespaces(settings.watchNamespaces());
+        }
+        // Periodic reconciliation picks up rotated trustedCA bundles, which are read, not watched.
+        c.withReconciliationMaxInterval(settings.resyncInterval());
+      });
       http = HealthAndMetricsServer.start(
           settings.httpPort(),
           () -> operator.getRuntimeInfo().isStarted(),

@@ -112,6 +112,10 @@ public final class PodInjector {
 
     List<String> warnings = new ArrayList<>();
     notReady(proxy).ifPresent(warnings::add);
+    if (!capabilities.nativeSidecars() && !list(spec.getInitContainers()).isEmpty()) {
+      // Ordinary init containers all run before the first ordinary container, so before the proxy.
+      warnings.add("dotproxy: without native sidecars the pod's init containers run before the proxy and have no DNS");
+    }
     ObjectNode injected = podJson.deepCopy();
     PodDnsSettings.Result dns = PodDnsSettings.of(spec.getDnsPolicy(), spec.getDnsConfig(), namespace, clusterDomain, capabilities);
     warnings.addAll(dns.warnings());

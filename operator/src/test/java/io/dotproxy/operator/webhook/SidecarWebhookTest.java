@@ -262,6 +262,7 @@ class SidecarWebhookTest {
       assertThat(pod.getSpec().getContainers().get(0).getStartupProbe().getHttpGet().getPath()).isEqualTo("/livez");
       assertThat(pod.getSpec().getInitContainers()).extracting(Container::getName).containsExactly("fetch-schema");
       assertThat(pod.getSpec().getDnsPolicy()).isEqualTo("None");
+      assertThat(Answer.parse(reply.body()).warnings()).anySatisfy(w -> assertThat(w).contains("init containers"));
     }
   }
 
