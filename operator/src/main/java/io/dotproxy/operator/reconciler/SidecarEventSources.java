@@ -44,8 +44,9 @@ final class SidecarEventSources {
         .withSecondaryToPrimaryMapper(pod -> SidecarLabels.proxyName(pod)
             .map(name -> Set.of(new ResourceID(name, pod.getMetadata().getNamespace())))
             .orElse(Set.of()))
-        // Pods change status often; only changes that move the count are worth a reconciliation.
-        .withOnUpdateFilter((now, before) -> SidecarLabels.countsAsInjected(now) != SidecarLabels.countsAsInjected(before))
+        // Pods change status often; only changes that move a count are worth a reconciliation.
+        .withOnUpdateFilter((now, before) -> SidecarLabels.countsAsInjected(now) != SidecarLabels.countsAsInjected(before)
+            || !SidecarLabels.proxyName(now).equals(SidecarLabels.proxyName(before)))
         .withItemStore(new TrimmedPodStore())
         .build();
     ResourceID clusterDnsId = new ResourceID(settings.clusterDns().name(), settings.clusterDns().namespace());
