@@ -11,6 +11,7 @@ import io.dotproxy.operator.resources.ProxySidecarFactory;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerPort;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.Sysctl;
@@ -207,7 +208,7 @@ public final class PodInjector {
     try {
       Pod pod = MAPPER.treeToValue(podJson, Pod.class);
       if (pod.getMetadata() == null) {
-        pod.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMeta());
+        pod.setMetadata(new ObjectMeta());
       }
       if (pod.getSpec() == null) {
         throw new IllegalArgumentException("the pod has no spec");

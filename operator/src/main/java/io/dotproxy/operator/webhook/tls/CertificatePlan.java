@@ -1,6 +1,7 @@
 package io.dotproxy.operator.webhook.tls;
 
 import java.security.GeneralSecurityException;
+import java.security.KeyPair;
 import java.security.cert.CertificateParsingException;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
@@ -12,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
 /**
@@ -82,7 +84,7 @@ public final class CertificatePlan {
     Optional<CertificateIssuer.Authority> current = unexpired.isEmpty() ? Optional.empty()
         : parse(() -> Pem.privateKey(d.get(CA_KEY)))
             .filter(key -> ServingIdentity.matches(key, unexpired.get(0)))
-            .map(key -> new CertificateIssuer.Authority(new java.security.KeyPair(unexpired.get(0).getPublicKey(), key), unexpired.get(0)));
+            .map(key -> new CertificateIssuer.Authority(new KeyPair(unexpired.get(0).getPublicKey(), key), unexpired.get(0)));
     CertificateIssuer.Authority signingCa;
     List<X509Certificate> caBundle;
     if (current.isPresent() && isFresh(current.get().certificate(), now, lifetimes.caRenewBefore())) {
@@ -143,7 +145,7 @@ public final class CertificatePlan {
     return false;
   }
 
-  private static <T> Optional<T> parse(java.util.function.Supplier<T> parser) {
+  private static <T> Optional<T> parse(Supplier<T> parser) {
     try {
       return Optional.ofNullable(parser.get());
     } catch (RuntimeException e) {
