@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.dotproxy.operator.model.CacheSpec;
 import io.dotproxy.operator.model.DnsOverTlsProxySpec;
 import io.dotproxy.operator.model.ForwardZone;
+import io.dotproxy.operator.model.ProxyMode;
 import io.dotproxy.operator.model.Upstream;
 import io.dotproxy.operator.model.UpstreamPolicy;
 import io.dotproxy.operator.testing.TestProxies;
@@ -73,6 +74,25 @@ class RuntimeConfigContractTest {
     assertThat(config.forwardZones()).singleElement().satisfies(z -> {
       assertThat(z.zone().toString()).startsWith("cluster.local");
       assertThat(z.servers()).hasSize(2);
+    });
+  }
+
+  @Test
+  void theRuntimeParsesASidecarRendering() throws Exception {
+    DnsOverTlsProxySpec spec = TestProxies.quad9("ns", "p").getSpec();
+    spec.setMode(ProxyMode.SIDECAR);
+
+    ProxyConfig config = ConfigLoader.fromYaml(RuntimeConfigRenderer.render(spec, Optional.empty(),
+        Optional.of(new ForwardZone("cluster.local", List.of("[fd00::a]:53")))));
+
+    assertThat(config.listen()).singleElement().hasToString("127.0.0.1:53");
+    assertThat(config.admin()).hasToString("0.0.0.0:9153");
+    assertThat(config.forwardZones()).singleElement().satisfies(z -> {
+      assertThat(z.zone().toString()).isEqualTo("cluster.local.");
+      assertThat(z.servers()).singleElement().satisfies(s -> {
+        assertThat(s.address().getHostAddress()).isEqualTo("fd00:0:0:0:0:0:0:a");
+        assertThat(s.port()).isEqualTo(53);
+      });
     });
   }
 
