@@ -64,6 +64,10 @@ public final class RuntimeConfigRenderer {
       config.put("forward-zone", zones.stream().map(RuntimeConfigRenderer::forwardZone).toList());
     }
     rateLimit(spec.getRateLimit(), config);
+    if (spec.getPrivacy() != null) {
+      putIfSet(config, "edns-padding", spec.getPrivacy().getEdnsPadding());
+      putIfSet(config, "strip-client-subnet", spec.getPrivacy().getStripClientSubnet());
+    }
     putIfSet(config, "drain-period", spec.getDrainPeriod());
     putIfSet(config, "query-log", spec.getQueryLog());
     config.put("admin", ADMIN);
