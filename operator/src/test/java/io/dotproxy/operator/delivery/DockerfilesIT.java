@@ -176,10 +176,20 @@ class DockerfilesIT {
         .isEqualTo(runtimeFlags);
   }
 
-  /** The flags docs/footprint.md gives for an image, from its table row "| proxy | `FLAGS` |". */
+  /**
+   * The flags docs/footprint.md gives for an image, from its table row "| proxy | `FLAGS` |"; docs/deploy.md
+   * repeats the same row.
+   */
   static String documentedFlags(String image) {
-    Matcher m = Pattern.compile("(?m)^\\| " + image + " \\| `([^`]+)` \\|").matcher(RepoFiles.read("docs/footprint.md"));
-    assertThat(m.find()).as("docs/footprint.md has a row for the %s image's flags", image).isTrue();
-    return m.group(1);
+    String flags = null;
+    for (String doc : List.of("docs/footprint.md", "docs/deploy.md")) {
+      Matcher m = Pattern.compile("(?m)^\\| " + image + " \\| `([^`]+)` \\|").matcher(RepoFiles.read(doc));
+      assertThat(m.find()).as("%s has a row for the %s image's flags", doc, image).isTrue();
+      if (flags != null) {
+        assertThat(m.group(1)).as("%s and docs/footprint.md give the same flags", doc).isEqualTo(flags);
+      }
+      flags = m.group(1);
+    }
+    return flags;
   }
 }
