@@ -76,7 +76,7 @@ class HelmChartTest {
     assertThat(chartCrds).isEqualTo(repoCrds);
     for (String name : repoCrds) {
       assertThat(RepoFiles.read("charts/dotproxy-operator/crds/" + name))
-          .as("charts/dotproxy-operator/crds/%s differs from crds/%s: copy crds/ into the chart", name, name)
+          .as("charts/dotproxy-operator/crds/%s differs from crds/%s: refresh both with: mvn -pl operator process-classes -Pupdate-crds", name, name)
           .isEqualTo(RepoFiles.read("crds/" + name));
     }
   }
