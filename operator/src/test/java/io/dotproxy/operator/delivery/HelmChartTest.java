@@ -39,9 +39,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 /**
  * charts/dotproxy-operator rendered and linted by real Helm (helm-java) for the default values and the
@@ -91,206 +89,202 @@ class HelmChartTest {
         .hasMessageContaining("configMap");
   }
 
-  @Nested
-  @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-  class Defaults {
+  /** The chart with its default values, rendered once for the tests named "defaults...". */
+  static RenderedChart defaults;
 
-    RenderedChart chart;
+  @BeforeAll
+  static void renderDefaults() {
+    defaults = RenderedChart.render("");
+  }
 
-    @BeforeAll
-    void render() {
-      chart = RenderedChart.render("");
+  @Test
+  void defaultsRenderTheseObjects() {
+    assertThat(defaults.objects).extracting(o -> o.getKind() + " " + o.getMetadata().getName())
+        .containsExactlyInAnyOrder(
+            "ServiceAccount dotproxy-operator",
+            "ClusterRole dotproxy-operator",
+            "ClusterRoleBinding dotproxy-operator",
+            "ClusterRole dotproxy-operator-cluster",
+            "ClusterRoleBinding dotproxy-operator-cluster",
+            "Role dotproxy-operator-leader-election",
+            "RoleBinding dotproxy-operator-leader-election",
+            "Role dotproxy-operator-webhook-tls",
+            "RoleBinding dotproxy-operator-webhook-tls",
+            "Role dotproxy-operator-coredns",
+            "RoleBinding dotproxy-operator-coredns",
+            "Role dotproxy-operator-cluster-dns",
+            "RoleBinding dotproxy-operator-cluster-dns",
+            "Deployment dotproxy-operator",
+            "Service dotproxy-operator-webhook",
+            "Service dotproxy-operator-metrics",
+            "MutatingWebhookConfiguration dotproxy-operator",
+            "PodDisruptionBudget dotproxy-operator");
+    assertThat(defaults.manifest).as("CRDs come from the chart's crds/ directory, not templates")
+        .doesNotContain("kind: CustomResourceDefinition");
+  }
+
+  @Test
+  void defaultsGrantExactlyWhatTheOperatorUses() {
+    assertThat(grants(defaults)).containsExactlyInAnyOrderElementsOf(List.of(
+        // DnsOverTlsProxies, in every namespace (README-operator.md, "RBAC the operator needs")
+        "cluster dotproxy.io/dnsovertlsproxies get,list,watch,update,patch",
+        "cluster dotproxy.io/dnsovertlsproxies/status get,update,patch",
+        "cluster dotproxy.io/dnsovertlsproxies/finalizers update",
+        // what it makes for them
+        "cluster /configmaps get,list,watch,create,update,patch,delete",
+        "cluster /services get,list,watch,create,update,patch,delete",
+        "cluster apps/daemonsets get,list,watch,create,update,patch,delete",
+        // trustedCA.secretRef is read with a GET, never listed or watched
+        "cluster /secrets get",
+        // the webhook counts injected pods
+        "cluster /pods get,list,watch",
+        // JOSDK checks its Lease permissions with a SelfSubjectRulesReview
+        "cluster authorization.k8s.io/selfsubjectrulesreviews create",
+        // the webhook's caBundle, that one configuration only
+        "cluster admissionregistration.k8s.io/mutatingwebhookconfigurations get,patch [dotproxy-operator]",
+        // the leader Lease; creation cannot be limited by name
+        "dotproxy-system coordination.k8s.io/leases create",
+        "dotproxy-system coordination.k8s.io/leases get,update [dotproxy-operator]",
+        // the webhook's serving certificate
+        "dotproxy-system /secrets create",
+        "dotproxy-system /secrets get,update [dotproxy-operator-webhook-tls]",
+        // CoreDNS's ConfigMap only
+        "kube-system /configmaps get,list,watch,update [coredns]",
+        // the cluster DNS Service, for the sidecars' cluster-domain forwarding
+        "kube-system /services get [kube-dns]"));
+  }
+
+  @Test
+  void defaultsHaveNoRbacWildcardsAndBindEveryRoleToTheOperatorOnly() {
+    assertNoWildcards(defaults);
+    assertBindingsComplete(defaults);
+  }
+
+  @Test
+  void defaultsRunThePodUnderTheRestrictedPodSecurityProfile() {
+    assertRestricted(deployment(defaults).getSpec().getTemplate().getSpec());
+  }
+
+  @Test
+  void defaultsUseTheConventionsPorts() {
+    Container operator = operator(defaults);
+    assertThat(operator.getPorts()).extracting(ContainerPort::getName, ContainerPort::getContainerPort)
+        .containsExactlyInAnyOrder(
+            org.assertj.core.groups.Tuple.tuple("http", 8080),
+            org.assertj.core.groups.Tuple.tuple("webhook", 9443));
+    assertThat(operator.getLivenessProbe().getHttpGet().getPath()).isEqualTo("/healthz");
+    assertThat(operator.getStartupProbe().getHttpGet().getPath()).isEqualTo("/healthz");
+    assertThat(operator.getReadinessProbe().getHttpGet().getPort().getStrVal()).isEqualTo("http");
+
+    Service metrics = defaults.one(Service.class, "dotproxy-operator-metrics");
+    assertThat(metrics.getSpec().getPorts()).singleElement().satisfies(p -> {
+      assertThat(p.getPort()).isEqualTo(8080);
+      assertThat(p.getTargetPort().getStrVal()).isEqualTo("http");
+    });
+    Service webhook = defaults.one(Service.class, "dotproxy-operator-webhook");
+    assertThat(webhook.getSpec().getPorts()).singleElement().satisfies(p -> {
+      assertThat(p.getPort()).isEqualTo(443);
+      assertThat(p.getTargetPort().getStrVal()).isEqualTo("webhook");
+    });
+  }
+
+  @Test
+  void defaultsSendOnlyOptedInPodsToTheWebhookAndNeverBlockThem() {
+    MutatingWebhook webhook = webhook(defaults);
+
+    assertThat(webhook.getFailurePolicy()).isEqualTo("Ignore");
+    assertThat(webhook.getSideEffects()).isEqualTo("None");
+    assertThat(webhook.getTimeoutSeconds()).isEqualTo(5);
+    assertThat(webhook.getReinvocationPolicy()).isEqualTo("IfNeeded");
+    assertThat(webhook.getAdmissionReviewVersions()).containsExactly("v1");
+    assertThat(webhook.getRules()).singleElement().satisfies(rule -> {
+      assertThat(rule.getOperations()).containsExactly("CREATE");
+      assertThat(rule.getApiGroups()).containsExactly("");
+      assertThat(rule.getResources()).containsExactly("pods");
+    });
+    assertThat(webhook.getObjectSelector().getMatchExpressions()).singleElement().satisfies(e -> {
+      assertThat(e.getKey()).isEqualTo("dotproxy.io/proxy");
+      assertThat(e.getOperator()).isEqualTo("Exists");
+    });
+    assertThat(webhook.getNamespaceSelector().getMatchExpressions()).singleElement().satisfies(e -> {
+      assertThat(e.getKey()).isEqualTo("kubernetes.io/metadata.name");
+      assertThat(e.getOperator()).isEqualTo("NotIn");
+      assertThat(e.getValues()).containsExactly("kube-system");
+    });
+    var service = webhook.getClientConfig().getService();
+    assertThat(service.getName()).isEqualTo("dotproxy-operator-webhook");
+    assertThat(service.getNamespace()).isEqualTo(NAMESPACE);
+    assertThat(service.getPath()).isEqualTo("/mutate-pods");
+    assertThat(service.getPort()).isEqualTo(443);
+    assertThat(webhook.getClientConfig().getCaBundle())
+        .as("the operator patches the caBundle; the manifest must not carry one that upgrades would reset")
+        .isNull();
+  }
+
+  @Test
+  void defaultsLabelEverything() {
+    for (HasMetadata object : defaults.objects) {
+      assertThat(object.getMetadata().getLabels()).as(object.getKind() + " " + object.getMetadata().getName())
+          .containsEntry("app.kubernetes.io/name", "dotproxy-operator")
+          .containsEntry("app.kubernetes.io/instance", RELEASE)
+          .containsEntry("app.kubernetes.io/component", "operator")
+          .containsEntry("app.kubernetes.io/part-of", "dotproxy")
+          .containsEntry("app.kubernetes.io/managed-by", "Helm")
+          .containsKey("app.kubernetes.io/version");
     }
-
-    @Test
-    void objects() {
-      assertThat(chart.objects).extracting(o -> o.getKind() + " " + o.getMetadata().getName())
-          .containsExactlyInAnyOrder(
-              "ServiceAccount dotproxy-operator",
-              "ClusterRole dotproxy-operator",
-              "ClusterRoleBinding dotproxy-operator",
-              "ClusterRole dotproxy-operator-cluster",
-              "ClusterRoleBinding dotproxy-operator-cluster",
-              "Role dotproxy-operator-leader-election",
-              "RoleBinding dotproxy-operator-leader-election",
-              "Role dotproxy-operator-webhook-tls",
-              "RoleBinding dotproxy-operator-webhook-tls",
-              "Role dotproxy-operator-coredns",
-              "RoleBinding dotproxy-operator-coredns",
-              "Role dotproxy-operator-cluster-dns",
-              "RoleBinding dotproxy-operator-cluster-dns",
-              "Deployment dotproxy-operator",
-              "Service dotproxy-operator-webhook",
-              "Service dotproxy-operator-metrics",
-              "MutatingWebhookConfiguration dotproxy-operator",
-              "PodDisruptionBudget dotproxy-operator");
-      assertThat(chart.manifest).as("CRDs come from the chart's crds/ directory, not templates")
-          .doesNotContain("kind: CustomResourceDefinition");
+    Deployment deployment = deployment(defaults);
+    Map<String, String> selector = deployment.getSpec().getSelector().getMatchLabels();
+    assertThat(deployment.getSpec().getTemplate().getMetadata().getLabels())
+        .containsAllEntriesOf(selector)
+        .as("the operator's informers select managed-by=dotproxy-operator; its own pods must not match")
+        .doesNotContainEntry("app.kubernetes.io/managed-by", "dotproxy-operator");
+    for (Service service : defaults.all(Service.class)) {
+      assertThat(service.getSpec().getSelector()).isEqualTo(selector);
     }
+    assertThat(defaults.only(PodDisruptionBudget.class).getSpec().getSelector().getMatchLabels()).isEqualTo(selector);
+  }
 
-    @Test
-    void rbacGrantsExactlyWhatTheOperatorUses() {
-      assertThat(grants(chart)).containsExactlyInAnyOrderElementsOf(List.of(
-          // DnsOverTlsProxies, in every namespace (README-operator.md, "RBAC the operator needs")
-          "cluster dotproxy.io/dnsovertlsproxies get,list,watch,update,patch",
-          "cluster dotproxy.io/dnsovertlsproxies/status get,update,patch",
-          "cluster dotproxy.io/dnsovertlsproxies/finalizers update",
-          // what it makes for them
-          "cluster /configmaps get,list,watch,create,update,patch,delete",
-          "cluster /services get,list,watch,create,update,patch,delete",
-          "cluster apps/daemonsets get,list,watch,create,update,patch,delete",
-          // trustedCA.secretRef is read with a GET, never listed or watched
-          "cluster /secrets get",
-          // the webhook counts injected pods
-          "cluster /pods get,list,watch",
-          // JOSDK checks its Lease permissions with a SelfSubjectRulesReview
-          "cluster authorization.k8s.io/selfsubjectrulesreviews create",
-          // the webhook's caBundle, that one configuration only
-          "cluster admissionregistration.k8s.io/mutatingwebhookconfigurations get,patch [dotproxy-operator]",
-          // the leader Lease; creation cannot be limited by name
-          "dotproxy-system coordination.k8s.io/leases create",
-          "dotproxy-system coordination.k8s.io/leases get,update [dotproxy-operator]",
-          // the webhook's serving certificate
-          "dotproxy-system /secrets create",
-          "dotproxy-system /secrets get,update [dotproxy-operator-webhook-tls]",
-          // CoreDNS's ConfigMap only
-          "kube-system /configmaps get,list,watch,update [coredns]",
-          // the cluster DNS Service, for the sidecars' cluster-domain forwarding
-          "kube-system /services get [kube-dns]"));
-    }
+  @Test
+  void defaultsSetAnEnvironmentTheOperatorParses() throws Exception {
+    Map<String, String> env = env(defaults);
 
-    @Test
-    void rbacHasNoWildcardsAndEveryRoleIsBoundToTheOperatorOnly() {
-      assertNoWildcards(chart);
-      assertBindingsComplete(chart);
-    }
+    assertOnlyKnownFlags(env);
+    OperatorSettings settings = OperatorSettings.parse(new String[0], env);
+    assertThat(settings.watchNamespaces()).isEmpty();
+    assertThat(settings.leaderElection()).isTrue();
+    assertThat(settings.leaseName()).isEqualTo("dotproxy-operator");
+    assertThat(settings.leaseNamespace()).contains(NAMESPACE);
+    assertThat(settings.proxyImage()).isEqualTo("ghcr.io/dotproxy/proxy-runtime:" + appVersion());
+    assertThat(settings.coreDns()).isEqualTo(new CoreDnsLocation("kube-system", "coredns"));
+    assertThat(settings.httpPort()).isEqualTo(8080);
+    assertThat(env).containsEntry("DOTPROXY_WEBHOOK_ENABLED", "true")
+        .containsEntry("DOTPROXY_WEBHOOK_PORT", "9443")
+        .containsEntry("DOTPROXY_WEBHOOK_CERT_MODE", "operator")
+        .containsEntry("DOTPROXY_WEBHOOK_SECRET", "dotproxy-operator-webhook-tls")
+        .containsEntry("DOTPROXY_WEBHOOK_CONFIG_NAME", "dotproxy-operator")
+        .containsEntry("DOTPROXY_WEBHOOK_SERVICE", "dotproxy-operator-webhook")
+        .containsEntry("DOTPROXY_OPERATOR_NAMESPACE", NAMESPACE)
+        .containsEntry("DOTPROXY_NATIVE_SIDECARS", "auto")
+        .containsEntry("DOTPROXY_CLUSTER_DNS_SERVICE", "kube-system/kube-dns")
+        .containsEntry("DOTPROXY_CLUSTER_DOMAIN", "cluster.local");
+    assertThat(operator(defaults).getEnv()).filteredOn(e -> e.getName().equals("POD_NAMESPACE")).singleElement()
+        .satisfies(e -> assertThat(e.getValueFrom().getFieldRef().getFieldPath()).isEqualTo("metadata.namespace"));
+    assertThat(operator(defaults).getImage()).isEqualTo("ghcr.io/dotproxy/operator:" + appVersion());
+  }
 
-    @Test
-    void thePodRunsUnderTheRestrictedPodSecurityProfile() {
-      assertRestricted(deployment(chart).getSpec().getTemplate().getSpec());
-    }
-
-    @Test
-    void portsFollowTheConventions() {
-      Container operator = operator(chart);
-      assertThat(operator.getPorts()).extracting(ContainerPort::getName, ContainerPort::getContainerPort)
-          .containsExactlyInAnyOrder(
-              org.assertj.core.groups.Tuple.tuple("http", 8080),
-              org.assertj.core.groups.Tuple.tuple("webhook", 9443));
-      assertThat(operator.getLivenessProbe().getHttpGet().getPath()).isEqualTo("/healthz");
-      assertThat(operator.getStartupProbe().getHttpGet().getPath()).isEqualTo("/healthz");
-      assertThat(operator.getReadinessProbe().getHttpGet().getPort().getStrVal()).isEqualTo("http");
-
-      Service metrics = chart.one(Service.class, "dotproxy-operator-metrics");
-      assertThat(metrics.getSpec().getPorts()).singleElement().satisfies(p -> {
-        assertThat(p.getPort()).isEqualTo(8080);
-        assertThat(p.getTargetPort().getStrVal()).isEqualTo("http");
-      });
-      Service webhook = chart.one(Service.class, "dotproxy-operator-webhook");
-      assertThat(webhook.getSpec().getPorts()).singleElement().satisfies(p -> {
-        assertThat(p.getPort()).isEqualTo(443);
-        assertThat(p.getTargetPort().getStrVal()).isEqualTo("webhook");
-      });
-    }
-
-    @Test
-    void theWebhookOnlySeesOptedInPodsAndNeverBlocksThem() {
-      MutatingWebhook webhook = webhook(chart);
-
-      assertThat(webhook.getFailurePolicy()).isEqualTo("Ignore");
-      assertThat(webhook.getSideEffects()).isEqualTo("None");
-      assertThat(webhook.getTimeoutSeconds()).isEqualTo(5);
-      assertThat(webhook.getReinvocationPolicy()).isEqualTo("IfNeeded");
-      assertThat(webhook.getAdmissionReviewVersions()).containsExactly("v1");
-      assertThat(webhook.getRules()).singleElement().satisfies(rule -> {
-        assertThat(rule.getOperations()).containsExactly("CREATE");
-        assertThat(rule.getApiGroups()).containsExactly("");
-        assertThat(rule.getResources()).containsExactly("pods");
-      });
-      assertThat(webhook.getObjectSelector().getMatchExpressions()).singleElement().satisfies(e -> {
-        assertThat(e.getKey()).isEqualTo("dotproxy.io/proxy");
-        assertThat(e.getOperator()).isEqualTo("Exists");
-      });
-      assertThat(webhook.getNamespaceSelector().getMatchExpressions()).singleElement().satisfies(e -> {
-        assertThat(e.getKey()).isEqualTo("kubernetes.io/metadata.name");
-        assertThat(e.getOperator()).isEqualTo("NotIn");
-        assertThat(e.getValues()).containsExactly("kube-system");
-      });
-      var service = webhook.getClientConfig().getService();
-      assertThat(service.getName()).isEqualTo("dotproxy-operator-webhook");
-      assertThat(service.getNamespace()).isEqualTo(NAMESPACE);
-      assertThat(service.getPath()).isEqualTo("/mutate-pods");
-      assertThat(service.getPort()).isEqualTo(443);
-      assertThat(webhook.getClientConfig().getCaBundle())
-          .as("the operator patches the caBundle; the manifest must not carry one that upgrades would reset")
-          .isNull();
-    }
-
-    @Test
-    void labelsFollowTheConventions() {
-      for (HasMetadata object : chart.objects) {
-        assertThat(object.getMetadata().getLabels()).as(object.getKind() + " " + object.getMetadata().getName())
-            .containsEntry("app.kubernetes.io/name", "dotproxy-operator")
-            .containsEntry("app.kubernetes.io/instance", RELEASE)
-            .containsEntry("app.kubernetes.io/component", "operator")
-            .containsEntry("app.kubernetes.io/part-of", "dotproxy")
-            .containsEntry("app.kubernetes.io/managed-by", "Helm")
-            .containsKey("app.kubernetes.io/version");
-      }
-      Deployment deployment = deployment(chart);
-      Map<String, String> selector = deployment.getSpec().getSelector().getMatchLabels();
-      assertThat(deployment.getSpec().getTemplate().getMetadata().getLabels())
-          .containsAllEntriesOf(selector)
-          .as("the operator's informers select managed-by=dotproxy-operator; its own pods must not match")
-          .doesNotContainEntry("app.kubernetes.io/managed-by", "dotproxy-operator");
-      for (Service service : chart.all(Service.class)) {
-        assertThat(service.getSpec().getSelector()).isEqualTo(selector);
-      }
-      assertThat(chart.only(PodDisruptionBudget.class).getSpec().getSelector().getMatchLabels()).isEqualTo(selector);
-    }
-
-    @Test
-    void theEnvironmentIsWhatTheOperatorParses() throws Exception {
-      Map<String, String> env = env(chart);
-
-      assertOnlyKnownFlags(env);
-      OperatorSettings settings = OperatorSettings.parse(new String[0], env);
-      assertThat(settings.watchNamespaces()).isEmpty();
-      assertThat(settings.leaderElection()).isTrue();
-      assertThat(settings.leaseName()).isEqualTo("dotproxy-operator");
-      assertThat(settings.leaseNamespace()).contains(NAMESPACE);
-      assertThat(settings.proxyImage()).isEqualTo("ghcr.io/dotproxy/proxy-runtime:" + appVersion());
-      assertThat(settings.coreDns()).isEqualTo(new CoreDnsLocation("kube-system", "coredns"));
-      assertThat(settings.httpPort()).isEqualTo(8080);
-      assertThat(env).containsEntry("DOTPROXY_WEBHOOK_ENABLED", "true")
-          .containsEntry("DOTPROXY_WEBHOOK_PORT", "9443")
-          .containsEntry("DOTPROXY_WEBHOOK_CERT_MODE", "operator")
-          .containsEntry("DOTPROXY_WEBHOOK_SECRET", "dotproxy-operator-webhook-tls")
-          .containsEntry("DOTPROXY_WEBHOOK_CONFIG_NAME", "dotproxy-operator")
-          .containsEntry("DOTPROXY_WEBHOOK_SERVICE", "dotproxy-operator-webhook")
-          .containsEntry("DOTPROXY_OPERATOR_NAMESPACE", NAMESPACE)
-          .containsEntry("DOTPROXY_NATIVE_SIDECARS", "auto")
-          .containsEntry("DOTPROXY_CLUSTER_DNS_SERVICE", "kube-system/kube-dns")
-          .containsEntry("DOTPROXY_CLUSTER_DOMAIN", "cluster.local");
-      assertThat(operator(chart).getEnv()).filteredOn(e -> e.getName().equals("POD_NAMESPACE")).singleElement()
-          .satisfies(e -> assertThat(e.getValueFrom().getFieldRef().getFieldPath()).isEqualTo("metadata.namespace"));
-      assertThat(operator(chart).getImage()).isEqualTo("ghcr.io/dotproxy/operator:" + appVersion());
-    }
-
-    @Test
-    void twoReplicasSpreadOverNodesAndMayLoseOneAtATime() {
-      Deployment deployment = deployment(chart);
-      assertThat(deployment.getSpec().getReplicas()).isEqualTo(2);
-      assertThat(deployment.getSpec().getTemplate().getSpec().getAffinity().getPodAntiAffinity()
-          .getPreferredDuringSchedulingIgnoredDuringExecution()).singleElement()
-          .satisfies(t -> assertThat(t.getPodAffinityTerm().getTopologyKey()).isEqualTo("kubernetes.io/hostname"));
-      PodDisruptionBudget pdb = chart.only(PodDisruptionBudget.class);
-      assertThat(pdb.getSpec().getMaxUnavailable().getIntVal()).isEqualTo(1);
-      assertThat(pdb.getSpec().getUnhealthyPodEvictionPolicy()).isEqualTo("AlwaysAllow");
-      assertThat(operator(chart).getReadinessProbe().getHttpGet().getPath())
-          .as("a standby replica has no informers, so /readyz would keep it unready and block rollouts and drains")
-          .isEqualTo("/healthz");
-    }
+  @Test
+  void defaultsRunTwoReplicasSpreadOverNodesThatMayLoseOneAtATime() {
+    Deployment deployment = deployment(defaults);
+    assertThat(deployment.getSpec().getReplicas()).isEqualTo(2);
+    assertThat(deployment.getSpec().getTemplate().getSpec().getAffinity().getPodAntiAffinity()
+        .getPreferredDuringSchedulingIgnoredDuringExecution()).singleElement()
+        .satisfies(t -> assertThat(t.getPodAffinityTerm().getTopologyKey()).isEqualTo("kubernetes.io/hostname"));
+    PodDisruptionBudget pdb = defaults.only(PodDisruptionBudget.class);
+    assertThat(pdb.getSpec().getMaxUnavailable().getIntVal()).isEqualTo(1);
+    assertThat(pdb.getSpec().getUnhealthyPodEvictionPolicy()).isEqualTo("AlwaysAllow");
+    assertThat(operator(defaults).getReadinessProbe().getHttpGet().getPath())
+        .as("a standby replica has no informers, so /readyz would keep it unready and block rollouts and drains")
+        .isEqualTo("/healthz");
   }
 
   @Test
