@@ -130,7 +130,7 @@ public final class DotproxyOperator implements AutoCloseable {
   }
 
   /**
-   * Plain updates and JSON patches everywhere instead of server-side apply; README-operator.md explains
+   * Plain updates and JSON patches everywhere instead of server-side apply; README.md explains
    * why ("Writes without server-side apply").
    */
   private static void configure(

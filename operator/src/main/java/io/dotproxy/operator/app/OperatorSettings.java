@@ -91,7 +91,7 @@ public record OperatorSettings(
 
   static String usage() {
     return "usage: java -jar operator.jar [--NAME VALUE]... where NAME is one of " + String.join(", ", FLAGS)
-        + " (each also read from DOTPROXY_NAME); see README-operator.md";
+        + " (each also read from DOTPROXY_NAME); see README.md";
   }
 
   private static Map<String, String> flags(String[] args) {

@@ -48,8 +48,8 @@ class ArgoCdHealthCheckTest {
 
   @Test
   void aRolloutIsProgressingWithTheOperatorsMessage() {
-    DnsOverTlsProxyStatus status = status(new Observation(2, true, Optional.empty(), true,
-        new FleetReadiness(3, 1, 1, true), new CoreDnsStatus(CoreDnsState.DISABLED, null), Optional.empty()));
+    DnsOverTlsProxyStatus status = status(new Observation(2, true, Optional.empty(), Optional.empty(), true,
+        new FleetReadiness(3, 1, 1, true), new CoreDnsStatus(CoreDnsState.DISABLED, null), 0, Optional.empty()));
 
     Health health = health(proxy(2, status));
 
@@ -68,8 +68,8 @@ class ArgoCdHealthCheckTest {
   @Test
   void aMissingTrustedCaIsDegraded() {
     DnsOverTlsProxyStatus status = status(new Observation(1, true,
-        Optional.of("ConfigMap dns/corp-dot-ca has no key ca.crt"), true, new FleetReadiness(2, 2, 2, true),
-        new CoreDnsStatus(CoreDnsState.DISABLED, null), Optional.empty()));
+        Optional.of("ConfigMap dns/corp-dot-ca has no key ca.crt"), Optional.empty(), true, new FleetReadiness(2, 2, 2, true),
+        new CoreDnsStatus(CoreDnsState.DISABLED, null), 0, Optional.empty()));
 
     Health health = health(proxy(1, status));
 
@@ -79,10 +79,10 @@ class ArgoCdHealthCheckTest {
 
   @Test
   void aRefusedCoreDnsPatchIsDegraded() {
-    DnsOverTlsProxyStatus status = status(new Observation(4, true, Optional.empty(), true,
+    DnsOverTlsProxyStatus status = status(new Observation(4, true, Optional.empty(), Optional.empty(), true,
         new FleetReadiness(2, 2, 2, true),
         new CoreDnsStatus(CoreDnsState.REFUSED, "the Corefile cannot be patched safely: several forwards"),
-        Optional.empty()));
+        0, Optional.empty()));
 
     Health health = health(proxy(4, status));
 
@@ -92,16 +92,16 @@ class ArgoCdHealthCheckTest {
 
   @Test
   void aReconcileErrorIsDegraded() {
-    DnsOverTlsProxyStatus status = status(new Observation(1, true, Optional.empty(), false, FleetReadiness.NONE,
-        new CoreDnsStatus(CoreDnsState.DISABLED, null), Optional.of("daemonsets.apps is forbidden")));
+    DnsOverTlsProxyStatus status = status(new Observation(1, true, Optional.empty(), Optional.empty(), false, FleetReadiness.NONE,
+        new CoreDnsStatus(CoreDnsState.DISABLED, null), 0, Optional.of("daemonsets.apps is forbidden")));
 
     assertThat(health(proxy(1, status)).status()).isEqualTo("Degraded");
   }
 
   @Test
   void aRenderedSidecarConfigIsHealthy() {
-    DnsOverTlsProxyStatus status = status(new Observation(1, false, Optional.empty(), true, FleetReadiness.NONE,
-        new CoreDnsStatus(CoreDnsState.DISABLED, null), Optional.empty()));
+    DnsOverTlsProxyStatus status = status(new Observation(1, false, Optional.empty(), Optional.empty(), true, FleetReadiness.NONE,
+        new CoreDnsStatus(CoreDnsState.DISABLED, null), 0, Optional.empty()));
 
     assertThat(health(proxy(1, status)).status()).isEqualTo("Healthy");
   }
@@ -143,8 +143,9 @@ class ArgoCdHealthCheckTest {
   // --- helpers -------------------------------------------------------------------------------------
 
   static Observation fleet(long generation, int desired, int ready) {
-    return new Observation(generation, true, Optional.empty(), true, new FleetReadiness(desired, ready, ready, true),
-        new CoreDnsStatus(CoreDnsState.DISABLED, null), Optional.empty());
+    return new Observation(generation, true, Optional.empty(), Optional.empty(), true,
+        new FleetReadiness(desired, ready, ready, true), new CoreDnsStatus(CoreDnsState.DISABLED, null), 0,
+        Optional.empty());
   }
 
   static DnsOverTlsProxyStatus status(Observation observation) {

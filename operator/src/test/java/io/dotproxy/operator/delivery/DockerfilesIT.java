@@ -177,12 +177,12 @@ class DockerfilesIT {
   }
 
   /**
-   * The flags docs/footprint.md gives for an image, from its table row "| proxy | `FLAGS` |"; docs/deploy.md
+   * The flags docs/footprint.md gives for an image, from its table row "| proxy | `FLAGS` |"; README.md
    * repeats the same row.
    */
   static String documentedFlags(String image) {
     String flags = null;
-    for (String doc : List.of("docs/footprint.md", "docs/deploy.md")) {
+    for (String doc : List.of("docs/footprint.md", "README.md")) {
       Matcher m = Pattern.compile("(?m)^\\| " + image + " \\| `([^`]+)` \\|").matcher(RepoFiles.read(doc));
       assertThat(m.find()).as("%s has a row for the %s image's flags", doc, image).isTrue();
       if (flags != null) {

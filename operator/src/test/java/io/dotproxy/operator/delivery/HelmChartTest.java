@@ -126,7 +126,7 @@ class HelmChartTest {
   @Test
   void defaultsGrantExactlyWhatTheOperatorUses() {
     assertThat(grants(defaults)).containsExactlyInAnyOrderElementsOf(List.of(
-        // DnsOverTlsProxies, in every namespace (README-operator.md, "RBAC the operator needs")
+        // DnsOverTlsProxies, in every namespace (README.md, "RBAC the operator needs")
         "cluster dotproxy.io/dnsovertlsproxies get,list,watch,update,patch",
         "cluster dotproxy.io/dnsovertlsproxies/status get,update,patch",
         "cluster dotproxy.io/dnsovertlsproxies/finalizers update",
@@ -283,8 +283,8 @@ class HelmChartTest {
     assertThat(pdb.getSpec().getMaxUnavailable().getIntVal()).isEqualTo(1);
     assertThat(pdb.getSpec().getUnhealthyPodEvictionPolicy()).isEqualTo("AlwaysAllow");
     assertThat(operator(defaults).getReadinessProbe().getHttpGet().getPath())
-        .as("a standby replica has no informers, so /readyz would keep it unready and block rollouts and drains")
-        .isEqualTo("/healthz");
+        .as("ready once the webhook answers, on standby replicas too, so admissions only reach replicas that serve them")
+        .isEqualTo("/readyz");
   }
 
   @Test

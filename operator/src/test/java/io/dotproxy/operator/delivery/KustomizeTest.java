@@ -25,7 +25,7 @@ class KustomizeTest {
   void theExamplesKustomizationBuilds() throws Exception {
     String kubectl = kubectl().orElse(null);
     assumeTrue(kubectl != null, "kubectl is not on PATH: `kubectl kustomize examples/` was not run "
-        + "(the machine image ships kubectl with kustomize; see docs/deploy.md)");
+        + "(the machine image ships kubectl with kustomize; see README.md)");
 
     String built = run(kubectl, "kustomize", RepoFiles.path("examples").toString());
 
