@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.dotproxy.runtime.testing.DnsClient;
 import io.dotproxy.runtime.testing.FakeDotServer;
 import io.dotproxy.runtime.testing.RunningProxy;
+import io.dotproxy.runtime.testing.SteadyTraffic;
 import io.dotproxy.runtime.testing.SyntheticZone;
 import io.dotproxy.runtime.testing.TestPki;
 import io.dotproxy.runtime.testing.UnboundServer;
@@ -12,8 +13,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -38,7 +37,7 @@ class ReloadIT {
       Path config = dir.resolve("config.yaml");
       write(config, yaml(first.port(), ca, 100, null));
       try (RunningProxy proxy = RunningProxy.start("--config", config.toString());
-           Traffic traffic = new Traffic(proxy)) {
+           SteadyTraffic traffic = new SteadyTraffic(proxy.address())) {
         assertThat(eventually(() -> first.queriesReceived() > 20)).isTrue();
 
         write(config, yaml(second.port(), ca, 10, "corp.internal=127.0.0.1:" + internal.port()));
@@ -53,8 +52,8 @@ class ReloadIT {
         assertThat(proxy.metric("dotproxy_cache_entries")).isLessThanOrEqualTo(10);
 
         traffic.stop();
-        assertThat(traffic.sent.get()).isGreaterThan(100);
-        assertThat(traffic.failed.get()).as("queries lost or failed across reloads").isZero();
+        assertThat(traffic.sent()).isGreaterThan(100);
+        assertThat(traffic.failed()).as("queries lost or failed across reloads").isZero();
         assertThat(reloads(proxy, "success")).isEqualTo(1);
       }
     }
@@ -138,44 +137,5 @@ class ReloadIT {
       Thread.sleep(50);
     }
     return condition.getAsBoolean();
-  }
-
-  /** Unique names over UDP, one at a time, for at most 30 s or 20,000 queries. */
-  private static final class Traffic implements AutoCloseable {
-    final AtomicInteger sent = new AtomicInteger();
-    final AtomicInteger failed = new AtomicInteger();
-    private final AtomicBoolean running = new AtomicBoolean(true);
-    private final Thread thread;
-
-    Traffic(RunningProxy proxy) {
-      thread = new Thread(() -> {
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        try (DnsClient.Udp udp = DnsClient.udp(proxy.address())) {
-          while (running.get() && sent.get() < 20_000 && System.nanoTime() < deadline) {
-            int n = sent.incrementAndGet();
-            try {
-              if (udp.exchange(DnsClient.query("q" + n + ".test.", Type.A), Duration.ofSeconds(5)).getRcode() != Rcode.NOERROR) {
-                failed.incrementAndGet();
-              }
-            } catch (Exception e) {
-              failed.incrementAndGet();
-            }
-          }
-        } catch (Exception e) {
-          failed.incrementAndGet();
-        }
-      }, "reload-traffic");
-      thread.start();
-    }
-
-    void stop() throws InterruptedException {
-      running.set(false);
-      thread.join(10_000);
-    }
-
-    @Override
-    public void close() throws InterruptedException {
-      stop();
-    }
   }
 }

@@ -12,8 +12,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One TCP client connection (RFC 7766): pipelined queries are resolved concurrently and answered
- * as they complete, out of order. Reading pauses while too many are outstanding, so one client
- * cannot make the proxy buffer without bound.
+ * as they complete, out of order. Reading pauses while too many are outstanding, or while answers
+ * wait in the outbound buffer because the client does not read them, so one client cannot make the
+ * proxy buffer without bound.
  */
 final class TcpQueryHandler extends ChannelInboundHandlerAdapter {
 
@@ -33,9 +34,7 @@ final class TcpQueryHandler extends ChannelInboundHandlerAdapter {
     ByteBuf frame = (ByteBuf) msg;
     Channel channel = ctx.channel();
     inFlight++;
-    if (inFlight >= MAX_IN_FLIGHT) {
-      channel.config().setAutoRead(false);
-    }
+    updateReading(channel);
     try {
       InetAddress client = ((InetSocketAddress) channel.remoteAddress()).getAddress();
       pipeline.handle(frame, false, client, channel.eventLoop(), answer -> {
@@ -52,14 +51,28 @@ final class TcpQueryHandler extends ChannelInboundHandlerAdapter {
 
   private void answered(Channel channel, byte[] answer) {
     inFlight--;
-    if (!channel.config().isAutoRead() && inFlight < MAX_IN_FLIGHT / 2) {
-      channel.config().setAutoRead(true);
-    }
     if (answer != null && channel.isActive()) {
       ByteBuf framed = channel.alloc().ioBuffer(2 + answer.length);
       framed.writeShort(answer.length);
       framed.writeBytes(answer);
       channel.writeAndFlush(framed, channel.voidPromise());
+    }
+    updateReading(channel);
+  }
+
+  @Override
+  public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
+    updateReading(ctx.channel());
+    super.channelWritabilityChanged(ctx);
+  }
+
+  private void updateReading(Channel channel) {
+    boolean reading = channel.config().isAutoRead();
+    // Stop at the limit and resume at half of it, so reading does not flap with every answer.
+    boolean shouldRead = channel.isWritable()
+        && inFlight < (reading ? MAX_IN_FLIGHT : MAX_IN_FLIGHT / 2);
+    if (shouldRead != reading) {
+      channel.config().setAutoRead(shouldRead);
     }
   }
 
