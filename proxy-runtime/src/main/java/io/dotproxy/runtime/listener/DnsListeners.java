@@ -38,21 +38,42 @@ public final class DnsListeners implements AutoCloseable {
     List<Channel> channels = new ArrayList<>();
     List<InetSocketAddress> bound = new ArrayList<>();
     try {
+      UdpQueryHandler udpHandler = new UdpQueryHandler(pipeline);
       for (HostPort address : addresses) {
-        Channel tcp = bindTcp(address.socketAddress(), group, transport, pipeline, address);
-        channels.add(tcp);
-        InetSocketAddress actual = (InetSocketAddress) tcp.localAddress();
-        UdpQueryHandler udpHandler = new UdpQueryHandler(pipeline);
-        for (int i = 0; i < transport.udpSocketsPerAddress(eventLoops); i++) {
-          channels.add(bindUdp(actual, group, transport, udpHandler, address));
-        }
-        bound.add(actual);
+        List<Channel> pair = bindPair(address, group, transport, eventLoops, pipeline, udpHandler);
+        channels.addAll(pair);
+        bound.add((InetSocketAddress) pair.get(0).localAddress());
       }
     } catch (ListenException e) {
       channels.forEach(Channel::close);
       throw e;
     }
     return new DnsListeners(channels, bound);
+  }
+
+  /**
+   * TCP and UDP on one address and port. With port 0 the kernel picks the TCP port, which another
+   * process may hold for UDP; then a few fresh ports are tried.
+   */
+  private static List<Channel> bindPair(HostPort address, EventLoopGroup group, Transport transport,
+      int eventLoops, QueryPipeline pipeline, UdpQueryHandler udpHandler) throws ListenException {
+    int attempts = address.port() == 0 ? 10 : 1;
+    for (int attempt = 1; ; attempt++) {
+      List<Channel> pair = new ArrayList<>();
+      Channel tcp = bindTcp(address.socketAddress(), group, transport, pipeline, address);
+      pair.add(tcp);
+      try {
+        for (int i = 0; i < transport.udpSocketsPerAddress(eventLoops); i++) {
+          pair.add(bindUdp((InetSocketAddress) tcp.localAddress(), group, transport, udpHandler, address));
+        }
+        return pair;
+      } catch (ListenException e) {
+        pair.forEach(Channel::close);
+        if (attempt >= attempts) {
+          throw e;
+        }
+      }
+    }
   }
 
   private static Channel bindTcp(InetSocketAddress address, EventLoopGroup group, Transport transport,

@@ -54,7 +54,7 @@ final class FakePlainDnsServer implements AutoCloseable {
 
   FakePlainDnsServer(EventLoopGroup group, Transport transport, Behaviour behaviour) {
     this.behaviour = behaviour;
-    this.udp = new Bootstrap().group(group).channel(transport.datagramChannel())
+    Bootstrap udpBootstrap = new Bootstrap().group(group).channel(transport.datagramChannel())
         .handler(new SimpleChannelInboundHandler<DatagramPacket>() {
           @Override
           protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket packet) throws Exception {
@@ -65,10 +65,8 @@ final class FakePlainDnsServer implements AutoCloseable {
               from.writeAndFlush(new DatagramPacket(Unpooled.wrappedBuffer(reply.wire()), packet.sender()));
             }
           }
-        })
-        .bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)).syncUninterruptibly().channel();
-    int port = ((InetSocketAddress) udp.localAddress()).getPort();
-    this.tcp = new ServerBootstrap().group(group).channel(transport.serverChannel())
+        });
+    ServerBootstrap tcpBootstrap = new ServerBootstrap().group(group).channel(transport.serverChannel())
         .childHandler(new ChannelInitializer<Channel>() {
           @Override
           protected void initChannel(Channel channel) {
@@ -86,14 +84,37 @@ final class FakePlainDnsServer implements AutoCloseable {
                   }
                 });
           }
-        })
-        .bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port)).syncUninterruptibly().channel();
+        });
+    Channel[] bound = bindOnOnePort(udpBootstrap, tcpBootstrap);
+    this.udp = bound[0];
+    this.tcp = bound[1];
     this.forger = new Bootstrap().group(group).channel(transport.datagramChannel())
         .handler(new SimpleChannelInboundHandler<DatagramPacket>() {
           @Override
           protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket packet) {}
         })
         .bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)).syncUninterruptibly().channel();
+  }
+
+  /**
+   * UDP on a free port, then TCP on the same one; another process may hold that TCP port, so a
+   * few fresh ports are tried.
+   */
+  private static Channel[] bindOnOnePort(Bootstrap udpBootstrap, ServerBootstrap tcpBootstrap) {
+    for (int attempt = 0; ; attempt++) {
+      Channel udp = udpBootstrap.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
+          .syncUninterruptibly().channel();
+      int port = ((InetSocketAddress) udp.localAddress()).getPort();
+      var tcp = tcpBootstrap.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port))
+          .awaitUninterruptibly();
+      if (tcp.isSuccess()) {
+        return new Channel[] {udp, tcp.channel()};
+      }
+      udp.close().syncUninterruptibly();
+      if (attempt == 9) {
+        throw new IllegalStateException("no port free for both UDP and TCP", tcp.cause());
+      }
+    }
   }
 
   HostPort hostPort() {
