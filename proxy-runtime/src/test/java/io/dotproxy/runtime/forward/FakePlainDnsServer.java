@@ -55,15 +55,20 @@ final class FakePlainDnsServer implements AutoCloseable {
   FakePlainDnsServer(EventLoopGroup group, Transport transport, Behaviour behaviour) {
     this.behaviour = behaviour;
     Bootstrap udpBootstrap = new Bootstrap().group(group).channel(transport.datagramChannel())
-        .handler(new SimpleChannelInboundHandler<DatagramPacket>() {
+        .handler(new ChannelInitializer<Channel>() { // a new handler per bind: binds may be retried
           @Override
-          protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket packet) throws Exception {
-            Message query = new Message(ByteBufUtil.getBytes(packet.content()));
-            received.add(new Received(query, packet.sender(), false));
-            for (Reply reply : behaviour.replies(query, false)) {
-              Channel from = reply.forged() ? forger : ctx.channel();
-              from.writeAndFlush(new DatagramPacket(Unpooled.wrappedBuffer(reply.wire()), packet.sender()));
-            }
+          protected void initChannel(Channel channel) {
+            channel.pipeline().addLast(new SimpleChannelInboundHandler<DatagramPacket>() {
+              @Override
+              protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket packet) throws Exception {
+                Message query = new Message(ByteBufUtil.getBytes(packet.content()));
+                received.add(new Received(query, packet.sender(), false));
+                for (Reply reply : behaviour.replies(query, false)) {
+                  Channel from = reply.forged() ? forger : ctx.channel();
+                  from.writeAndFlush(new DatagramPacket(Unpooled.wrappedBuffer(reply.wire()), packet.sender()));
+                }
+              }
+            });
           }
         });
     ServerBootstrap tcpBootstrap = new ServerBootstrap().group(group).channel(transport.serverChannel())
