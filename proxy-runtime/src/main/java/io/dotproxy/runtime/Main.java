@@ -30,9 +30,11 @@ public final class Main {
       System.out.println("dotproxy " + version());
       return;
     }
+    ConfigLoader loader;
     ProxyConfig config;
     try {
-      config = ConfigLoader.load(arguments, System.getenv());
+      loader = ConfigLoader.of(arguments, System.getenv());
+      config = loader.load();
     } catch (ConfigException e) {
       System.err.println("dotproxy: " + e.getMessage());
       System.exit(EXIT_INVALID_CONFIG);
@@ -40,7 +42,7 @@ public final class Main {
     }
     ProxyServer server;
     try {
-      server = ProxyServer.start(config, Transport.detect());
+      server = ProxyServer.start(config, loader, Transport.detect());
     } catch (Exception e) {
       System.err.println("dotproxy: cannot start: " + e.getMessage());
       System.exit(EXIT_CANNOT_START);

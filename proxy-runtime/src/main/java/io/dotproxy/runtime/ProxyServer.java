@@ -1,87 +1,112 @@
 package io.dotproxy.runtime;
 
 import io.dotproxy.runtime.admin.AdminServer;
+import io.dotproxy.runtime.config.ConfigLoader;
 import io.dotproxy.runtime.config.ProxyConfig;
-import io.dotproxy.runtime.config.UpstreamSpec;
-import io.dotproxy.runtime.dns.Resolver;
-import io.dotproxy.runtime.forward.ForwardZoneResolver;
 import io.dotproxy.runtime.listener.DnsListeners;
 import io.dotproxy.runtime.listener.QueryPipeline;
 import io.dotproxy.runtime.metrics.ProxyMetrics;
-import io.dotproxy.runtime.privacy.UpstreamQuery;
-import io.dotproxy.runtime.ratelimit.RateLimiter;
-import io.dotproxy.runtime.router.Router;
+import io.dotproxy.runtime.reload.ConfigReloader;
+import io.dotproxy.runtime.reload.ConfigWatcher;
 import io.dotproxy.runtime.transport.Transport;
-import io.dotproxy.runtime.upstream.ConnectionLimits;
 import io.dotproxy.runtime.upstream.Upstream;
 import io.netty.channel.EventLoopGroup;
 import java.net.InetSocketAddress;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** The running proxy: event loops, upstreams, the query path, its listeners and admin endpoint. */
 public final class ProxyServer implements AutoCloseable {
 
-  private final ProxyConfig config;
+  /** How often the config file is checked when the file system sends no change events. */
+  static final Duration CONFIG_POLL_INTERVAL = Duration.ofSeconds(2);
+
+  private static final Logger log = LoggerFactory.getLogger(ProxyServer.class);
+
+  private volatile ProxyConfig config;
   private final EventLoopGroup group;
-  private final List<Upstream> upstreams;
+  private final QueryPathAssembler assembler;
   private final QueryPipeline pipeline;
   private final DnsListeners listeners;
   private final Transport transport;
   private final ProxyMetrics metrics;
   private final CountDownLatch stopDraining = new CountDownLatch(1);
   private volatile AdminServer admin;
+  private volatile ConfigWatcher watcher;
   private volatile boolean draining;
   private boolean closed;
 
-  private ProxyServer(ProxyConfig config, EventLoopGroup group, List<Upstream> upstreams,
+  private ProxyServer(ProxyConfig config, EventLoopGroup group, QueryPathAssembler assembler,
       QueryPipeline pipeline, DnsListeners listeners, Transport transport, ProxyMetrics metrics) {
     this.config = config;
     this.group = group;
-    this.upstreams = upstreams;
+    this.assembler = assembler;
     this.pipeline = pipeline;
     this.listeners = listeners;
     this.transport = transport;
     this.metrics = metrics;
   }
 
+  /** Starts with a fixed config. */
   public static ProxyServer start(ProxyConfig config, Transport transport) throws Exception {
     int eventLoops = Runtime.getRuntime().availableProcessors();
     EventLoopGroup group = transport.newEventLoopGroup(eventLoops, "dotproxy");
     ProxyMetrics metrics = new ProxyMetrics();
-    List<Upstream> upstreams = new ArrayList<>();
+    QueryPathAssembler assembler = new QueryPathAssembler(group, transport, metrics);
     DnsListeners listeners = null;
     try {
-      for (UpstreamSpec spec : config.upstreams()) {
-        upstreams.add(new Upstream(spec, config.caFile(), group, transport, ConnectionLimits.DEFAULTS,
-            metrics.upstream(spec.label())));
-      }
-      UpstreamQuery upstreamQuery = new UpstreamQuery(config.privacy());
-      Router router = new Router(upstreams, config.policy(), config.timeout(), upstreamQuery);
-      Resolver resolver = router;
-      if (!config.forwardZones().isEmpty()) {
-        resolver = new ForwardZoneResolver(config.forwardZones(), router, transport,
-            config.timeout(), upstreamQuery, metrics);
-      }
-      RateLimiter rateLimiter =
-          config.rateLimit().enabled() ? new RateLimiter(config.rateLimit()) : null;
-      QueryPipeline pipeline = new QueryPipeline(resolver, metrics, rateLimiter);
+      QueryPipeline pipeline = new QueryPipeline(assembler.assemble(config), metrics);
       listeners = DnsListeners.bind(config.listen(), group, transport, eventLoops, pipeline);
       ProxyServer server =
-          new ProxyServer(config, group, upstreams, pipeline, listeners, transport, metrics);
+          new ProxyServer(config, group, assembler, pipeline, listeners, transport, metrics);
       server.admin = AdminServer.start(config.admin(), group, transport, metrics.registry(), server::isReady);
       return server;
     } catch (Exception e) {
       if (listeners != null) {
         listeners.close();
       }
-      upstreams.forEach(Upstream::close);
+      assembler.close();
       group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
       throw e;
     }
+  }
+
+  /**
+   * Starts with {@code config}, which {@code loader} made, and when it names a {@code --config}
+   * file, keeps watching it:
+   * a changed file is applied without restarting listeners or dropping queries.
+   */
+  public static ProxyServer start(ProxyConfig config, ConfigLoader loader, Transport transport)
+      throws Exception {
+    ProxyServer server = start(config, transport);
+    config.configFile().ifPresent(file -> {
+      ConfigReloader reloader =
+          new ConfigReloader(loader, file, config, server::apply, server.metrics);
+      server.watcher = new ConfigWatcher(file, CONFIG_POLL_INTERVAL, reloader::check).start();
+    });
+    return server;
+  }
+
+  /**
+   * Applies a new config to the running proxy: upstreams, policy, timeout, cache, rate limits,
+   * forward zones and privacy take effect for the next query; listeners and the admin address
+   * need a restart.
+   */
+  public synchronized void apply(ProxyConfig next) {
+    if (!next.listen().equals(config.listen()) || !next.admin().equals(config.admin())) {
+      log.warn("listen and admin addresses take effect at the next restart; the rest applies now");
+    }
+    try {
+      pipeline.use(assembler.assemble(next));
+    } catch (SSLException e) {
+      throw new IllegalStateException("cannot set up TLS for the new upstreams: " + e.getMessage(), e);
+    }
+    config = next;
   }
 
   /** The addresses actually bound, with real ports where port 0 was asked for. */
@@ -98,7 +123,7 @@ public final class ProxyServer implements AutoCloseable {
     if (draining) {
       return false;
     }
-    for (Upstream upstream : upstreams) {
+    for (Upstream upstream : assembler.upstreams()) {
       if (upstream.isHealthy()) {
         return true;
       }
@@ -107,7 +132,7 @@ public final class ProxyServer implements AutoCloseable {
   }
 
   public List<Upstream> upstreams() {
-    return upstreams;
+    return assembler.upstreams();
   }
 
   public ProxyMetrics metrics() {
@@ -149,12 +174,15 @@ public final class ProxyServer implements AutoCloseable {
     }
     closed = true;
     draining = true;
+    if (watcher != null) {
+      watcher.close();
+    }
     listeners.close();
     awaitInFlight(config.timeout().plusSeconds(1));
     if (admin != null) {
       admin.close();
     }
-    upstreams.forEach(Upstream::close);
+    assembler.close();
     group.shutdownGracefully(100, 2000, TimeUnit.MILLISECONDS).awaitUninterruptibly();
   }
 

@@ -15,7 +15,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -46,16 +45,20 @@ class AdminIT {
       HttpResponse<String> scrape = get(admin, "/metrics");
       assertThat(scrape.statusCode()).isEqualTo(200);
       assertThat(scrape.headers().firstValue("content-type")).hasValueSatisfying(t -> assertThat(t).startsWith("text/plain"));
-      Map<String, Double> metrics = parse(scrape.body());
+      Map<String, Double> metrics = proxy.scrape();
       assertThat(metrics.get("dotproxy_requests_total{proto=\"udp\"}")).isEqualTo(30);
       assertThat(metrics.get("dotproxy_requests_total{proto=\"tcp\"}")).isEqualTo(10);
       assertThat(metrics.get("dotproxy_responses_total{rcode=\"NOERROR\"}")).isEqualTo(30);
       assertThat(metrics.get("dotproxy_responses_total{rcode=\"NXDOMAIN\"}")).isEqualTo(10);
       assertThat(metrics.get("dotproxy_request_duration_seconds_count")).isEqualTo(40);
       assertThat(metrics.get("dotproxy_request_duration_seconds_bucket{le=\"+Inf\"}")).isEqualTo(40);
-      assertThat(metrics.get("dotproxy_upstream_requests_total{upstream=\"" + upstream + "\"}")).isGreaterThanOrEqualTo(40);
+      // 30 names and one NXDOMAIN: the 9 repeats of the NXDOMAIN are answered by the cache.
+      assertThat(metrics.get("dotproxy_cache_misses_total")).isEqualTo(31);
+      assertThat(metrics.get("dotproxy_cache_hits_total")).isEqualTo(9);
+      assertThat(metrics.get("dotproxy_cache_entries")).isEqualTo(31);
+      assertThat(metrics.get("dotproxy_upstream_requests_total{upstream=\"" + upstream + "\"}")).isGreaterThanOrEqualTo(31);
       assertThat(metrics.get("dotproxy_upstream_request_duration_seconds_count{upstream=\"" + upstream + "\"}"))
-          .isGreaterThanOrEqualTo(40);
+          .isGreaterThanOrEqualTo(31);
       assertThat(metrics.get("dotproxy_upstream_healthy{upstream=\"" + upstream + "\"}")).isEqualTo(1);
       assertThat(metrics.get("dotproxy_upstream_connections{upstream=\"" + upstream + "\"}")).isGreaterThanOrEqualTo(1);
       assertThat(get(admin, "/livez").statusCode()).isEqualTo(200);
@@ -68,7 +71,7 @@ class AdminIT {
       for (int i = 0; i < 3; i++) {
         proxy.udp(DnsClient.query(A_NAME, Type.A));
       }
-      Map<String, Double> down = parse(get(admin, "/metrics").body());
+      Map<String, Double> down = proxy.scrape();
       assertThat(down.get("dotproxy_upstream_healthy{upstream=\"" + upstream + "\"}")).isEqualTo(0);
       assertThat(down.get("dotproxy_responses_total{rcode=\"SERVFAIL\"}")).isGreaterThanOrEqualTo(1);
       assertThat(down.keySet()).anyMatch(k -> k.startsWith("dotproxy_upstream_failures_total{"));
@@ -84,18 +87,5 @@ class AdminIT {
 
   private static URI uri(int port, String path) {
     return URI.create("http://127.0.0.1:" + port + path);
-  }
-
-  /** Prometheus text format: {@code name{labels} value}, comments skipped. */
-  static Map<String, Double> parse(String body) {
-    Map<String, Double> samples = new HashMap<>();
-    for (String line : body.split("\n")) {
-      if (line.isBlank() || line.startsWith("#")) {
-        continue;
-      }
-      int space = line.lastIndexOf(' ');
-      samples.put(line.substring(0, space), Double.parseDouble(line.substring(space + 1)));
-    }
-    return samples;
   }
 }

@@ -89,13 +89,7 @@ final class LoopbackClient {
 
   /** The value of one sample of the proxy's {@code /metrics}, e.g. {@code dotproxy_ratelimited_total}. */
   static double metric(RunningProxy proxy, String sample) throws Exception {
-    InetSocketAddress admin = proxy.server().adminAddress();
-    HttpResponse<String> response = HttpClient.newHttpClient().send(
-        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + admin.getPort() + "/metrics"))
-            .timeout(Duration.ofSeconds(5)).build(),
-        HttpResponse.BodyHandlers.ofString());
-    Matcher value = Pattern.compile("(?m)^" + Pattern.quote(sample) + " (\\S+)$").matcher(response.body());
-    return value.find() ? Double.parseDouble(value.group(1)) : 0;
+    return proxy.metric(sample);
   }
 
   private static InetAddress loopback(String address) throws IOException {

@@ -93,6 +93,40 @@ class MainIT {
   }
 
   @Test
+  void theQueryLogWritesJsonLinesToStdoutOnlyWhenTurnedOn() throws Exception {
+    Issued certificate = TestPki.newCa().issue();
+    try (UnboundServer unbound = UnboundServer.dot(certificate).zone(SyntheticZone.standard()).start()) {
+      int port = FreePorts.pick(false);
+      Path out = dir.resolve("stdout.log");
+      Path err = dir.resolve("stderr.log");
+      Process process = command(List.of(
+          "--listen", "127.0.0.1:" + port, "--admin", "127.0.0.1:0",
+          "--upstream", "127.0.0.1@" + unbound.port() + "#dot.test",
+          "--ca-file", certificate.writePem(dir).caCertificate().toString(),
+          "--query-log"))
+          .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+      try {
+        InetSocketAddress proxy = new InetSocketAddress("127.0.0.1", port);
+        awaitAnswer(proxy, Duration.ofSeconds(20));
+        DnsClient.udp(proxy).exchange(DnsClient.query("Logged.Test.", Type.AAAA), Duration.ofSeconds(5));
+        DnsClient.udp(proxy).exchange(DnsClient.query("Logged.Test.", Type.AAAA), Duration.ofSeconds(5));
+        process.destroy();
+        assertThat(process.waitFor(15, TimeUnit.SECONDS)).isTrue();
+      } finally {
+        process.destroyForcibly();
+      }
+      List<String> lines = Files.readAllLines(out).stream().filter(l -> l.contains("Logged.Test.")).toList();
+      assertThat(lines).hasSize(2);
+      assertThat(lines.get(0)).startsWith("{\"time\":\"").contains(
+          "\"client\":\"127.0.0.1\"", "\"proto\":\"udp\"", "\"name\":\"Logged.Test.\"", "\"type\":\"AAAA\"",
+          "\"rcode\":\"NXDOMAIN\"", "\"upstream\":\"127.0.0.1@" + unbound.port() + "\"", "\"cache\":\"miss\"",
+          "\"duration_ms\":");
+      assertThat(lines.get(1)).contains("\"cache\":\"hit\"").doesNotContain("upstream");
+      assertThat(Files.readString(err)).doesNotContain("Logged.Test");
+    }
+  }
+
+  @Test
   void aPortInUseIsReportedAndExitsNonZero() throws Exception {
     try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
       Result result = run(List.of("--listen", "127.0.0.1:" + taken.getLocalPort(), "--admin", "127.0.0.1:0"),

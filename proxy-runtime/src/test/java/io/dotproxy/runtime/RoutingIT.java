@@ -87,8 +87,8 @@ class RoutingIT {
   void aRestartedUpstreamIsUsedAgainWithoutRestartingTheProxy() throws Exception {
     Issued certificate = PKI.issue();
     try (UnboundServer unbound = UnboundServer.dot(certificate).zone(SyntheticZone.standard()).start();
-         RunningProxy proxy = RunningProxy.start(RunningProxy.upstreamFlags(unbound.address(), "dot.test",
-             certificate.writePem(dir).caCertificate()).toArray(String[]::new))) {
+         RunningProxy proxy = RunningProxy.start(withoutCache(RunningProxy.upstreamFlags(unbound.address(), "dot.test",
+             certificate.writePem(dir).caCertificate())))) {
       assertThat(proxy.udp(DnsClient.query(A_NAME, Type.A)).getRcode()).isEqualTo(Rcode.NOERROR);
       unbound.kill();
       assertThat(proxy.udp(DnsClient.query(A_NAME, Type.A)).getRcode()).isEqualTo(Rcode.SERVFAIL);
@@ -118,8 +118,16 @@ class RoutingIT {
     }
   }
 
+  /** The flags plus {@code --cache-size 0}, so that a cached answer cannot hide the upstream's state. */
+  private static String[] withoutCache(List<String> flags) {
+    List<String> all = new ArrayList<>(flags);
+    all.addAll(List.of("--cache-size", "0"));
+    return all.toArray(String[]::new);
+  }
+
   private String[] flags(String policy, int... ports) {
-    List<String> flags = new ArrayList<>(List.of("--policy", policy, "--timeout", "2s",
+    // No cache in front: every query must reach the routing under test.
+    List<String> flags = new ArrayList<>(List.of("--policy", policy, "--timeout", "2s", "--cache-size", "0",
         "--ca-file", PKI.issue().writePem(dir).caCertificate().toString()));
     for (int port : ports) {
       flags.addAll(List.of("--upstream", "127.0.0.1@" + port + "#dot.test"));

@@ -172,6 +172,7 @@ class UpstreamFaultsIT {
 
   private RunningProxy proxyFor(FakeDotServer upstream, String serverName, String... extra) throws Exception {
     List<String> flags = new ArrayList<>(RunningProxy.upstreamFlags(upstream.address(), serverName, caFile()));
+    flags.addAll(List.of("--cache-size", "0")); // every query must reach the upstream under test
     flags.addAll(List.of(extra));
     return RunningProxy.start(flags.toArray(String[]::new));
   }

@@ -2,6 +2,8 @@ package io.dotproxy.operator.app;
 
 import io.dotproxy.operator.reconciler.DnsOverTlsProxyReconciler;
 import io.dotproxy.operator.reconciler.ProxyWorkflow;
+import io.dotproxy.operator.webhook.SidecarWebhook;
+import io.dotproxy.operator.webhook.tls.CertificateLifetimes;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
 import io.javaoperatorsdk.operator.Operator;
@@ -15,66 +17,120 @@ import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Clock;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** The running operator: JOSDK with our reconciler, plus the health and metrics endpoint. */
+/**
+ * The running operator: JOSDK with our reconciler, the Sidecar-mode injection webhook, and the health
+ * and metrics endpoint.
+ *
+ * <p>Readiness ({@code /readyz}) is: started, the webhook (when enabled) answering, and, in the replica
+ * that reconciles, every informer healthy. A standby replica (waiting for the Lease) is ready as soon as
+ * its webhook is: it serves admissions, so the webhook Service keeps endpoints through a failover, and
+ * a rolling update of the operator's Deployment is not held up by a replica that can never lead.
+ */
 public final class DotproxyOperator implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(DotproxyOperator.class);
 
+  /** The JDK HTTP server's idle-connection timeout, in seconds. */
+  static final String IDLE_INTERVAL_PROPERTY = "sun.net.httpserver.idleInterval";
+
   private final Operator operator;
   private final HealthAndMetricsServer http;
+  private final Optional<SidecarWebhook> webhook;
   private final StopIntent stopIntent;
   private final CountDownLatch stopped = new CountDownLatch(1);
 
-  private DotproxyOperator(Operator operator, HealthAndMetricsServer http, StopIntent stopIntent) {
+  private DotproxyOperator(
+      Operator operator, HealthAndMetricsServer http, Optional<SidecarWebhook> webhook, StopIntent stopIntent) {
     this.operator = operator;
     this.http = http;
+    this.webhook = webhook;
     this.stopIntent = stopIntent;
   }
 
   /** Tells a lease lost to another replica apart from the release during our own shutdown. */
   private static final class StopIntent {
     private volatile boolean stopping;
+    /** Whether this replica reconciles: it holds the Lease, or leader election is off. */
+    private volatile boolean leading;
   }
 
   public static DotproxyOperator start(OperatorSettings settings, KubernetesClient client) {
+    return start(settings, client, Clock.systemUTC(), CertificateLifetimes.DEFAULTS);
+  }
+
+  /**
+   * @param clock the webhook certificates' notion of now
+   * @param lifetimes how long the operator's own webhook certificates live (operator mode)
+   */
+  public static DotproxyOperator start(
+      OperatorSettings settings, KubernetesClient client, Clock clock, CertificateLifetimes lifetimes) {
+    // The API server keeps webhook connections open for up to 90 s between requests; the JDK's HTTP
+    // server closes idle ones after 30 s by default, which can race with a request already on its way.
+    // Read when the JDK's server first starts, so it is set before any of ours do.
+    if (System.getProperty(IDLE_INTERVAL_PROPERTY) == null) {
+      System.setProperty(IDLE_INTERVAL_PROPERTY, "120");
+    }
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     new JvmMemoryMetrics().bindTo(registry);
     new JvmGcMetrics().bindTo(registry);
     new JvmThreadMetrics().bindTo(registry);
     new ProcessorMetrics().bindTo(registry);
 
+    // First, so that a webhook that cannot start (port taken, version unreadable) leaves nothing running.
+    Optional<SidecarWebhook> webhook = settings.webhook().enabled()
+        ? Optional.of(SidecarWebhook.start(client, settings.webhook(), settings.sidecar(), settings.watchNamespaces(),
+            settings.proxyImage(), registry, clock, lifetimes))
+        : Optional.empty();
     StopIntent stopIntent = new StopIntent();
+    stopIntent.leading = !settings.leaderElection();
     Operator operator = new Operator(o -> configure(o, settings, client, registry, stopIntent));
     var reconciler = new DnsOverTlsProxyReconciler(
-        new ProxyWorkflow(settings.proxyImage(), settings.coreDns()), Clock.systemUTC());
-    operator.register(reconciler, c -> {
-      if (settings.watchNamespaces().isEmpty()) {
-        c.watchingAllNamespaces();
-      } else {
-        c.settingNamespaces(settings.watchNamespaces());
+        new ProxyWorkflow(settings.proxyImage(), settings.coreDns(), settings.sidecar()), Clock.systemUTC());
+    HealthAndMetricsServer http = null;
+    try {
+      operator.register(reconciler, c -> {
+        if (settings.watchNamespaces().isEmpty()) {
+          c.watchingAllNamespaces();
+        } else {
+          c.settingNamespaces(settings.watchNamespaces());
+        }
+        // Periodic reconciliation picks up rotated trustedCA bundles, which are read, not watched.
+        c.withReconciliationMaxInterval(settings.resyncInterval());
+      });
+      http = HealthAndMetricsServer.start(
+          settings.httpPort(),
+          () -> operator.getRuntimeInfo().isStarted(),
+          () -> operator.getRuntimeInfo().isStarted()
+              && webhook.map(SidecarWebhook::isReady).orElse(true)
+              && (!stopIntent.leading || operator.getRuntimeInfo().allEventSourcesAreHealthy()),
+          registry);
+      operator.start();
+    } catch (RuntimeException e) {
+      webhook.ifPresent(SidecarWebhook::close);
+      if (http != null) {
+        http.close();
       }
-      // Periodic reconciliation picks up rotated trustedCA bundles, which are read, not watched.
-      c.withReconciliationMaxInterval(settings.resyncInterval());
-    });
-    HealthAndMetricsServer http = HealthAndMetricsServer.start(settings.httpPort(), operator, registry);
-    operator.start();
+      throw e;
+    }
     log.info(
-        "dotproxy operator {} watching {}, leader election {}, proxy image {}, CoreDNS at {}, http :{}",
+        "dotproxy operator {} watching {}, leader election {}, proxy image {}, CoreDNS at {}, http :{}, {}",
         OperatorSettings.version(),
         settings.watchNamespaces().isEmpty() ? "all namespaces" : settings.watchNamespaces(),
         settings.leaderElection() ? "on" : "off",
         settings.proxyImage(),
         settings.coreDns(),
-        http.port());
-    return new DotproxyOperator(operator, http, stopIntent);
+        http.port(),
+        webhook.map(SidecarWebhook::description).orElse("webhook off"));
+    return new DotproxyOperator(operator, http, webhook, stopIntent);
   }
 
   /**
-   * Plain updates and JSON patches everywhere instead of server-side apply; README-operator.md explains
+   * Plain updates and JSON patches everywhere instead of server-side apply; README.md explains
    * why ("Writes without server-side apply").
    */
   private static void configure(
@@ -95,7 +151,8 @@ public final class DotproxyOperator implements AutoCloseable {
               .withLeaseNamespace(namespace)
               // JOSDK would also exit when we release the lease ourselves while shutting down.
               .withExitOnStopLeading(false)
-              .withLeaderCallbacks(new LeaderCallbacks(() -> {}, () -> exitUnlessStopping(stopIntent), leader -> {}))
+              .withLeaderCallbacks(new LeaderCallbacks(
+                  () -> stopIntent.leading = true, () -> exitUnlessStopping(stopIntent), leader -> {}))
               .build());
     }
   }
@@ -112,6 +169,11 @@ public final class DotproxyOperator implements AutoCloseable {
     return http.port();
   }
 
+  /** The injection webhook, unless --webhook-enabled false. */
+  public Optional<SidecarWebhook> webhook() {
+    return webhook;
+  }
+
   /** Blocks until {@link #close()} has run, e.g. from the shutdown hook. */
   public void awaitStop() throws InterruptedException {
     stopped.await();
@@ -123,6 +185,7 @@ public final class DotproxyOperator implements AutoCloseable {
     try {
       operator.stop();
     } finally {
+      webhook.ifPresent(SidecarWebhook::close);
       http.close();
       stopped.countDown();
     }

@@ -2,7 +2,6 @@ package io.dotproxy.operator.app;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-import io.javaoperatorsdk.operator.Operator;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -11,14 +10,14 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.function.Supplier;
+import java.util.function.BooleanSupplier;
 
 /**
  * HTTP on the operator's port (8080): /healthz (liveness), /readyz (readiness) and /metrics.
  *
  * <p>Liveness only asks whether the operator started, because a replica waiting for the leader Lease has
- * no running informers and must not be restarted for it; readiness also wants every informer healthy,
- * which only the leader has.
+ * no running informers and must not be restarted for it. What readiness asks is up to the caller
+ * ({@link DotproxyOperator}).
  */
 public final class HealthAndMetricsServer implements AutoCloseable {
 
@@ -30,7 +29,8 @@ public final class HealthAndMetricsServer implements AutoCloseable {
     this.executor = executor;
   }
 
-  public static HealthAndMetricsServer start(int port, Operator operator, PrometheusMeterRegistry registry) {
+  public static HealthAndMetricsServer start(
+      int port, BooleanSupplier live, BooleanSupplier ready, PrometheusMeterRegistry registry) {
     try {
       HttpServer server = HttpServer.create(new InetSocketAddress(port), 0);
       ExecutorService executor = Executors.newFixedThreadPool(2, r -> {
@@ -39,9 +39,8 @@ public final class HealthAndMetricsServer implements AutoCloseable {
         return t;
       });
       server.setExecutor(executor);
-      server.createContext("/healthz", ex -> probe(ex, () -> operator.getRuntimeInfo().isStarted()));
-      server.createContext("/readyz", ex -> probe(ex, () -> operator.getRuntimeInfo().isStarted()
-          && operator.getRuntimeInfo().allEventSourcesAreHealthy()));
+      server.createContext("/healthz", ex -> probe(ex, live));
+      server.createContext("/readyz", ex -> probe(ex, ready));
       server.createContext("/metrics", ex -> respond(ex, 200, "text/plain; version=0.0.4; charset=utf-8", registry.scrape()));
       server.start();
       return new HealthAndMetricsServer(server, executor);
@@ -54,10 +53,10 @@ public final class HealthAndMetricsServer implements AutoCloseable {
     return server.getAddress().getPort();
   }
 
-  private static void probe(HttpExchange exchange, Supplier<Boolean> check) throws IOException {
+  private static void probe(HttpExchange exchange, BooleanSupplier check) throws IOException {
     boolean ok;
     try {
-      ok = check.get();
+      ok = check.getAsBoolean();
     } catch (RuntimeException e) {
       ok = false;
     }

@@ -2,9 +2,15 @@ package io.dotproxy.operator.app;
 
 import io.dotproxy.operator.coredns.CoreDnsLocation;
 import io.dotproxy.operator.model.Durations;
+import io.dotproxy.operator.sidecar.NativeSidecars;
+import io.dotproxy.operator.sidecar.ServiceRef;
+import io.dotproxy.operator.sidecar.SidecarSettings;
+import io.dotproxy.operator.webhook.CertMode;
+import io.dotproxy.operator.webhook.WebhookSettings;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -22,6 +28,8 @@ import java.util.function.Function;
  *
  * @param watchNamespaces namespaces whose DnsOverTlsProxies are reconciled; empty means all
  * @param leaseNamespace where the leader-election Lease lives; empty means the client's namespace
+ * @param sidecar Sidecar mode: how proxies are injected and where cluster names are forwarded
+ * @param webhook the injection webhook's endpoint and certificates
  */
 public record OperatorSettings(
     Set<String> watchNamespaces,
@@ -31,12 +39,17 @@ public record OperatorSettings(
     String proxyImage,
     CoreDnsLocation coreDns,
     int httpPort,
-    Duration resyncInterval) {
+    Duration resyncInterval,
+    SidecarSettings sidecar,
+    WebhookSettings webhook) {
 
   /** Flag names, in the order `--help` lists them. */
   static final List<String> FLAGS = List.of(
       "watch-namespaces", "leader-election", "lease-name", "lease-namespace", "proxy-image",
-      "coredns-configmap", "http-port", "resync-interval");
+      "coredns-configmap", "http-port", "resync-interval",
+      "webhook-enabled", "webhook-port", "webhook-cert-mode", "webhook-secret", "webhook-config-name",
+      "webhook-cert-dir", "webhook-service", "operator-namespace", "native-sidecars", "cluster-dns-service",
+      "cluster-domain");
 
   public static OperatorSettings parse(String[] args, Map<String, String> env) {
     Map<String, String> flags = flags(args);
@@ -50,13 +63,35 @@ public record OperatorSettings(
         setting.apply("lease-namespace").filter(s -> !s.isEmpty()),
         setting.apply("proxy-image").orElse("ghcr.io/dotproxy/proxy-runtime:" + version()),
         coreDns(setting.apply("coredns-configmap").orElse("kube-system/coredns")),
-        port(setting.apply("http-port").orElse("8080")),
-        duration("resync-interval", setting.apply("resync-interval").orElse("2m")));
+        port("http-port", setting.apply("http-port").orElse("8080")),
+        duration("resync-interval", setting.apply("resync-interval").orElse("2m")),
+        new SidecarSettings(
+            nativeSidecars(setting.apply("native-sidecars").orElse("auto")),
+            serviceRef("cluster-dns-service", setting.apply("cluster-dns-service").orElse("kube-system/kube-dns")),
+            dnsName("cluster-domain", setting.apply("cluster-domain").orElse(SidecarSettings.DEFAULT_CLUSTER_DOMAIN))),
+        webhook(setting, env));
+  }
+
+  private static WebhookSettings webhook(Function<String, Optional<String>> setting, Map<String, String> env) {
+    WebhookSettings d = WebhookSettings.defaults();
+    return new WebhookSettings(
+        bool("webhook-enabled", setting.apply("webhook-enabled").orElse("true")),
+        port("webhook-port", setting.apply("webhook-port").orElse(String.valueOf(d.port()))),
+        certMode(setting.apply("webhook-cert-mode").orElse("operator")),
+        dnsLabel("webhook-secret", setting.apply("webhook-secret").orElse(d.secretName()), 253),
+        dnsLabel("webhook-config-name", setting.apply("webhook-config-name").orElse(d.configName()), 253),
+        Path.of(setting.apply("webhook-cert-dir").filter(s -> !s.isEmpty()).orElse(d.certDir().toString())),
+        dnsLabel("webhook-service", setting.apply("webhook-service").orElse(d.serviceName()), 63),
+        // The Downward API's POD_NAMESPACE is the usual source; the flag/env wins when set.
+        setting.apply("operator-namespace")
+            .or(() -> Optional.ofNullable(env.get("POD_NAMESPACE")).map(String::strip))
+            .filter(s -> !s.isEmpty())
+            .map(ns -> dnsLabel("operator-namespace", ns, 63)));
   }
 
   static String usage() {
     return "usage: java -jar operator.jar [--NAME VALUE]... where NAME is one of " + String.join(", ", FLAGS)
-        + " (each also read from DOTPROXY_NAME); see README-operator.md";
+        + " (each also read from DOTPROXY_NAME); see README.md";
   }
 
   private static Map<String, String> flags(String[] args) {
@@ -107,7 +142,7 @@ public record OperatorSettings(
     return new CoreDnsLocation(parts[0], parts[1]);
   }
 
-  private static int port(String value) {
+  private static int port(String name, String value) {
     try {
       int port = Integer.parseInt(value);
       if (port < 0 || port > 65535) { // 0: any free port (tests)
@@ -115,8 +150,48 @@ public record OperatorSettings(
       }
       return port;
     } catch (NumberFormatException e) {
-      throw new InvalidSettingException("--http-port: '" + value + "' is not a port number");
+      throw new InvalidSettingException("--" + name + ": '" + value + "' is not a port number");
     }
+  }
+
+  private static NativeSidecars nativeSidecars(String value) {
+    return switch (value.toLowerCase()) {
+      case "auto" -> NativeSidecars.AUTO;
+      case "true" -> NativeSidecars.TRUE;
+      case "false" -> NativeSidecars.FALSE;
+      default -> throw new InvalidSettingException("--native-sidecars: '" + value + "' is not auto, true or false");
+    };
+  }
+
+  private static CertMode certMode(String value) {
+    return switch (value.toLowerCase()) {
+      case "operator" -> CertMode.OPERATOR;
+      case "external" -> CertMode.EXTERNAL;
+      default -> throw new InvalidSettingException("--webhook-cert-mode: '" + value + "' is neither operator nor external");
+    };
+  }
+
+  private static ServiceRef serviceRef(String name, String value) {
+    String[] parts = value.split("/");
+    if (parts.length != 2 || parts[0].isEmpty() || parts[1].isEmpty()) {
+      throw new InvalidSettingException("--" + name + ": '" + value + "' is not NAMESPACE/NAME");
+    }
+    return new ServiceRef(parts[0], parts[1]);
+  }
+
+  private static String dnsName(String name, String value) {
+    String domain = value.endsWith(".") ? value.substring(0, value.length() - 1) : value;
+    if (!domain.matches("^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$") || domain.length() > 253) {
+      throw new InvalidSettingException("--" + name + ": '" + value + "' is not a DNS domain such as cluster.local");
+    }
+    return domain;
+  }
+
+  private static String dnsLabel(String name, String value, int maxLength) {
+    if (!value.matches("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$") || value.length() > maxLength) {
+      throw new InvalidSettingException("--" + name + ": '" + value + "' is not a valid Kubernetes object name");
+    }
+    return value;
   }
 
   private static Duration duration(String name, String value) {

@@ -5,6 +5,7 @@ import io.dotproxy.operator.model.DnsOverTlsProxySpec;
 import io.dotproxy.operator.model.ForwardZone;
 import io.dotproxy.operator.model.RateLimitSpec;
 import io.dotproxy.operator.model.Upstream;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -20,10 +21,19 @@ import org.yaml.snakeyaml.Yaml;
  */
 public final class RuntimeConfigRenderer {
 
-  /** Where the proxies listen inside the pod; 53 is allowed unprivileged through a pod sysctl. */
+  /** Where a DaemonSet proxy listens inside its pod; 53 is allowed unprivileged through a pod sysctl. */
   public static final String LISTEN = "0.0.0.0:53";
 
-  /** Admin endpoint for /metrics, /livez, /readyz. */
+  /**
+   * Where an injected sidecar listens: loopback only, so that the application pod never becomes a
+   * resolver for anyone else; the pod's resolv.conf points at 127.0.0.1.
+   */
+  public static final String SIDECAR_LISTEN = "127.0.0.1:53";
+
+  /**
+   * Admin endpoint for /metrics, /livez, /readyz, in both modes on all addresses: the kubelet sends
+   * httpGet probes to the pod IP, so a loopback-only admin endpoint could not be probed.
+   */
   public static final String ADMIN = "0.0.0.0:9153";
 
   private RuntimeConfigRenderer() {}
@@ -32,17 +42,32 @@ public final class RuntimeConfigRenderer {
    * @param caFile where the trusted-CA bundle is mounted in the proxy container, when the spec has one
    */
   public static String render(DnsOverTlsProxySpec spec, Optional<String> caFile) {
+    return render(spec, caFile, Optional.empty());
+  }
+
+  /**
+   * @param caFile where the trusted-CA bundle is mounted in the proxy container, when the spec has one
+   * @param clusterZone Sidecar mode: the cluster domain and the cluster DNS Service's IP. A sidecar is
+   *     the pod's only resolver, so cluster names must go to kube-dns (in plain DNS, inside the cluster)
+   *     rather than to the DoT upstreams. A forward zone for the same domain in the spec wins.
+   */
+  public static String render(DnsOverTlsProxySpec spec, Optional<String> caFile, Optional<ForwardZone> clusterZone) {
     Map<String, Object> config = new LinkedHashMap<>();
-    config.put("listen", List.of(LISTEN));
+    config.put("listen", List.of(spec.runsAsDaemonSet() ? LISTEN : SIDECAR_LISTEN));
     config.put("upstream", spec.getUpstreams().stream().map(RuntimeConfigRenderer::upstream).toList());
     caFile.ifPresent(path -> config.put("ca-file", path));
     putIfSet(config, "policy", spec.getPolicy() == null ? null : spec.getPolicy().runtimeName());
     putIfSet(config, "timeout", spec.getTimeout());
     cache(spec.getCache(), config);
-    if (spec.getForwardZones() != null && !spec.getForwardZones().isEmpty()) {
-      config.put("forward-zone", spec.getForwardZones().stream().map(RuntimeConfigRenderer::forwardZone).toList());
+    List<ForwardZone> zones = forwardZones(spec, clusterZone);
+    if (!zones.isEmpty()) {
+      config.put("forward-zone", zones.stream().map(RuntimeConfigRenderer::forwardZone).toList());
     }
     rateLimit(spec.getRateLimit(), config);
+    if (spec.getPrivacy() != null) {
+      putIfSet(config, "edns-padding", spec.getPrivacy().getEdnsPadding());
+      putIfSet(config, "strip-client-subnet", spec.getPrivacy().getStripClientSubnet());
+    }
     putIfSet(config, "drain-period", spec.getDrainPeriod());
     putIfSet(config, "query-log", spec.getQueryLog());
     config.put("admin", ADMIN);
@@ -59,6 +84,24 @@ public final class RuntimeConfigRenderer {
       out.put("spki-pins", List.copyOf(upstream.getSpkiPins()));
     }
     return out;
+  }
+
+  private static List<ForwardZone> forwardZones(DnsOverTlsProxySpec spec, Optional<ForwardZone> clusterZone) {
+    List<ForwardZone> zones = new ArrayList<>();
+    List<ForwardZone> fromSpec = spec.getForwardZones() == null ? List.of() : spec.getForwardZones();
+    clusterZone
+        .filter(cluster -> fromSpec.stream().noneMatch(z -> sameZone(z.getZone(), cluster.getZone())))
+        .ifPresent(zones::add);
+    zones.addAll(fromSpec);
+    return zones;
+  }
+
+  private static boolean sameZone(String a, String b) {
+    return stripDot(a).equalsIgnoreCase(stripDot(b));
+  }
+
+  private static String stripDot(String zone) {
+    return zone.endsWith(".") ? zone.substring(0, zone.length() - 1) : zone;
   }
 
   private static String forwardZone(ForwardZone zone) {

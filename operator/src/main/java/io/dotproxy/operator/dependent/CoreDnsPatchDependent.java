@@ -9,7 +9,6 @@ import io.dotproxy.operator.model.DnsOverTlsProxy;
 import io.dotproxy.operator.status.FleetReadiness;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
-import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.javaoperatorsdk.operator.api.config.informer.FieldSelector;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
@@ -38,10 +37,12 @@ public class CoreDnsPatchDependent extends KubernetesDependentResource<ConfigMap
     implements Updater<ConfigMap, DnsOverTlsProxy>, Deleter<DnsOverTlsProxy> {
 
   private final CoreDnsLocation location;
+  private final ProxyServiceDependent fleetService;
 
-  public CoreDnsPatchDependent(CoreDnsLocation location) {
+  public CoreDnsPatchDependent(CoreDnsLocation location, ProxyServiceDependent fleetService) {
     super(ConfigMap.class, "coredns-patch");
     this.location = location;
+    this.fleetService = fleetService;
   }
 
   public static BlockOwner ownerOf(DnsOverTlsProxy proxy) {
@@ -50,7 +51,7 @@ public class CoreDnsPatchDependent extends KubernetesDependentResource<ConfigMap
 
   /** The plan for a proxy that wants the patch, from what the operator's caches hold now. */
   public CoreDnsPatchPlan plan(DnsOverTlsProxy primary, Context<DnsOverTlsProxy> context) {
-    Optional<String> forwardTo = context.getSecondaryResource(Service.class)
+    Optional<String> forwardTo = fleetService.getSecondaryResource(primary, context)
         .map(s -> s.getSpec().getClusterIP())
         .filter(ip -> !ip.isBlank() && !ip.equals("None"));
     boolean fleetReady = FleetReadiness.of(context.getSecondaryResource(DaemonSet.class)).isReady();

@@ -2,11 +2,13 @@ package io.dotproxy.operator.dependent;
 
 import io.dotproxy.operator.config.TrustedCaBundle;
 import io.dotproxy.operator.model.DnsOverTlsProxy;
+import io.dotproxy.operator.model.ForwardZone;
 import io.dotproxy.operator.resources.ProxyConfigMapFactory;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.processing.dependent.Matcher;
 import java.util.Objects;
+import java.util.Optional;
 
 /** The runtime's config file (and CA bundle), in both modes. */
 public class ProxyConfigMapDependent extends OwnedDependent<ConfigMap> {
@@ -15,16 +17,24 @@ public class ProxyConfigMapDependent extends OwnedDependent<ConfigMap> {
     super(ConfigMap.class);
   }
 
-  /** The reconciler resolves the trustedCA before the workflow runs and leaves it in the context. */
-  public static void provideTrustedCa(Context<DnsOverTlsProxy> context, TrustedCaBundle bundle) {
-    context.managedWorkflowAndDependentResourceContext().put(TrustedCaBundle.class, bundle);
+  /**
+   * What rendering needs besides the spec: the reconciler resolves these before the workflow runs and
+   * leaves them in the context.
+   *
+   * @param ca the resolved trustedCA
+   * @param clusterZone Sidecar mode: where the cluster domain is forwarded
+   */
+  public record RenderInputs(TrustedCaBundle ca, Optional<ForwardZone> clusterZone) {}
+
+  public static void provide(Context<DnsOverTlsProxy> context, RenderInputs inputs) {
+    context.managedWorkflowAndDependentResourceContext().put(RenderInputs.class, inputs);
   }
 
   @Override
   protected ConfigMap desired(DnsOverTlsProxy primary, Context<DnsOverTlsProxy> context) {
-    TrustedCaBundle ca = context.managedWorkflowAndDependentResourceContext()
-        .getMandatory(TrustedCaBundle.class, TrustedCaBundle.class);
-    return ProxyConfigMapFactory.desired(primary, ca);
+    RenderInputs inputs = context.managedWorkflowAndDependentResourceContext()
+        .getMandatory(RenderInputs.class, RenderInputs.class);
+    return ProxyConfigMapFactory.desired(primary, inputs.ca(), inputs.clusterZone());
   }
 
   // The data is compared exactly: it is small, the API server does not rewrite it, and a hand edit

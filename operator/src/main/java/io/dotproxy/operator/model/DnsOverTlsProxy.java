@@ -23,6 +23,11 @@ import io.fabric8.kubernetes.model.annotation.Version;
     jsonPath = ".status.readyProxies",
     type = AdditionalPrinterColumn.Type.INTEGER,
     priority = 1)
+@AdditionalPrinterColumn(
+    name = "Injected",
+    jsonPath = ".status.injectedPods",
+    type = AdditionalPrinterColumn.Type.INTEGER,
+    priority = 1)
 @AdditionalPrinterColumn(name = "CoreDNS", jsonPath = ".status.coreDNS.state", priority = 1)
 @AdditionalPrinterColumn(
     name = "Age",

@@ -44,6 +44,9 @@ public class DnsOverTlsProxySpec {
   @JsonPropertyDescription("Per-client rate limit.")
   private RateLimitSpec rateLimit;
 
+  @JsonPropertyDescription("What the upstreams learn about clients: EDNS padding and Client Subnet.")
+  private PrivacySpec privacy;
+
   @Size(max = 32)
   @JsonPropertyDescription("Zones answered by plain-DNS servers instead of the upstreams, e.g. cluster.local.")
   private List<ForwardZone> forwardZones;
@@ -126,6 +129,14 @@ public class DnsOverTlsProxySpec {
 
   public void setCache(CacheSpec cache) {
     this.cache = cache;
+  }
+
+  public PrivacySpec getPrivacy() {
+    return privacy;
+  }
+
+  public void setPrivacy(PrivacySpec privacy) {
+    this.privacy = privacy;
   }
 
   public RateLimitSpec getRateLimit() {

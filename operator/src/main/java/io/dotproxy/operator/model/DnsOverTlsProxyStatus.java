@@ -2,6 +2,7 @@ package io.dotproxy.operator.model;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.kubernetes.api.model.Condition;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,6 +18,9 @@ public class DnsOverTlsProxyStatus {
   private Integer desiredProxies;
   private Integer readyProxies;
   private Integer updatedProxies;
+
+  @JsonPropertyDescription("Sidecar mode: pods of this proxy that carry an injected sidecar and have not finished.")
+  private Integer injectedPods;
 
   @JsonProperty("coreDNS")
   private CoreDnsStatus coreDNS;
@@ -67,6 +71,14 @@ public class DnsOverTlsProxyStatus {
     this.updatedProxies = updatedProxies;
   }
 
+  public Integer getInjectedPods() {
+    return injectedPods;
+  }
+
+  public void setInjectedPods(Integer injectedPods) {
+    this.injectedPods = injectedPods;
+  }
+
   public CoreDnsStatus getCoreDNS() {
     return coreDNS;
   }
@@ -83,11 +95,12 @@ public class DnsOverTlsProxyStatus {
         && Objects.equals(desiredProxies, other.desiredProxies)
         && Objects.equals(readyProxies, other.readyProxies)
         && Objects.equals(updatedProxies, other.updatedProxies)
+        && Objects.equals(injectedPods, other.injectedPods)
         && Objects.equals(coreDNS, other.coreDNS);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(observedGeneration, conditions, desiredProxies, readyProxies, updatedProxies, coreDNS);
+    return Objects.hash(observedGeneration, conditions, desiredProxies, readyProxies, updatedProxies, injectedPods, coreDNS);
   }
 }

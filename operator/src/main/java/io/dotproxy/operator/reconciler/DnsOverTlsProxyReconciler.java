@@ -1,5 +1,6 @@
 package io.dotproxy.operator.reconciler;
 
+import io.dotproxy.operator.config.ClusterDnsZone;
 import io.dotproxy.operator.config.TrustedCaBundle;
 import io.dotproxy.operator.config.TrustedCaResolver;
 import io.dotproxy.operator.dependent.ProxyConfigMapDependent;
@@ -7,6 +8,7 @@ import io.dotproxy.operator.model.CoreDnsState;
 import io.dotproxy.operator.model.CoreDnsStatus;
 import io.dotproxy.operator.model.DnsOverTlsProxy;
 import io.dotproxy.operator.model.DnsOverTlsProxyStatus;
+import io.dotproxy.operator.model.ForwardZone;
 import io.dotproxy.operator.status.FleetReadiness;
 import io.dotproxy.operator.status.Observation;
 import io.dotproxy.operator.status.StatusCalculator;
@@ -27,6 +29,8 @@ import java.util.Optional;
 
 /**
  * Reconciles a DnsOverTlsProxy: resolves its trustedCA, runs the {@link ProxyWorkflow}, writes status.
+ *
+ * <p>In Sidecar mode the config also needs the cluster DNS Service's IP (see {@link ClusterDnsZone}).
  *
  * <p>When the trustedCA cannot be read nothing is changed: the running proxies keep their last good
  * configuration instead of silently falling back to the system trust store, and the status says which
@@ -53,20 +57,35 @@ public class DnsOverTlsProxyReconciler implements Reconciler<DnsOverTlsProxy>, C
   @Override
   public UpdateControl<DnsOverTlsProxy> reconcile(DnsOverTlsProxy proxy, Context<DnsOverTlsProxy> context) {
     TrustedCaBundle ca = new TrustedCaResolver(context.getClient()).resolve(proxy);
-    Optional<String> caProblem = Optional.empty();
-    if (ca instanceof TrustedCaBundle.Unresolved unresolved) {
-      caProblem = Optional.of(unresolved.problem());
-    } else {
-      ProxyConfigMapDependent.provideTrustedCa(context, ca);
+    Optional<String> caProblem = ca instanceof TrustedCaBundle.Unresolved unresolved
+        ? Optional.of(unresolved.problem())
+        : Optional.empty();
+    Optional<ForwardZone> clusterZone = Optional.empty();
+    Optional<String> clusterDnsProblem = Optional.empty();
+    if (!proxy.getSpec().runsAsDaemonSet()) {
+      ClusterDnsZone zone = ClusterDnsZone.of(
+          dependents.sidecar.clusterDns(context),
+          dependents.sidecarSettings.clusterDns(),
+          dependents.sidecarSettings.clusterDomain());
+      if (zone instanceof ClusterDnsZone.Found found) {
+        clusterZone = Optional.of(found.zone());
+      } else if (zone instanceof ClusterDnsZone.Missing missing) {
+        clusterDnsProblem = Optional.of(missing.problem());
+      }
+    }
+    // Either problem leaves everything as it is: running proxies keep their last good config rather
+    // than one that sends cluster names or upstream certificates somewhere unintended.
+    if (caProblem.isEmpty() && clusterDnsProblem.isEmpty()) {
+      ProxyConfigMapDependent.provide(context, new ProxyConfigMapDependent.RenderInputs(ca, clusterZone));
       dependents.workflow.reconcile(proxy, context);
     }
-    return withStatus(proxy, observe(proxy, context, caProblem, Optional.empty()));
+    return withStatus(proxy, observe(proxy, context, caProblem, clusterDnsProblem, Optional.empty()));
   }
 
   @Override
   public ErrorStatusUpdateControl<DnsOverTlsProxy> updateErrorStatus(
       DnsOverTlsProxy proxy, Context<DnsOverTlsProxy> context, Exception e) {
-    Observation observation = observe(proxy, context, Optional.empty(), Optional.of(describe(e)));
+    Observation observation = observe(proxy, context, Optional.empty(), Optional.empty(), Optional.of(describe(e)));
     DnsOverTlsProxyStatus next = StatusCalculator.next(observation, proxy.getStatus(), clock.instant());
     if (next.equals(proxy.getStatus())) {
       return ErrorStatusUpdateControl.defaultErrorProcessing();
@@ -92,15 +111,21 @@ public class DnsOverTlsProxyReconciler implements Reconciler<DnsOverTlsProxy>, C
   }
 
   private Observation observe(
-      DnsOverTlsProxy proxy, Context<DnsOverTlsProxy> context, Optional<String> caProblem, Optional<String> error) {
+      DnsOverTlsProxy proxy,
+      Context<DnsOverTlsProxy> context,
+      Optional<String> caProblem,
+      Optional<String> clusterDnsProblem,
+      Optional<String> error) {
     boolean daemonSetMode = proxy.getSpec().runsAsDaemonSet();
     return new Observation(
         Objects.requireNonNullElse(proxy.getMetadata().getGeneration(), 0L),
         daemonSetMode,
         caProblem,
+        clusterDnsProblem,
         dependents.configMap.getSecondaryResource(proxy, context).isPresent(),
         daemonSetMode ? FleetReadiness.of(context.getSecondaryResource(DaemonSet.class)) : FleetReadiness.NONE,
         coreDnsStatus(proxy, context),
+        daemonSetMode ? 0 : dependents.sidecar.injectedPods(context),
         error);
   }
 

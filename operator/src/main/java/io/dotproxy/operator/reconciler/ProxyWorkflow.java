@@ -8,11 +8,13 @@ import io.dotproxy.operator.dependent.ProxyConfigMapDependent;
 import io.dotproxy.operator.dependent.ProxyDaemonSetDependent;
 import io.dotproxy.operator.dependent.ProxyServiceDependent;
 import io.dotproxy.operator.model.DnsOverTlsProxy;
+import io.dotproxy.operator.sidecar.SidecarSettings;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceUtils;
 import io.javaoperatorsdk.operator.processing.dependent.workflow.Workflow;
 import io.javaoperatorsdk.operator.processing.dependent.workflow.WorkflowBuilder;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -23,6 +25,9 @@ import java.util.List;
  *   Service                      (DaemonSet mode)
  *   CoreDNS patch                (DaemonSet mode and spec.coreDNS.patch)
  * </pre>
+ *
+ * Besides these, Sidecar mode watches labelled pods (for the status) and the cluster DNS Service (for
+ * the config); see {@link SidecarEventSources}.
  *
  * The DaemonSet waits for its ConfigMap so pods never start without a config. The CoreDNS patch depends
  * on nothing in the workflow, so that turning it off reverts it even while the fleet is broken; it
@@ -37,11 +42,15 @@ public final class ProxyWorkflow {
   final ProxyDaemonSetDependent daemonSet;
   final ProxyServiceDependent service = new ProxyServiceDependent();
   final CoreDnsPatchDependent coreDns;
+  final SidecarEventSources sidecar;
+  final SidecarSettings sidecarSettings;
   final Workflow<DnsOverTlsProxy> workflow;
 
-  public ProxyWorkflow(String defaultImage, CoreDnsLocation coreDnsLocation) {
+  public ProxyWorkflow(String defaultImage, CoreDnsLocation coreDnsLocation, SidecarSettings sidecarSettings) {
     daemonSet = new ProxyDaemonSetDependent(defaultImage);
-    coreDns = new CoreDnsPatchDependent(coreDnsLocation);
+    coreDns = new CoreDnsPatchDependent(coreDnsLocation, service);
+    this.sidecarSettings = sidecarSettings;
+    sidecar = new SidecarEventSources(sidecarSettings);
     var daemonSetMode = new DaemonSetModeCondition();
     workflow = new WorkflowBuilder<DnsOverTlsProxy>()
         .addDependentResource(configMap)
@@ -52,6 +61,9 @@ public final class ProxyWorkflow {
   }
 
   List<EventSource<?, DnsOverTlsProxy>> eventSources(EventSourceContext<DnsOverTlsProxy> context) {
-    return EventSourceUtils.dependentEventSources(context, configMap, daemonSet, service, coreDns);
+    List<EventSource<?, DnsOverTlsProxy>> sources =
+        new ArrayList<>(EventSourceUtils.dependentEventSources(context, configMap, daemonSet, service, coreDns));
+    sources.addAll(sidecar.create(context));
+    return sources;
   }
 }

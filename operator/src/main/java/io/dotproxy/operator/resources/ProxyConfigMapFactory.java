@@ -3,6 +3,7 @@ package io.dotproxy.operator.resources;
 import io.dotproxy.operator.config.RuntimeConfigRenderer;
 import io.dotproxy.operator.config.TrustedCaBundle;
 import io.dotproxy.operator.model.DnsOverTlsProxy;
+import io.dotproxy.operator.model.ForwardZone;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import java.util.LinkedHashMap;
@@ -14,10 +15,15 @@ public final class ProxyConfigMapFactory {
 
   private ProxyConfigMapFactory() {}
 
+  public static ConfigMap desired(DnsOverTlsProxy proxy, TrustedCaBundle ca) {
+    return desired(proxy, ca, Optional.empty());
+  }
+
   /**
    * @param ca the resolved trustedCA; an unresolved one has no rendering, the caller reports it instead
+   * @param clusterZone Sidecar mode: where the cluster domain is forwarded
    */
-  public static ConfigMap desired(DnsOverTlsProxy proxy, TrustedCaBundle ca) {
+  public static ConfigMap desired(DnsOverTlsProxy proxy, TrustedCaBundle ca, Optional<ForwardZone> clusterZone) {
     Map<String, String> data = new LinkedHashMap<>();
     Optional<String> caFile = Optional.empty();
     if (ca instanceof TrustedCaBundle.Pem pem) {
@@ -26,7 +32,7 @@ public final class ProxyConfigMapFactory {
     } else if (ca instanceof TrustedCaBundle.Unresolved unresolved) {
       throw new IllegalArgumentException("no config can be rendered: " + unresolved.problem());
     }
-    data.put(ProxyNames.CONFIG_FILE_KEY, RuntimeConfigRenderer.render(proxy.getSpec(), caFile));
+    data.put(ProxyNames.CONFIG_FILE_KEY, RuntimeConfigRenderer.render(proxy.getSpec(), caFile, clusterZone));
     return new ConfigMapBuilder()
         .withNewMetadata()
         .withName(ProxyNames.of(proxy))

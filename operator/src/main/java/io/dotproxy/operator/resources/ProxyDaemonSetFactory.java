@@ -10,17 +10,9 @@ import io.fabric8.kubernetes.api.model.ContainerPortBuilder;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.PodSecurityContext;
 import io.fabric8.kubernetes.api.model.PodSecurityContextBuilder;
-import io.fabric8.kubernetes.api.model.Probe;
-import io.fabric8.kubernetes.api.model.ProbeBuilder;
-import io.fabric8.kubernetes.api.model.Quantity;
-import io.fabric8.kubernetes.api.model.ResourceRequirements;
-import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
 import io.fabric8.kubernetes.api.model.SecurityContext;
-import io.fabric8.kubernetes.api.model.SecurityContextBuilder;
 import io.fabric8.kubernetes.api.model.Toleration;
 import io.fabric8.kubernetes.api.model.TolerationBuilder;
-import io.fabric8.kubernetes.api.model.Volume;
-import io.fabric8.kubernetes.api.model.VolumeBuilder;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.apps.DaemonSetBuilder;
 import java.util.List;
@@ -28,10 +20,9 @@ import java.util.List;
 /** The DaemonSet that runs one proxy per node. */
 public final class ProxyDaemonSetFactory {
 
-  /** The runtime image uses this uid/gid (distroless "nonroot"). */
-  static final long NON_ROOT_ID = 65532L;
-
   private static final long DEFAULT_GRACE_SECONDS = 30;
+
+  private static final IntOrString ADMIN_PORT = new IntOrString(ProxyPorts.ADMIN);
 
   private ProxyDaemonSetFactory() {}
 
@@ -67,7 +58,7 @@ public final class ProxyDaemonSetFactory {
         .endMetadata()
         .withNewSpec()
         .withContainers(container(spec, defaultImage))
-        .withVolumes(configVolume(proxy), tmpVolume())
+        .withVolumes(ProxyContainers.configVolume("config", ProxyNames.of(proxy)), ProxyContainers.tmpVolume("tmp"))
         .withSecurityContext(podSecurityContext())
         // The proxy must not resolve through CoreDNS, which may be forwarding to this very proxy.
         .withDnsPolicy("Default")
@@ -88,32 +79,20 @@ public final class ProxyDaemonSetFactory {
   private static Container container(DnsOverTlsProxySpec spec, String defaultImage) {
     return new ContainerBuilder()
         .withName(ProxyNames.CONTAINER)
-        .withImage(spec.getImage() == null ? defaultImage : spec.getImage())
+        .withImage(ProxyContainers.image(spec, defaultImage))
         .withArgs("--config", ProxyNames.CONFIG_PATH)
         .withPorts(
             new ContainerPortBuilder().withName(ProxyPorts.DNS_UDP).withContainerPort(ProxyNames.DNS_PORT).withProtocol("UDP").build(),
             new ContainerPortBuilder().withName(ProxyPorts.DNS_TCP).withContainerPort(ProxyNames.DNS_PORT).withProtocol("TCP").build(),
             new ContainerPortBuilder().withName(ProxyPorts.ADMIN).withContainerPort(ProxyNames.ADMIN_PORT).withProtocol("TCP").build())
-        .withResources(spec.getResources() == null ? defaultResources() : spec.getResources())
+        .withResources(ProxyContainers.resources(spec))
         // A JVM takes a few seconds to start; the startup probe keeps liveness from killing it meanwhile.
-        .withStartupProbe(httpProbe("/livez", 2, 30))
-        .withLivenessProbe(httpProbe("/livez", 10, 3))
-        .withReadinessProbe(httpProbe("/readyz", 5, 2))
+        .withStartupProbe(ProxyContainers.httpProbe("/livez", ADMIN_PORT, 2, 30, 2))
+        .withLivenessProbe(ProxyContainers.httpProbe("/livez", ADMIN_PORT, 10, 3, 2))
+        .withReadinessProbe(ProxyContainers.httpProbe("/readyz", ADMIN_PORT, 5, 2, 2))
         .withSecurityContext(containerSecurityContext())
         .addNewVolumeMount().withName("config").withMountPath(ProxyNames.CONFIG_DIR).withReadOnly(true).endVolumeMount()
         .addNewVolumeMount().withName("tmp").withMountPath("/tmp").endVolumeMount()
-        .build();
-  }
-
-  private static Probe httpProbe(String path, int periodSeconds, int failureThreshold) {
-    return new ProbeBuilder()
-        .withNewHttpGet()
-        .withPath(path)
-        .withPort(new IntOrString(ProxyPorts.ADMIN))
-        .endHttpGet()
-        .withPeriodSeconds(periodSeconds)
-        .withFailureThreshold(failureThreshold)
-        .withTimeoutSeconds(2)
         .build();
   }
 
@@ -126,45 +105,10 @@ public final class ProxyDaemonSetFactory {
   private static PodSecurityContext podSecurityContext() {
     return new PodSecurityContextBuilder()
         .withRunAsNonRoot(true)
-        .withRunAsUser(NON_ROOT_ID)
-        .withRunAsGroup(NON_ROOT_ID)
+        .withRunAsUser(ProxyContainers.NON_ROOT_ID)
+        .withRunAsGroup(ProxyContainers.NON_ROOT_ID)
         .withNewSeccompProfile().withType("RuntimeDefault").endSeccompProfile()
-        .addNewSysctl().withName("net.ipv4.ip_unprivileged_port_start").withValue(String.valueOf(ProxyNames.DNS_PORT)).endSysctl()
-        .build();
-  }
-
-  private static SecurityContext containerSecurityContext() {
-    return new SecurityContextBuilder()
-        .withRunAsNonRoot(true)
-        .withAllowPrivilegeEscalation(false)
-        .withReadOnlyRootFilesystem(true)
-        .withNewCapabilities().withDrop("ALL").endCapabilities()
-        .withNewSeccompProfile().withType("RuntimeDefault").endSeccompProfile()
-        .build();
-  }
-
-  private static Volume configVolume(DnsOverTlsProxy proxy) {
-    // Mounted as a directory, never with subPath: only a directory mount sees ConfigMap updates,
-    // which is what lets the runtime hot-reload its config.
-    return new VolumeBuilder()
-        .withName("config")
-        .withNewConfigMap().withName(ProxyNames.of(proxy)).endConfigMap()
-        .build();
-  }
-
-  private static Volume tmpVolume() {
-    // The root filesystem is read-only; the JVM still wants a small scratch directory.
-    return new VolumeBuilder()
-        .withName("tmp")
-        .withNewEmptyDir().withSizeLimit(new Quantity("16Mi")).endEmptyDir()
-        .build();
-  }
-
-  private static ResourceRequirements defaultResources() {
-    return new ResourceRequirementsBuilder()
-        .addToRequests("cpu", new Quantity("50m"))
-        .addToRequests("memory", new Quantity("128Mi"))
-        .addToLimits("memory", new Quantity("256Mi"))
+        .addNewSysctl().withName(ProxyContainers.UNPRIVILEGED_PORT_SYSCTL).withValue(String.valueOf(ProxyNames.DNS_PORT)).endSysctl()
         .build();
   }
 
@@ -174,6 +118,14 @@ public final class ProxyDaemonSetFactory {
         new TolerationBuilder().withOperator("Exists").withEffect("NoSchedule").build(),
         new TolerationBuilder().withOperator("Exists").withEffect("NoExecute").build(),
         new TolerationBuilder().withKey("CriticalAddonsOnly").withOperator("Exists").build());
+  }
+
+  private static SecurityContext containerSecurityContext() {
+    // The pod's securityContext already sets the ids; the container's repeats only what it must.
+    SecurityContext sc = ProxyContainers.restrictedSecurityContext();
+    sc.setRunAsUser(null);
+    sc.setRunAsGroup(null);
+    return sc;
   }
 
   private static long gracePeriodSeconds(DnsOverTlsProxySpec spec) {

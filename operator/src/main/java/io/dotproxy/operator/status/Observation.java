@@ -9,16 +9,20 @@ import java.util.Optional;
  * @param generation the metadata.generation the reconciliation worked on
  * @param daemonSetMode whether the spec asks for a fleet
  * @param trustedCaProblem why the trustedCA could not be read, if it could not
+ * @param clusterDnsProblem Sidecar mode: why the cluster DNS Service's IP is unknown, if it is
  * @param configRendered whether the ConfigMap with the runtime's config exists
  * @param fleet the fleet's readiness (DaemonSet mode)
  * @param coreDns the CoreDNS patch state
+ * @param injectedPods Sidecar mode: pods with an injected proxy that have not finished
  * @param reconcileError the error that stopped the reconciliation, if one did
  */
 public record Observation(
     long generation,
     boolean daemonSetMode,
     Optional<String> trustedCaProblem,
+    Optional<String> clusterDnsProblem,
     boolean configRendered,
     FleetReadiness fleet,
     CoreDnsStatus coreDns,
+    int injectedPods,
     Optional<String> reconcileError) {}

@@ -27,6 +27,8 @@ public final class StatusCalculator {
       status.setDesiredProxies(o.fleet().desired());
       status.setReadyProxies(o.fleet().ready());
       status.setUpdatedProxies(o.fleet().updated());
+    } else {
+      status.setInjectedPods(o.injectedPods());
     }
     status.setCoreDNS(o.coreDns());
     List<Condition> conditions = new ArrayList<>();
@@ -40,6 +42,9 @@ public final class StatusCalculator {
   private static Verdict ready(Observation o) {
     if (o.trustedCaProblem().isPresent()) {
       return Verdict.no(ConditionTypes.READY, "TrustedCANotFound", "the spec cannot be applied: " + o.trustedCaProblem().get());
+    }
+    if (o.clusterDnsProblem().isPresent()) {
+      return Verdict.no(ConditionTypes.READY, "ClusterDNSNotFound", "the spec cannot be applied: " + o.clusterDnsProblem().get());
     }
     if (o.reconcileError().isPresent()) {
       return Verdict.no(ConditionTypes.READY, "ReconcileError", o.reconcileError().get());
@@ -68,6 +73,9 @@ public final class StatusCalculator {
     if (o.trustedCaProblem().isPresent()) {
       return Verdict.no(ConditionTypes.PROGRESSING, "TrustedCANotFound", "waiting for the trustedCA reference to resolve");
     }
+    if (o.clusterDnsProblem().isPresent()) {
+      return Verdict.no(ConditionTypes.PROGRESSING, "ClusterDNSNotFound", "waiting for the cluster DNS Service");
+    }
     if (o.reconcileError().isPresent()) {
       return Verdict.no(ConditionTypes.PROGRESSING, "ReconcileError", "retrying after an error");
     }
@@ -89,6 +97,9 @@ public final class StatusCalculator {
   private static Verdict degraded(Observation o) {
     if (o.trustedCaProblem().isPresent()) {
       return Verdict.yes(ConditionTypes.DEGRADED, "TrustedCANotFound", o.trustedCaProblem().get());
+    }
+    if (o.clusterDnsProblem().isPresent()) {
+      return Verdict.yes(ConditionTypes.DEGRADED, "ClusterDNSNotFound", o.clusterDnsProblem().get());
     }
     if (o.coreDns().getState() == CoreDnsState.REFUSED) {
       return Verdict.yes(ConditionTypes.DEGRADED, "CoreDNSPatchRefused", o.coreDns().getMessage());

@@ -26,7 +26,8 @@ class OperatorJarIT {
 
   @Test
   void theJarConnectsWithAKubeconfigReconcilesAndStopsCleanly(@TempDir Path home) throws Exception {
-    MockCluster cluster = new MockCluster(server, client).withCrd().withNamespaces("dotproxy-system", "dns").grantingLeases();
+    MockCluster cluster = new MockCluster(server, client).withCrd().withNamespaces("dotproxy-system", "dns").grantingLeases()
+        .withKubernetesVersion("1", "30");
     Path kubeconfig = cluster.writeKubeconfig(home);
     int port;
     try (ServerSocket socket = new ServerSocket(0)) {
@@ -34,7 +35,7 @@ class OperatorJarIT {
     }
     ProcessBuilder builder = new ProcessBuilder(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-jar", System.getProperty("dotproxy.operator.jar"), "--http-port", String.valueOf(port))
+        "-jar", System.getProperty("dotproxy.operator.jar"), "--http-port", String.valueOf(port), "--webhook-port", "0")
         .redirectErrorStream(true)
         .redirectOutput(home.resolve("operator.log").toFile());
     builder.environment().put("KUBECONFIG", kubeconfig.toString());
@@ -49,6 +50,8 @@ class OperatorJarIT {
       assertThat(operator.waitFor(20, TimeUnit.SECONDS)).as("stops within 20 s of SIGTERM").isTrue();
       System.out.println(Files.readString(home.resolve("operator.log")));
     }
-    assertThat(Files.readString(home.resolve("operator.log"))).contains("dotproxy operator", "leader election on");
+    assertThat(Files.readString(home.resolve("operator.log")))
+        .contains("dotproxy operator", "leader election on", "webhook https :", "native sidecars",
+            "webhook certificates in Secret dotproxy-system/dotproxy-operator-webhook-tls: CA created");
   }
 }

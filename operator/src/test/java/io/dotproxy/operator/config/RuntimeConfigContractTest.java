@@ -5,10 +5,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.dotproxy.operator.model.CacheSpec;
 import io.dotproxy.operator.model.DnsOverTlsProxySpec;
 import io.dotproxy.operator.model.ForwardZone;
+import io.dotproxy.operator.model.PrivacySpec;
+import io.dotproxy.operator.model.ProxyMode;
+import io.dotproxy.operator.model.RateLimitAction;
+import io.dotproxy.operator.model.RateLimitSpec;
 import io.dotproxy.operator.model.Upstream;
 import io.dotproxy.operator.model.UpstreamPolicy;
 import io.dotproxy.operator.testing.TestProxies;
+import io.dotproxy.runtime.config.CacheSettings;
 import io.dotproxy.runtime.config.ConfigLoader;
+import io.dotproxy.runtime.config.PrivacySettings;
+import io.dotproxy.runtime.config.RateLimitSettings;
 import io.dotproxy.runtime.config.ProxyConfig;
 import io.dotproxy.runtime.config.UpstreamSpec;
 import java.nio.charset.StandardCharsets;
@@ -25,10 +32,7 @@ import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/**
- * The runtime's own parser reads what the operator renders. Limited to the settings of the main block of
- * docs/config-format.md; the later ones are rendered but not implemented by the runtime yet.
- */
+/** The runtime's own parser reads what the operator renders, for every setting the CRD has. */
 class RuntimeConfigContractTest {
 
   @Test
@@ -73,6 +77,57 @@ class RuntimeConfigContractTest {
     assertThat(config.forwardZones()).singleElement().satisfies(z -> {
       assertThat(z.zone().toString()).startsWith("cluster.local");
       assertThat(z.servers()).hasSize(2);
+    });
+  }
+
+  @Test
+  void theRuntimeParsesTheCacheRateLimitPrivacyAndOperationsSettings() throws Exception {
+    DnsOverTlsProxySpec spec = TestProxies.quad9("ns", "p").getSpec();
+    var cache = new CacheSpec();
+    cache.setSize(500);
+    cache.setMinTTL(5);
+    cache.setMaxTTL(3600);
+    cache.setServeStale("30m");
+    cache.setPrefetch(false);
+    spec.setCache(cache);
+    var rateLimit = new RateLimitSpec();
+    rateLimit.setQps(100);
+    rateLimit.setBurst(300);
+    rateLimit.setAction(RateLimitAction.DROP);
+    spec.setRateLimit(rateLimit);
+    var privacy = new PrivacySpec();
+    privacy.setEdnsPadding(false);
+    privacy.setStripClientSubnet(false);
+    spec.setPrivacy(privacy);
+    spec.setDrainPeriod("20s");
+    spec.setQueryLog(true);
+
+    ProxyConfig config = ConfigLoader.fromYaml(RuntimeConfigRenderer.render(spec, Optional.empty()));
+
+    assertThat(config.cache()).isEqualTo(new CacheSettings(500, Duration.ofSeconds(5), Duration.ofHours(1),
+        Duration.ofMinutes(30), false));
+    assertThat(config.rateLimit()).isEqualTo(new RateLimitSettings(100, 300, RateLimitSettings.Action.DROP));
+    assertThat(config.privacy()).isEqualTo(new PrivacySettings(false, false));
+    assertThat(config.drainPeriod()).isEqualTo(Duration.ofSeconds(20));
+    assertThat(config.queryLog()).isTrue();
+  }
+
+  @Test
+  void theRuntimeParsesASidecarRendering() throws Exception {
+    DnsOverTlsProxySpec spec = TestProxies.quad9("ns", "p").getSpec();
+    spec.setMode(ProxyMode.SIDECAR);
+
+    ProxyConfig config = ConfigLoader.fromYaml(RuntimeConfigRenderer.render(spec, Optional.empty(),
+        Optional.of(new ForwardZone("cluster.local", List.of("[fd00::a]:53")))));
+
+    assertThat(config.listen()).singleElement().hasToString("127.0.0.1:53");
+    assertThat(config.admin()).hasToString("0.0.0.0:9153");
+    assertThat(config.forwardZones()).singleElement().satisfies(z -> {
+      assertThat(z.zone().toString()).isEqualTo("cluster.local.");
+      assertThat(z.servers()).singleElement().satisfies(s -> {
+        assertThat(s.address().getHostAddress()).isEqualTo("fd00:0:0:0:0:0:0:a");
+        assertThat(s.port()).isEqualTo(53);
+      });
     });
   }
 

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.dotproxy.operator.model.CacheSpec;
 import io.dotproxy.operator.model.DnsOverTlsProxySpec;
 import io.dotproxy.operator.model.ForwardZone;
+import io.dotproxy.operator.model.ProxyMode;
 import io.dotproxy.operator.model.RateLimitAction;
 import io.dotproxy.operator.model.RateLimitSpec;
 import io.dotproxy.operator.model.Upstream;
@@ -75,5 +76,39 @@ class RuntimeConfigRendererTest {
     assertThat((List<?>) config.get("upstream")).element(1).isEqualTo(Map.of(
         "address", "2620:fe::fe", "port", 853, "server-name", "dns.quad9.net",
         "spki-pins", List.of("/SlsviBkb05Y/8XiKF9+CZsgCtrqPQk5bh47o0R3/Cg=")));
+  }
+
+  @Test
+  void aSidecarListensOnLoopbackOnlyAndForwardsTheClusterDomainToKubeDns() {
+    DnsOverTlsProxySpec spec = TestProxies.quad9("ns", "p").getSpec();
+    spec.setMode(ProxyMode.SIDECAR);
+
+    String yaml = RuntimeConfigRenderer.render(spec, Optional.empty(),
+        Optional.of(new ForwardZone("cluster.local", List.of("10.96.0.10:53"))));
+
+    assertThat(yaml).isEqualTo("""
+        listen:
+          - 127.0.0.1:53
+        upstream:
+          - address: 9.9.9.9
+            port: 853
+            server-name: dns.quad9.net
+        forward-zone:
+          - cluster.local=10.96.0.10:53
+        admin: 0.0.0.0:9153
+        """);
+  }
+
+  @Test
+  void aForwardZoneForTheClusterDomainInTheSpecWins() {
+    DnsOverTlsProxySpec spec = TestProxies.quad9("ns", "p").getSpec();
+    spec.setMode(ProxyMode.SIDECAR);
+    spec.setForwardZones(List.of(
+        new ForwardZone("corp.example", List.of("10.0.0.53")), new ForwardZone("Cluster.Local.", List.of("10.96.0.99"))));
+
+    Map<String, Object> config = new Yaml().load(RuntimeConfigRenderer.render(spec, Optional.empty(),
+        Optional.of(new ForwardZone("cluster.local", List.of("10.96.0.10:53")))));
+
+    assertThat(config).containsEntry("forward-zone", List.of("corp.example=10.0.0.53", "Cluster.Local.=10.96.0.99"));
   }
 }

@@ -3,8 +3,6 @@ package io.dotproxy.operator.reconciler;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.dotproxy.operator.app.DotproxyOperator;
-import io.dotproxy.operator.app.OperatorSettings;
-import io.dotproxy.operator.coredns.CoreDnsLocation;
 import io.dotproxy.operator.model.CoreDnsSpec;
 import io.dotproxy.operator.model.CoreDnsState;
 import io.dotproxy.operator.model.DnsOverTlsProxy;
@@ -14,10 +12,13 @@ import io.dotproxy.operator.testing.Corefiles;
 import io.dotproxy.operator.testing.Eventually;
 import io.dotproxy.operator.testing.MockCluster;
 import io.dotproxy.operator.testing.TestProxies;
+import io.dotproxy.operator.testing.TestSettings;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -27,7 +28,6 @@ import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -60,9 +60,7 @@ class DnsOverTlsProxyReconcilerTest {
   }
 
   void start() {
-    var settings = new OperatorSettings(
-        Set.of(), false, "dotproxy-operator", Optional.empty(), IMAGE, CoreDnsLocation.kubeadmDefault(), 0, RESYNC);
-    operator = DotproxyOperator.start(settings, client);
+    operator = DotproxyOperator.start(TestSettings.withoutWebhook(IMAGE, RESYNC), client);
   }
 
   @Test
@@ -188,6 +186,7 @@ class DnsOverTlsProxyReconcilerTest {
 
   @Test
   void sidecarModeRendersOnlyTheConfigMapAndSwitchingToItRemovesTheFleet() {
+    cluster.withClusterDns("10.96.0.10");
     start();
     client.resource(TestProxies.quad9(NS, NAME)).create();
     await(DaemonSet.class, "dotproxy-edge");
@@ -198,10 +197,55 @@ class DnsOverTlsProxyReconcilerTest {
     Eventually.until("the fleet to be removed", () -> List.of(
             Optional.ofNullable(get(DaemonSet.class, "dotproxy-edge")), Optional.ofNullable(get(Service.class, "dotproxy-edge"))),
         l -> l.stream().allMatch(Optional::isEmpty));
-    assertThat(get(ConfigMap.class, "dotproxy-edge")).isNotNull();
+    ConfigMap cm = Eventually.until("the sidecar config", () -> get(ConfigMap.class, "dotproxy-edge"),
+        c -> c.getData().get("config.yaml").contains("127.0.0.1:53"));
+    assertThat(cm.getData().get("config.yaml"))
+        .contains("- 127.0.0.1:53", "admin: 0.0.0.0:9153", "- cluster.local=10.96.0.10:53")
+        .doesNotContain("0.0.0.0:53");
     DnsOverTlsProxy ready = awaitProxy(p -> hasCondition(p, "Ready", "True"));
     assertThat(condition(ready, "Ready").getReason()).isEqualTo("ConfigRendered");
     assertThat(ready.getStatus().getDesiredProxies()).isNull();
+    assertThat(ready.getStatus().getInjectedPods()).isZero();
+  }
+
+  @Test
+  void sidecarModeWaitsForTheClusterDnsServiceAndNamesIt() {
+    start();
+    DnsOverTlsProxy proxy = TestProxies.quad9(NS, NAME);
+    proxy.getSpec().setMode(ProxyMode.SIDECAR);
+    client.resource(proxy).create();
+
+    DnsOverTlsProxy degraded = awaitProxy(p -> hasCondition(p, "Degraded", "True"));
+    assertThat(condition(degraded, "Degraded").getReason()).isEqualTo("ClusterDNSNotFound");
+    assertThat(condition(degraded, "Degraded").getMessage()).contains("kube-system/kube-dns");
+    assertThat(get(ConfigMap.class, "dotproxy-edge")).isNull();
+
+    cluster.withClusterDns("fd00::a");
+
+    ConfigMap cm = await(ConfigMap.class, "dotproxy-edge");
+    assertThat(cm.getData().get("config.yaml")).contains("cluster.local=[fd00::a]:53");
+    awaitProxy(p -> hasCondition(p, "Ready", "True"));
+  }
+
+  @Test
+  void sidecarModeCountsTheInjectedPodsOfItsProxy() {
+    cluster.withClusterDns("10.96.0.10");
+    start();
+    DnsOverTlsProxy proxy = TestProxies.quad9(NS, NAME);
+    proxy.getSpec().setMode(ProxyMode.SIDECAR);
+    client.resource(proxy).create();
+    awaitProxy(p -> hasCondition(p, "Ready", "True"));
+
+    client.resource(pod("web-1", NAME, true, "Running")).create();
+    client.resource(pod("web-2", NAME, true, "Pending")).create();
+    client.resource(pod("job-1", NAME, true, "Succeeded")).create(); // finished: not counted
+    client.resource(pod("opted-out", NAME, false, "Running")).create(); // labelled, not injected
+    client.resource(pod("other", "other-proxy", true, "Running")).create();
+
+    awaitProxy(p -> Integer.valueOf(2).equals(p.getStatus().getInjectedPods()));
+
+    client.pods().inNamespace(NS).withName("web-2").delete();
+    awaitProxy(p -> Integer.valueOf(1).equals(p.getStatus().getInjectedPods()));
   }
 
   @Test
@@ -275,6 +319,17 @@ class DnsOverTlsProxyReconcilerTest {
   }
 
   // --- helpers
+
+  private static Pod pod(String name, String proxy, boolean injected, String phase) {
+    var builder = new PodBuilder()
+        .withNewMetadata().withNamespace(NS).withName(name).addToLabels("dotproxy.io/proxy", proxy).endMetadata()
+        .withNewSpec().addNewContainer().withName("app").withImage("app").endContainer().endSpec()
+        .withNewStatus().withPhase(phase).endStatus();
+    if (injected) {
+      builder.editMetadata().addToAnnotations("dotproxy.io/injected", "true").endMetadata();
+    }
+    return builder.build();
+  }
 
   private DnsOverTlsProxy current() {
     return client.resources(DnsOverTlsProxy.class).inNamespace(NS).withName(NAME).get();

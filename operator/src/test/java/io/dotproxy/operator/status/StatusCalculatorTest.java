@@ -16,8 +16,13 @@ class StatusCalculatorTest {
   static final Instant T1 = Instant.parse("2025-01-01T00:05:00Z");
 
   static Observation fleet(long generation, int desired, int ready) {
-    return new Observation(generation, true, Optional.empty(), true, new FleetReadiness(desired, ready, ready, true),
-        new CoreDnsStatus(CoreDnsState.DISABLED, null), Optional.empty());
+    return new Observation(generation, true, Optional.empty(), Optional.empty(), true,
+        new FleetReadiness(desired, ready, ready, true), new CoreDnsStatus(CoreDnsState.DISABLED, null), 0, Optional.empty());
+  }
+
+  static Observation sidecar(Optional<String> clusterDnsProblem, int injectedPods) {
+    return new Observation(1, false, Optional.empty(), clusterDnsProblem, clusterDnsProblem.isEmpty(), FleetReadiness.NONE,
+        new CoreDnsStatus(CoreDnsState.DISABLED, null), injectedPods, Optional.empty());
   }
 
   @Test
@@ -50,13 +55,32 @@ class StatusCalculatorTest {
 
   @Test
   void aRefusedCoreDnsPatchIsDegraded() {
-    var o = new Observation(1, true, Optional.empty(), true, new FleetReadiness(1, 1, 1, true),
-        new CoreDnsStatus(CoreDnsState.REFUSED, "the Corefile cannot be patched safely: x"), Optional.empty());
+    var o = new Observation(1, true, Optional.empty(), Optional.empty(), true, new FleetReadiness(1, 1, 1, true),
+        new CoreDnsStatus(CoreDnsState.REFUSED, "the Corefile cannot be patched safely: x"), 0, Optional.empty());
 
     DnsOverTlsProxyStatus status = StatusCalculator.next(o, null, T0);
 
     assertThat(status.condition("Degraded").orElseThrow().getStatus()).isEqualTo("True");
     assertThat(status.condition("Degraded").orElseThrow().getMessage()).contains("cannot be patched safely");
+    assertThat(status.condition("Ready").orElseThrow().getStatus()).isEqualTo("False");
+  }
+
+  @Test
+  void sidecarModeCountsInjectedPodsAndHasNoFleetCounts() {
+    DnsOverTlsProxyStatus status = StatusCalculator.next(sidecar(Optional.empty(), 3), null, T0);
+
+    assertThat(status.getInjectedPods()).isEqualTo(3);
+    assertThat(status.getDesiredProxies()).isNull();
+    assertThat(status.condition("Ready").orElseThrow().getReason()).isEqualTo("ConfigRendered");
+  }
+
+  @Test
+  void aMissingClusterDnsServiceIsDegradedAndNamesIt() {
+    DnsOverTlsProxyStatus status = StatusCalculator.next(
+        sidecar(Optional.of("cluster DNS Service kube-system/kube-dns not found"), 0), null, T0);
+
+    assertThat(status.condition("Degraded").orElseThrow().getReason()).isEqualTo("ClusterDNSNotFound");
+    assertThat(status.condition("Degraded").orElseThrow().getMessage()).contains("kube-system/kube-dns");
     assertThat(status.condition("Ready").orElseThrow().getStatus()).isEqualTo("False");
   }
 }

@@ -2,11 +2,14 @@ package io.dotproxy.operator.testing;
 
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.ServiceBuilder;
+import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhookConfigurationBuilder;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.apps.DaemonSetStatusBuilder;
 import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectRulesReviewBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.VersionInfo;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import java.io.IOException;
 import java.io.InputStream;
@@ -55,6 +58,46 @@ public final class MockCluster {
             .addToData("Corefile", corefile)
             .build())
         .create();
+    return this;
+  }
+
+  /** The cluster DNS Service (kube-dns) that sidecars forward the cluster domain to. */
+  public MockCluster withClusterDns(String clusterIp) {
+    client.resource(new ServiceBuilder()
+            .withNewMetadata().withNamespace("kube-system").withName("kube-dns")
+            .addToLabels("k8s-app", "kube-dns").endMetadata()
+            .withNewSpec().withClusterIP(clusterIp).withClusterIPs(clusterIp)
+            .addToSelector("k8s-app", "kube-dns")
+            .addNewPort().withName("dns").withPort(53).withProtocol("UDP").endPort()
+            .endSpec()
+            .build())
+        .create();
+    return this;
+  }
+
+  /** What /version answers; the webhook decides between native sidecars and plain containers from it. */
+  public MockCluster withKubernetesVersion(String major, String minor) {
+    server.setVersionInfo(new VersionInfo.Builder().withMajor(major).withMinor(minor)
+        .withGitVersion("v" + major + "." + minor.replaceAll("[^0-9]", "") + ".0").build());
+    return this;
+  }
+
+  /** The MutatingWebhookConfiguration as the Helm chart creates it: no caBundle yet. */
+  public MockCluster withWebhookConfiguration(String name, String serviceNamespace, String... webhookNames) {
+    var builder = new MutatingWebhookConfigurationBuilder().withNewMetadata().withName(name).endMetadata();
+    for (String webhook : webhookNames) {
+      builder.addNewWebhook()
+          .withName(webhook)
+          .withAdmissionReviewVersions("v1")
+          .withNewClientConfig()
+          .withNewService().withName("dotproxy-operator-webhook").withNamespace(serviceNamespace)
+          .withPath("/mutate-pods").withPort(443).endService()
+          .endClientConfig()
+          .withSideEffects("None")
+          .withFailurePolicy("Ignore")
+          .endWebhook();
+    }
+    client.resource(builder.build()).create();
     return this;
   }
 

@@ -58,6 +58,7 @@ final class ConfigValidator {
         v.single(Setting.ADMIN, HostPort.parse(DEFAULT_ADMIN, 0), value -> HostPort.parse(text(value), 0)),
         v.single(Setting.DRAIN_PERIOD, Duration.ofSeconds(5),
             value -> Durations.parse(text(value), Duration.ZERO, Duration.ofMinutes(10))),
+        v.single(Setting.QUERY_LOG, false, ConfigValidator::bool),
         configFile);
   }
 

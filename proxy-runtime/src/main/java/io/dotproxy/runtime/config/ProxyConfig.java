@@ -19,6 +19,7 @@ public record ProxyConfig(
     List<ForwardZone> forwardZones,
     HostPort admin,
     Duration drainPeriod,
+    boolean queryLog,
     Optional<Path> configFile) {
 
   public ProxyConfig {

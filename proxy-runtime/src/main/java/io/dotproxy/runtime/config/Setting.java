@@ -27,6 +27,8 @@ enum Setting {
       "remove EDNS Client Subnet before forwarding (default true)"),
   FORWARD_ZONE("forward-zone", true, "ZONE=ADDR[:PORT],...", "plain-DNS conditional forwarding"),
   ADMIN("admin", false, "ADDR:PORT", "HTTP /metrics, /livez, /readyz (default 127.0.0.1:9153)"),
+  QUERY_LOG("query-log", false, "BOOL",
+      "write one JSON line per query to stdout, with the client and the name (default false)"),
   DRAIN_PERIOD("drain-period", false, "DURATION",
       "on SIGTERM keep answering this long while /readyz says 503 (default 5s)"),
   CONFIG("config", false, "PATH", "YAML file with these settings, watched and reloaded");

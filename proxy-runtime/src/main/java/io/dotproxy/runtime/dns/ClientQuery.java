@@ -12,8 +12,18 @@ import org.xbill.DNS.Record;
  * @param question the question as received, case preserved
  * @param clientOpt the client's OPT record, or null when it did not use EDNS
  * @param maxResponseSize the largest answer the transport allows this client
+ * @param trace where stages note what they did, for the query log
  */
-public record ClientQuery(Message message, Record question, OPTRecord clientOpt, int maxResponseSize) {
+public record ClientQuery(
+    Message message, Record question, OPTRecord clientOpt, int maxResponseSize, QueryTrace trace) {
+
+  public ClientQuery(Message message, Record question, OPTRecord clientOpt, int maxResponseSize) {
+    this(message, question, clientOpt, maxResponseSize, QueryTrace.OFF);
+  }
+
+  public ClientQuery traced(QueryTrace newTrace) {
+    return new ClientQuery(message, question, clientOpt, maxResponseSize, newTrace);
+  }
 
   /** The smallest UDP payload every DNS client accepts (RFC 1035). */
   public static final int CLASSIC_UDP_SIZE = 512;

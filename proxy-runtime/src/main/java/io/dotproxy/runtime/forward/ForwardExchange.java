@@ -160,6 +160,7 @@ final class ForwardExchange {
       }
       end();
       servers.answered(index);
+      query.trace().answeredBy(server.toString());
       result.complete(answer);
     }
 

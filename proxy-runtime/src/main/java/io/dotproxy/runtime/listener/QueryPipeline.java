@@ -6,7 +6,9 @@ import io.dotproxy.runtime.dns.DecodedQuery;
 import io.dotproxy.runtime.dns.QueryDecoder;
 import io.dotproxy.runtime.dns.Resolver;
 import io.dotproxy.runtime.dns.ResponseShaper;
+import io.dotproxy.runtime.dns.QueryTrace;
 import io.dotproxy.runtime.dns.Responses;
+import io.dotproxy.runtime.querylog.QueryLog;
 import io.netty.buffer.ByteBuf;
 import io.dotproxy.runtime.metrics.ProxyMetrics;
 import io.dotproxy.runtime.ratelimit.RateLimiter;
@@ -36,10 +38,9 @@ public final class QueryPipeline {
     }
   }
 
-  private final Resolver resolver;
   private final ProxyMetrics metrics;
-  private final RateLimiter rateLimiter;
   private final AtomicInteger inFlight = new AtomicInteger();
+  private volatile QueryPath path;
 
   public QueryPipeline(Resolver resolver, ProxyMetrics metrics) {
     this(resolver, metrics, null);
@@ -47,9 +48,17 @@ public final class QueryPipeline {
 
   /** @param rateLimiter the per-client limit, applied before any other work; null when off */
   public QueryPipeline(Resolver resolver, ProxyMetrics metrics, RateLimiter rateLimiter) {
-    this.resolver = resolver;
+    this(new QueryPath(resolver, rateLimiter), metrics);
+  }
+
+  public QueryPipeline(QueryPath path, ProxyMetrics metrics) {
+    this.path = path;
     this.metrics = metrics;
-    this.rateLimiter = rateLimiter;
+  }
+
+  /** Installs a new path for queries from now on; queries under way finish on the old one. */
+  public void use(QueryPath next) {
+    path = next;
   }
 
   /**
@@ -69,12 +78,14 @@ public final class QueryPipeline {
       }
       reply.accept(answer);
     };
+    QueryPath current = path;
+    RateLimiter rateLimiter = current.rateLimiter();
     if (rateLimiter != null && !rateLimiter.allow(client)) {
       metrics.rateLimited();
-      overLimit(packet, udp, counted);
+      overLimit(rateLimiter.action(), packet, udp, counted);
       return;
     }
-    dispatch(packet, udp, loop, counted);
+    dispatch(current, packet, udp, client, started, loop, counted);
   }
 
   /** Queries received and not yet answered or dropped; a drain waits for this to reach zero. */
@@ -86,8 +97,9 @@ public final class QueryPipeline {
    * A query over its client's rate limit: dropped without even decoding it, or answered REFUSED
    * (no bigger than the query, so no amplification). Nothing reaches the resolvers.
    */
-  private void overLimit(ByteBuf packet, boolean udp, Consumer<byte[]> reply) {
-    if (rateLimiter.action() == RateLimitSettings.Action.DROP) {
+  private static void overLimit(RateLimitSettings.Action action, ByteBuf packet, boolean udp,
+      Consumer<byte[]> reply) {
+    if (action == RateLimitSettings.Action.DROP) {
       reply.accept(null);
       return;
     }
@@ -102,23 +114,39 @@ public final class QueryPipeline {
     }
   }
 
-  private void dispatch(ByteBuf packet, boolean udp, EventLoop loop, Consumer<byte[]> reply) {
+  private static void dispatch(QueryPath path, ByteBuf packet, boolean udp, InetAddress client,
+      long started, EventLoop loop, Consumer<byte[]> reply) {
     DecodedQuery decoded = QueryDecoder.decode(packet.nioBuffer(), udp);
     if (decoded instanceof DecodedQuery.Resolve resolve) {
       ClientQuery query = resolve.query();
-      CompletableFuture<Message> answer;
-      try {
-        answer = resolver.resolve(query, loop);
-      } catch (RuntimeException e) {
-        answer = CompletableFuture.failedFuture(e);
+      QueryLog queryLog = path.queryLog();
+      if (queryLog != null) {
+        ClientQuery traced = query.traced(new QueryTrace());
+        query = traced;
+        Consumer<byte[]> plain = reply;
+        reply = wire -> {
+          queryLog.record(client, udp, traced, RCODE_NAMES[wire[3] & 0xF], System.nanoTime() - started);
+          plain.accept(wire);
+        };
       }
-      answer.whenComplete((message, error) -> reply.accept(finish(query, message, error)));
+      resolve(path.resolver(), query, loop, reply);
     } else if (decoded instanceof DecodedQuery.Reply immediate) {
       reply.accept(immediate.wire());
     } else {
       log.debug("dropped a packet: {}", ((DecodedQuery.Drop) decoded).reason());
       reply.accept(null);
     }
+  }
+
+  private static void resolve(Resolver resolver, ClientQuery query, EventLoop loop,
+      Consumer<byte[]> reply) {
+    CompletableFuture<Message> answer;
+    try {
+      answer = resolver.resolve(query, loop);
+    } catch (RuntimeException e) {
+      answer = CompletableFuture.failedFuture(e);
+    }
+    answer.whenComplete((message, error) -> reply.accept(finish(query, message, error)));
   }
 
   private static byte[] finish(ClientQuery query, Message message, Throwable error) {

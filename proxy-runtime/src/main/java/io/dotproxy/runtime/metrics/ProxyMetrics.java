@@ -70,9 +70,18 @@ public final class ProxyMetrics {
       .name("dotproxy_forward_zone_requests_total")
       .help("Queries sent to plain-DNS forward zones, by zone.")
       .labelNames("zone").register(registry);
+  private final Counter queryLogDropped = Counter.builder()
+      .name("dotproxy_query_log_dropped_total")
+      .help("Query log lines dropped because the writer could not keep up.").register(registry);
   private final Counter configReloads = Counter.builder()
       .name("dotproxy_config_reloads_total").help("Config file reloads, by result (success, error).")
       .labelNames("result").register(registry);
+
+  private volatile DoubleSupplier cacheEntries = () -> 0;
+  private final GaugeWithCallback cacheEntriesGauge = GaugeWithCallback.builder()
+      .name("dotproxy_cache_entries").help("Entries in the cache.")
+      .callback(callback -> callback.call(cacheEntries.getAsDouble()))
+      .register(registry);
 
   private final CounterDataPoint udpRequests = requests.labelValues("udp");
   private final CounterDataPoint tcpRequests = requests.labelValues("tcp");
@@ -94,6 +103,12 @@ public final class ProxyMetrics {
   public UpstreamMetrics upstream(String label) {
     return new UpstreamMetrics(label, upstreamRequests.labelValues(label),
         upstreamDuration.labelValues(label), upstreamHealthy, upstreamConnections, upstreamFailures);
+  }
+
+  /** Drops the gauges of an upstream a reload removed, so it does not look healthy forever. */
+  public void removeUpstream(String label) {
+    upstreamHealthy.remove(label);
+    upstreamConnections.remove(label);
   }
 
   public void cacheHit() {
@@ -124,16 +139,20 @@ public final class ProxyMetrics {
     forwardZoneRequests.labelValues(zone).inc();
   }
 
+  public void queryLogDropped() {
+    queryLogDropped.inc();
+  }
+
   public void configReload(boolean success) {
     configReloads.labelValues(success ? "success" : "error").inc();
   }
 
-  /** Registers a gauge read at scrape time, e.g. the cache's current size. */
+  /**
+   * Where {@code dotproxy_cache_entries} reads the cache's size at scrape time. Replaced when a
+   * reload builds a new cache; the gauge itself is registered once.
+   */
   public void cacheEntries(DoubleSupplier entries) {
-    GaugeWithCallback.builder()
-        .name("dotproxy_cache_entries").help("Entries in the cache.")
-        .callback(callback -> callback.call(entries.getAsDouble()))
-        .register(registry);
+    cacheEntries = entries;
   }
 
   /** Data points of one upstream. */
@@ -154,7 +173,7 @@ public final class ProxyMetrics {
       this.connections = connections;
       this.failures = failures;
       healthy.labelValues(label).set(1);
-      connections.labelValues(label).set(0);
+      connections.labelValues(label); // shown as 0 from the start, not only once connected
     }
 
     public void request() {

@@ -68,10 +68,12 @@ public final class Router implements Resolver {
     }
     boolean last = index == candidates.size() - 1;
     long attemptNanos = last ? remaining : Math.min(remaining, FAILOVER_AFTER.toNanos());
-    candidates.get(index).query(wire, loop, Duration.ofNanos(attemptNanos))
+    Upstream upstream = candidates.get(index);
+    upstream.query(wire, loop, Duration.ofNanos(attemptNanos))
         .whenComplete((raw, error) -> {
           Message parsed = error == null ? parse(raw) : null;
           if (parsed != null) {
+            query.trace().answeredBy(upstream.spec().label());
             answer.complete(parsed);
           } else {
             attempt(wire, candidates, index + 1, deadline, loop, query, answer);

@@ -5,6 +5,11 @@ import io.dotproxy.runtime.config.ConfigLoader;
 import io.dotproxy.runtime.transport.Transport;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.HashMap;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -37,7 +42,8 @@ public final class RunningProxy implements AutoCloseable {
     if (!args.contains("--admin")) {
       args.addAll(List.of("--admin", "127.0.0.1:0"));
     }
-    return new RunningProxy(ProxyServer.start(ConfigLoader.load(args, Map.of()), transport));
+    ConfigLoader loader = ConfigLoader.of(args, Map.of());
+    return new RunningProxy(ProxyServer.start(loader.load(), loader, transport));
   }
 
   /** Flags naming one DoT upstream with the test CA: {@code --upstream 127.0.0.1@PORT#NAME --ca-file CA}. */
@@ -64,6 +70,27 @@ public final class RunningProxy implements AutoCloseable {
     try (DnsClient.Stream tcp = DnsClient.tcp(address())) {
       return tcp.exchange(query, CLIENT_TIMEOUT);
     }
+  }
+
+  /** Every sample of the proxy's {@code /metrics}, scraped over HTTP as Prometheus would. */
+  public Map<String, Double> scrape() throws IOException, InterruptedException {
+    HttpResponse<String> response = HttpClient.newHttpClient().send(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.adminAddress().getPort() + "/metrics"))
+            .timeout(Duration.ofSeconds(5)).build(),
+        HttpResponse.BodyHandlers.ofString());
+    Map<String, Double> samples = new HashMap<>();
+    for (String line : response.body().split("\n")) {
+      if (!line.isBlank() && !line.startsWith("#")) {
+        int space = line.lastIndexOf(' ');
+        samples.put(line.substring(0, space), Double.parseDouble(line.substring(space + 1)));
+      }
+    }
+    return samples;
+  }
+
+  /** One sample, e.g. {@code dotproxy_responses_total{rcode="NOERROR"}}; 0 when absent. */
+  public double metric(String sample) throws IOException, InterruptedException {
+    return scrape().getOrDefault(sample, 0.0);
   }
 
   @Override

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Training run that writes the proxy's application class-data archive (AppCDS). Run in the image's
+# build stage with the same runtime, jar path and JVM flags as the image's ENTRYPOINT, because the JVM
+# only maps an archive made by the same java binary for the same class path.
+#
+#   docker/train-proxy-cds.sh JAVA JAR ARCHIVE [JVM_FLAG]...
+#
+# The proxy starts on loopback, answers a UDP and a TCP query, serves /readyz and /metrics, and makes
+# one TLS handshake (its upstream is pointed at its own admin port, which answers the ClientHello
+# with HTTP, so the handshake fails at once without any network). SIGTERM then stops it and the JVM
+# writes every class it loaded into ARCHIVE. Nothing but bash and coreutils is needed (no dig, no
+# curl): the queries go through bash's /dev/udp and /dev/tcp. Ports: TRAIN_DNS_PORT (5353) and
+# TRAIN_ADMIN_PORT (9153).
+set -euo pipefail
+java=$1
+jar=$2
+archive=$3
+shift 3
+dns_port=${TRAIN_DNS_PORT:-5353}
+admin_port=${TRAIN_ADMIN_PORT:-9153}
+
+# -Xlog:cds=error: the dump lists every class it leaves out (JFR events, classes that fail
+# verification because an optional dependency such as Conscrypt is absent); none is needed.
+"$java" "$@" -XX:ArchiveClassesAtExit="$archive" -Xlog:cds=error -jar "$jar" \
+  --listen "127.0.0.1:${dns_port}" --admin "127.0.0.1:${admin_port}" \
+  --upstream "127.0.0.1@${admin_port}#training.invalid" \
+  --timeout 1s --drain-period 0s &
+proxy=$!
+trap 'kill "$proxy" 2>/dev/null || true' EXIT
+
+http_get() { # PATH: prints the status line; fails while the admin port is closed
+  local response
+  exec 3<>"/dev/tcp/127.0.0.1/${admin_port}" || return 1
+  printf 'GET %s HTTP/1.0\r\nHost: localhost\r\n\r\n' "$1" >&3
+  response=$(timeout 5 cat <&3 || true)
+  exec 3>&- 3<&-
+  printf '%s\n' "${response%%$'\r'*}"
+}
+
+for _ in $(seq 1 300); do
+  if http_get /livez 2>/dev/null | grep -q ' 200'; then
+    break
+  fi
+  kill -0 "$proxy" 2>/dev/null || { echo "train-proxy-cds: the proxy exited during startup" >&2; exit 1; }
+  sleep 0.1
+done
+http_get /readyz
+
+# example.com A IN, id 0x1234, RD; over UDP, then over TCP with its two-byte length prefix
+query='\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x07example\x03com\x00\x00\x01\x00\x01'
+exec 4<>"/dev/udp/127.0.0.1/${dns_port}"
+printf "$query" >&4
+exec 5<>"/dev/tcp/127.0.0.1/${dns_port}"
+printf "\x00\x1d${query}" >&5
+timeout 5 head -c 31 <&5 >/dev/null || true
+timeout 5 head -c 29 <&4 >/dev/null || true
+exec 4>&- 4<&- 5>&- 5<&-
+http_get /metrics
+
+kill -TERM "$proxy"
+wait "$proxy" || true
+trap - EXIT
+test -s "$archive" || { echo "train-proxy-cds: no archive written to $archive" >&2; exit 1; }
+echo "train-proxy-cds: wrote $archive ($(wc -c <"$archive") bytes)"

@@ -1,0 +1,67 @@
+package io.dotproxy.operator.resources;
+
+import io.dotproxy.operator.model.DnsOverTlsProxy;
+import io.dotproxy.operator.model.DnsOverTlsProxySpec;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.ContainerBuilder;
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.Volume;
+import java.util.List;
+
+/**
+ * The proxy container the webhook injects into opted-in pods (Sidecar mode), and the volumes it needs.
+ *
+ * <p>The sidecar serves DNS on 127.0.0.1:53 only (nothing outside the pod can use it as a resolver) and
+ * its admin endpoint on 0.0.0.0:9153: the kubelet sends httpGet probes to the pod IP, and the runtime
+ * image has no shell or HTTP client for an exec probe. Port 53 is opened with the pod sysctl
+ * net.ipv4.ip_unprivileged_port_start, which the webhook adds to the pod.
+ */
+public final class ProxySidecarFactory {
+
+  public static final String CONFIG_VOLUME = "dotproxy-config";
+  public static final String TMP_VOLUME = "dotproxy-tmp";
+  public static final String ADMIN_PORT_NAME = "dotproxy-admin";
+
+  /** Value of the pod sysctl net.ipv4.ip_unprivileged_port_start the sidecar needs (at most this). */
+  public static final int UNPRIVILEGED_PORT_START = ProxyNames.DNS_PORT;
+
+  public static final String UNPRIVILEGED_PORT_SYSCTL = ProxyContainers.UNPRIVILEGED_PORT_SYSCTL;
+
+  private static final IntOrString ADMIN = new IntOrString(ProxyNames.ADMIN_PORT);
+
+  private ProxySidecarFactory() {}
+
+  /**
+   * @param nativeSidecar an init container with restartPolicy Always: it starts before every other
+   *     container, the next one starts only once its startup probe passed, and it stops after the app
+   */
+  public static Container container(DnsOverTlsProxy proxy, String defaultImage, boolean nativeSidecar) {
+    DnsOverTlsProxySpec spec = proxy.getSpec();
+    return new ContainerBuilder()
+        .withName(ProxyNames.CONTAINER)
+        .withImage(ProxyContainers.image(spec, defaultImage))
+        .withArgs("--config", ProxyNames.CONFIG_PATH)
+        .withRestartPolicy(nativeSidecar ? "Always" : null)
+        .addNewPort().withName(ADMIN_PORT_NAME).withContainerPort(ProxyNames.ADMIN_PORT).withProtocol("TCP").endPort()
+        .withResources(ProxyContainers.resources(spec))
+        // The admin endpoint answers once the DNS listeners are bound, so a passing startup probe means
+        // the pod's DNS works; a native sidecar holds the app containers back until then. /livez rather
+        // than /readyz: cluster names resolve through kube-dns even while every DoT upstream is down,
+        // and an upstream outage must not keep applications from starting.
+        .withStartupProbe(ProxyContainers.httpProbe("/livez", ADMIN, 1, 120, 1))
+        .withLivenessProbe(ProxyContainers.httpProbe("/livez", ADMIN, 10, 3, 2))
+        // No readiness probe: a sidecar's readiness is part of the pod's, and an outage of the DoT
+        // upstreams must not take every injected application out of its Services.
+        .withSecurityContext(ProxyContainers.restrictedSecurityContext())
+        .addNewVolumeMount().withName(CONFIG_VOLUME).withMountPath(ProxyNames.CONFIG_DIR).withReadOnly(true).endVolumeMount()
+        .addNewVolumeMount().withName(TMP_VOLUME).withMountPath("/tmp").endVolumeMount()
+        .build();
+  }
+
+  /** The proxy's ConfigMap (rendered by the operator, reloaded by the runtime) and a scratch directory. */
+  public static List<Volume> volumes(DnsOverTlsProxy proxy) {
+    return List.of(
+        ProxyContainers.configVolume(CONFIG_VOLUME, ProxyNames.of(proxy)),
+        ProxyContainers.tmpVolume(TMP_VOLUME));
+  }
+}

@@ -1,0 +1,186 @@
+package io.dotproxy.operator.webhook;
+
+import io.dotproxy.operator.sidecar.ClusterCapabilities;
+import io.dotproxy.operator.sidecar.NativeSidecars;
+import io.dotproxy.operator.sidecar.PodInjector;
+import io.dotproxy.operator.sidecar.SidecarSettings;
+import io.dotproxy.operator.webhook.tls.CertificateLifetimes;
+import io.dotproxy.operator.webhook.tls.CertificateSource;
+import io.dotproxy.operator.webhook.tls.MountedCertificates;
+import io.dotproxy.operator.webhook.tls.OperatorManagedCertificates;
+import io.dotproxy.operator.webhook.tls.ReloadingKeyManager;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.VersionInfo;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Sidecar mode's mutating admission webhook: HTTPS endpoint, CR cache, certificates, all in one.
+ *
+ * <p>Runs in every replica, independently of leader election, so that the webhook keeps answering while
+ * the Lease changes hands.
+ */
+public final class SidecarWebhook implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(SidecarWebhook.class);
+
+  /** How often the operator-mode Secret and caBundle are checked (renewal is due months ahead). */
+  static final Duration OPERATOR_CERT_CHECK = Duration.ofMinutes(1);
+
+  /** How often mounted certificate files are read again (the kubelet syncs Secrets about every minute). */
+  static final Duration MOUNTED_CERT_CHECK = Duration.ofSeconds(10);
+
+  /** How soon a failed refresh is tried again while no certificate is presented. */
+  static final Duration RETRY = Duration.ofSeconds(5);
+
+  private final ProxyInformerCache proxies;
+  private final CertificateSource certificates;
+  private final ScheduledExecutorService scheduler;
+  private final WebhookServer server;
+  private final String description;
+
+  private SidecarWebhook(ProxyInformerCache proxies, CertificateSource certificates,
+      ScheduledExecutorService scheduler, WebhookServer server, String description) {
+    this.proxies = proxies;
+    this.certificates = certificates;
+    this.scheduler = scheduler;
+    this.server = server;
+    this.description = description;
+  }
+
+  /**
+   * @param watchNamespaces the reconciler's namespaces (empty: all); only CRs there are used
+   * @param defaultImage proxy image for CRs without spec.image
+   */
+  public static SidecarWebhook start(
+      KubernetesClient client,
+      WebhookSettings settings,
+      SidecarSettings sidecar,
+      Set<String> watchNamespaces,
+      String defaultImage,
+      MeterRegistry registry,
+      Clock clock,
+      CertificateLifetimes lifetimes) {
+    String namespace = settings.operatorNamespace()
+        .orElseGet(() -> client.getNamespace() == null ? "default" : client.getNamespace());
+    ClusterCapabilities capabilities = capabilities(client, sidecar.nativeSidecars());
+    ReloadingKeyManager keyManager = new ReloadingKeyManager();
+    CertificateSource certificates = switch (settings.certMode()) {
+      case OPERATOR -> new OperatorManagedCertificates(client, namespace, settings.secretName(), settings.configName(),
+          WebhookSettings.dnsNames(settings.serviceName(), namespace, sidecar.clusterDomain()), lifetimes, clock, keyManager);
+      case EXTERNAL -> new MountedCertificates(settings.certDir(), keyManager);
+    };
+    ProxyInformerCache proxies = ProxyInformerCache.start(client, watchNamespaces);
+    ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "dotproxy-webhook-certificates");
+      t.setDaemon(true);
+      return t;
+    });
+    Duration every = settings.certMode() == CertMode.OPERATOR ? OPERATOR_CERT_CHECK : MOUNTED_CERT_CHECK;
+    scheduler.scheduleWithFixedDelay(new Refresher(certificates, every), 0, RETRY.toMillis(), TimeUnit.MILLISECONDS);
+    PodInjector injector = new PodInjector(proxies, defaultImage, capabilities, sidecar.clusterDomain(), namespace);
+    WebhookServer server;
+    try {
+      server = WebhookServer.start(settings.port(), keyManager, new AdmissionReviewHandler(injector, registry),
+          () -> proxies.hasSynced() && certificates.hasIdentity());
+    } catch (RuntimeException e) {
+      scheduler.shutdownNow();
+      proxies.close();
+      throw e;
+    }
+    String description = "webhook https :" + server.port() + WebhookServer.PATH + " (certificates: "
+        + (settings.certMode() == CertMode.OPERATOR
+            ? "operator, Secret " + namespace + "/" + settings.secretName() + ", caBundle of " + settings.configName()
+            : "external, " + settings.certDir())
+        + "; " + (capabilities.nativeSidecars() ? "native sidecars" : "plain containers") + ")";
+    return new SidecarWebhook(proxies, certificates, scheduler, server, description);
+  }
+
+  /**
+   * Native sidecars need Kubernetes 1.29; the version is read once, at startup. An unreadable version
+   * stops the operator in auto mode (guessing wrong either way breaks pods) and falls back to the
+   * conservative DNS limits otherwise.
+   */
+  static ClusterCapabilities capabilities(KubernetesClient client, NativeSidecars mode) {
+    Optional<ClusterCapabilities.Version> version;
+    try {
+      VersionInfo info = client.getKubernetesVersion();
+      version = info == null ? Optional.empty() : ClusterCapabilities.Version.parse(info.getMajor(), info.getMinor());
+    } catch (KubernetesClientException e) {
+      version = Optional.empty();
+      log.warn("cannot read the API server's version: {}", e.getMessage());
+    }
+    ClusterCapabilities capabilities = ClusterCapabilities.of(version, mode);
+    log.info("Kubernetes {}: the proxy is injected as a {}", version.map(Object::toString).orElse("(version unknown)"),
+        capabilities.nativeSidecars() ? "native sidecar (init container with restartPolicy Always)" : "plain container");
+    return capabilities;
+  }
+
+  /**
+   * Refreshes every {@code every}; until a certificate is presented (the API server was unreachable, the
+   * files are not mounted yet) it tries every {@link #RETRY}, because the webhook is not ready before.
+   */
+  private static final class Refresher implements Runnable {
+
+    private final CertificateSource certificates;
+    private final long everyNanos;
+    private long lastAttempt;
+
+    Refresher(CertificateSource certificates, Duration every) {
+      this.certificates = certificates;
+      this.everyNanos = every.toNanos();
+    }
+
+    @Override
+    public void run() {
+      long now = System.nanoTime();
+      if (certificates.hasIdentity() && now - lastAttempt < everyNanos) {
+        return;
+      }
+      lastAttempt = now;
+      try {
+        certificates.refresh();
+      } catch (RuntimeException e) {
+        long retrySeconds = certificates.hasIdentity() ? everyNanos / 1_000_000_000L : RETRY.toSeconds();
+        log.warn("webhook certificates not refreshed, trying again in {} s: {}", retrySeconds, e.toString());
+      }
+    }
+  }
+
+  /** Checks the certificates now instead of at the next scheduled check. */
+  public void refreshCertificates() {
+    certificates.refresh();
+  }
+
+  /** Whether admissions are answered: certificate presented and CR cache synced. */
+  public boolean isReady() {
+    return certificates.hasIdentity() && proxies.hasSynced();
+  }
+
+  public int port() {
+    return server.port();
+  }
+
+  public String description() {
+    return description;
+  }
+
+  @Override
+  public void close() {
+    try {
+      server.close();
+    } finally {
+      scheduler.shutdownNow();
+      proxies.close();
+    }
+  }
+}

@@ -1,0 +1,48 @@
+package io.dotproxy.operator.webhook;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The mutating admission webhook's settings.
+ *
+ * @param enabled whether the operator serves the webhook at all
+ * @param port HTTPS port (0: any free port, for tests)
+ * @param certMode where the serving certificate comes from
+ * @param secretName the Secret holding CA and serving certificate (operator mode), in the operator's namespace
+ * @param configName the MutatingWebhookConfiguration whose caBundle the operator keeps in step (operator mode)
+ * @param certDir where tls.crt and tls.key are mounted (external mode)
+ * @param serviceName the Service in front of the webhook; the certificate is issued for its DNS names
+ * @param operatorNamespace the namespace the operator runs in; empty means the client's namespace
+ */
+public record WebhookSettings(
+    boolean enabled,
+    int port,
+    CertMode certMode,
+    String secretName,
+    String configName,
+    Path certDir,
+    String serviceName,
+    Optional<String> operatorNamespace) {
+
+  public static final int DEFAULT_PORT = 9443;
+
+  public static WebhookSettings defaults() {
+    return new WebhookSettings(true, DEFAULT_PORT, CertMode.OPERATOR, "dotproxy-operator-webhook-tls",
+        "dotproxy-operator", Path.of("/etc/dotproxy/webhook-tls"), "dotproxy-operator-webhook", Optional.empty());
+  }
+
+  public static WebhookSettings disabled() {
+    WebhookSettings d = defaults();
+    return new WebhookSettings(false, d.port, d.certMode, d.secretName, d.configName, d.certDir, d.serviceName,
+        d.operatorNamespace);
+  }
+
+  /** The names the API server may use for the Service: it connects to {@code <service>.<namespace>.svc}. */
+  public static List<String> dnsNames(String serviceName, String namespace, String clusterDomain) {
+    return List.of(
+        serviceName + "." + namespace + ".svc",
+        serviceName + "." + namespace + ".svc." + clusterDomain);
+  }
+}

@@ -1,0 +1,87 @@
+package io.dotproxy.operator.delivery;
+
+import com.marcnuri.helm.Helm;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Collectors;
+
+/** charts/dotproxy-operator rendered by real Helm (helm-java's bundled native library), like `helm template`. */
+final class RenderedChart {
+
+  static final String RELEASE = "dotproxy-operator";
+  static final String NAMESPACE = "dotproxy-system";
+  static final String KUBE_VERSION = "1.31.0";
+
+  final String manifest;
+  final List<HasMetadata> objects;
+
+  private RenderedChart(String manifest) {
+    this.manifest = manifest;
+    this.objects = RepoFiles.objects(manifest);
+  }
+
+  static Path chart() {
+    return RepoFiles.path("charts/dotproxy-operator");
+  }
+
+  /** Renders with the chart's values.yaml plus {@code valuesYaml} (may be empty), CRDs left out. */
+  static RenderedChart render(String valuesYaml) {
+    Path values = null;
+    try {
+      values = Files.createTempFile("dotproxy-values-", ".yaml");
+      Files.writeString(values, valuesYaml);
+      String manifest = new Helm(chart()).template()
+          .withName(RELEASE)
+          .withNamespace(NAMESPACE)
+          .withKubeVersion(KUBE_VERSION)
+          .withValuesFile(values)
+          .skipCrds()
+          .call();
+      return new RenderedChart(manifest);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } finally {
+      if (values != null) {
+        values.toFile().delete();
+      }
+    }
+  }
+
+  <T extends HasMetadata> List<T> all(Class<T> type) {
+    return objects.stream().filter(type::isInstance).map(type::cast).collect(Collectors.toList());
+  }
+
+  List<GenericKubernetesResource> generic(String kind) {
+    return all(GenericKubernetesResource.class).stream().filter(o -> kind.equals(o.getKind())).collect(Collectors.toList());
+  }
+
+  <T extends HasMetadata> Optional<T> find(Class<T> type, String name) {
+    return all(type).stream().filter(o -> name.equals(o.getMetadata().getName())).findFirst();
+  }
+
+  <T extends HasMetadata> T one(Class<T> type, String name) {
+    return find(type, name).orElseThrow(() -> new AssertionError(
+        "no " + type.getSimpleName() + " " + name + " in:\n" + summary()));
+  }
+
+  <T extends HasMetadata> T only(Class<T> type) {
+    List<T> found = all(type);
+    if (found.size() != 1) {
+      throw new AssertionError("expected one " + type.getSimpleName() + ", got " + found.size() + ":\n" + summary());
+    }
+    return found.get(0);
+  }
+
+  String summary() {
+    return objects.stream()
+        .map(o -> o.getKind() + " " + Optional.ofNullable(o.getMetadata().getNamespace()).map(n -> n + "/").orElse("")
+            + o.getMetadata().getName())
+        .collect(Collectors.joining("\n"));
+  }
+}
