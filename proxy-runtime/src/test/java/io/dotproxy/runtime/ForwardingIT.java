@@ -128,8 +128,12 @@ class ForwardingIT {
           .mapToObj(i -> DnsClient.query(SyntheticZone.rangeName(i), Type.A)).toList();
       List<Message> answers = tcp.pipeline(queries, Duration.ofSeconds(20));
       assertThat(answers).hasSize(300);
+      // Pipelined answers come back as they are ready, in any order (RFC 7766): match them by ID.
+      java.util.Map<Integer, Message> byId = new java.util.HashMap<>();
+      answers.forEach(answer -> byId.put(answer.getHeader().getID(), answer));
+      assertThat(byId).hasSize(300);
       for (int i = 0; i < 300; i++) {
-        Message answer = answers.get(i);
+        Message answer = byId.get(queries.get(i).getHeader().getID());
         assertThat(answer.getRcode()).isEqualTo(Rcode.NOERROR);
         assertThat(answer.getSection(Section.ANSWER).get(0).rdataToString())
             .isEqualTo(SyntheticZone.rangeAddress(i));

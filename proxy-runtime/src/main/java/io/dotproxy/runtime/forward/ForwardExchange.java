@@ -137,7 +137,11 @@ final class ForwardExchange {
       over = true;
       timer.cancel(false);
       if (channel != null) {
-        channel.close();
+        // Never closed from inside the channel's own read: epoll's datagram read loop reads once
+        // more after channelRead returns, and by then the closed socket's file descriptor number
+        // may belong to another socket. Closing as a separate task lets that loop finish first.
+        Channel closing = channel;
+        loop.execute(closing::close);
       }
     }
 

@@ -39,8 +39,12 @@ public final class ForwardZoneResolver implements Resolver {
   private final UpstreamQuery upstreamQuery;
   private final ProxyMetrics metrics;
   private final ForwardLimits limits;
-  /** Each event loop's own state: queries run on the loop they arrived on and share nothing. */
-  private final FastThreadLocal<LoopState> loopState = new FastThreadLocal<>() {
+  /**
+   * Each event loop's own state: queries run on the loop they arrived on and share nothing. Static,
+   * so that the resolvers a config reload builds share it rather than add one per reload, and the
+   * in-flight bound counts every socket the loop holds.
+   */
+  private static final FastThreadLocal<LoopState> LOOP_STATE = new FastThreadLocal<>() {
     @Override
     protected LoopState initialValue() {
       return new LoopState();
@@ -91,7 +95,7 @@ public final class ForwardZoneResolver implements Resolver {
 
   private void forward(ClientQuery query, ZoneServers servers, EventLoop loop, long deadline,
       CompletableFuture<Message> answer) {
-    LoopState state = loopState.get();
+    LoopState state = LOOP_STATE.get();
     if (state.inFlight >= limits.maxInFlightPerLoop()) {
       log.debug("forward zone {}: {} queries in flight on this loop, answering SERVFAIL",
           servers.label(), state.inFlight);

@@ -18,6 +18,7 @@ import io.netty.handler.codec.LengthFieldPrepender;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.xbill.DNS.ARecord;
 import org.xbill.DNS.DClass;
@@ -150,8 +151,9 @@ final class FakePlainDnsServer implements AutoCloseable {
 
   @Override
   public void close() {
-    udp.close().syncUninterruptibly();
-    tcp.close().syncUninterruptibly();
-    forger.close().syncUninterruptibly();
+    // Bounded: a test that failed by blocking an event loop must still end.
+    udp.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+    tcp.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+    forger.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
   }
 }

@@ -77,7 +77,7 @@ class ForwardZoneResolverTest {
     for (AutoCloseable server : servers) {
       server.close();
     }
-    group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+    group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
   }
 
   @Test
@@ -314,6 +314,39 @@ class ForwardZoneResolverTest {
       assertThat(kubeDns.received).hasSize(1);
       assertThat(kubeDns.received.get(0).sender().getPort()).isEqualTo(free);
       assertThat(kubeDns.received.get(0).query().getHeader().getID()).isEqualTo(4321);
+    }
+  }
+
+  @Test
+  void closingSocketsNeverTouchesSocketsOpenedMeanwhile() throws Exception {
+    // Another thread keeps opening blocking sockets, which take the file descriptor numbers that
+    // finished tries release. Reading a released number once more would block an event loop.
+    FakePlainDnsServer kubeDns = server((query, tcp) -> List.of(Reply.of(answer(query, "10.96.0.1"))));
+    ForwardZoneResolver resolver = resolver(Duration.ofSeconds(5), QUICK, kubeDns.hostPort());
+    AtomicBoolean churning = new AtomicBoolean(true);
+    Thread churn = new Thread(() -> {
+      while (churning.get()) {
+        try (DatagramSocket socket = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
+          socket.setSoTimeout(1);
+        } catch (Exception e) {
+          // a port or descriptor shortage just means another round
+        }
+      }
+    }, "socket-churn");
+    churn.start();
+    try {
+      for (int round = 0; round < 20; round++) {
+        List<CompletableFuture<Message>> answers = new ArrayList<>();
+        for (int i = 0; i < 100; i++) {
+          answers.add(resolver.resolve(query("a.cluster.local."), group.next()));
+        }
+        for (CompletableFuture<Message> answer : answers) {
+          assertThat(addresses(answer.get(10, TimeUnit.SECONDS))).containsExactly("10.96.0.1");
+        }
+      }
+    } finally {
+      churning.set(false);
+      churn.join(5_000);
     }
   }
 
