@@ -45,11 +45,11 @@ public final class UpstreamQuery {
   /** The wire form of {@code query} for a DNS-over-TLS upstream (any message ID). */
   public byte[] forDot(Message query) {
     OPTRecord opt = query.getOPT();
-    if (!pad && !hasClientSubnetToStrip(opt)) {
+    if (!pad && !hasOptionsToDrop(opt)) {
       return query.toWire(); // nothing to change, nothing to copy
     }
     int payloadSize = opt == null ? ResponseShaper.ADVERTISED_UDP_SIZE : opt.getPayloadSize();
-    List<EDNSOption> options = opt == null ? new ArrayList<>() : withoutClientSubnet(opt);
+    List<EDNSOption> options = opt == null ? new ArrayList<>() : forwardedOptions(opt);
     if (!pad) {
       return withOpt(query, opt, options, payloadSize).toWire();
     }
@@ -74,22 +74,29 @@ public final class UpstreamQuery {
     if (opt == null) {
       return query.clone();
     }
-    List<EDNSOption> options = withoutClientSubnet(opt);
+    List<EDNSOption> options = forwardedOptions(opt);
     int payloadSize = Math.min(opt.getPayloadSize(), ResponseShaper.ADVERTISED_UDP_SIZE);
     return withOpt(query, opt, options, payloadSize);
   }
 
-  private boolean hasClientSubnetToStrip(OPTRecord opt) {
-    return stripClientSubnet && opt != null
-        && !opt.getOptions(EDNSOption.Code.CLIENT_SUBNET).isEmpty();
+  private boolean hasOptionsToDrop(OPTRecord opt) {
+    return opt != null && opt.getOptions().stream().anyMatch(option -> dropped(option.getCode()));
   }
 
-  private List<EDNSOption> withoutClientSubnet(OPTRecord opt) {
+  private List<EDNSOption> forwardedOptions(OPTRecord opt) {
     List<EDNSOption> options = new ArrayList<>(opt.getOptions());
-    if (stripClientSubnet) {
-      options.removeIf(option -> option.getCode() == EDNSOption.Code.CLIENT_SUBNET);
-    }
+    options.removeIf(option -> dropped(option.getCode()));
     return options;
+  }
+
+  /**
+   * Cookies (RFC 7873) and TCP keepalive (RFC 7828) belong to the client's hop: the upstream is not
+   * the server the client's cookie was made for, and a client cookie is a stable identifier.
+   */
+  private boolean dropped(int code) {
+    return code == EDNSOption.Code.COOKIE
+        || code == EDNSOption.Code.TCP_KEEPALIVE
+        || stripClientSubnet && code == EDNSOption.Code.CLIENT_SUBNET;
   }
 
   /** A copy of {@code query} whose OPT record (the client's header fields, if any) has these options. */

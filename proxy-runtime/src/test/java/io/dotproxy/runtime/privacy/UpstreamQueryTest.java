@@ -27,6 +27,20 @@ class UpstreamQueryTest {
   private static final UpstreamQuery DEFAULTS = new UpstreamQuery(new PrivacySettings(true, true));
 
   @Test
+  void hopByHopOptionsNeverLeaveEvenWithPrivacyOff() throws Exception {
+    Message query = query(Name.fromString("cookie.test."));
+    List<EDNSOption> options = List.of(new CookieOption(new byte[8]),
+        new GenericEDNSOption(EDNSOption.Code.TCP_KEEPALIVE, new byte[0]),
+        new GenericEDNSOption(EDNSOption.Code.NSID, new byte[0]));
+    query.addRecord(new OPTRecord(1232, 0, 0, 0, options), Section.ADDITIONAL);
+    UpstreamQuery off = new UpstreamQuery(new PrivacySettings(false, false));
+    for (Message sent : List.of(new Message(off.forDot(query)), off.forPlainDns(query))) {
+      assertThat(sent.getOPT().getOptions()).extracting(EDNSOption::getCode).containsExactly(EDNSOption.Code.NSID);
+    }
+    assertThat(query.getOPT().getOptions()).as("the client's query is untouched").hasSize(3);
+  }
+
+  @Test
   void padsEveryQueryToAMultipleOf128Bytes() throws Exception {
     for (int nameLength = 1; nameLength <= 240; nameLength++) {
       for (Message query : variants(name(nameLength))) {
@@ -75,7 +89,7 @@ class UpstreamQueryTest {
   }
 
   @Test
-  void stripsClientSubnetAndKeepsEverythingElse() throws Exception {
+  void stripsClientSubnetAndKeepsEndToEndOptions() throws Exception {
     Message query = query(Name.fromString("www.example.com."));
     CookieOption cookie = new CookieOption(new byte[] {1, 2, 3, 4, 5, 6, 7, 8});
     EDNSOption nsid = new GenericEDNSOption(EDNSOption.Code.NSID, new byte[0]);
@@ -85,14 +99,14 @@ class UpstreamQueryTest {
     for (UpstreamQuery rewriter : List.of(DEFAULTS, new UpstreamQuery(new PrivacySettings(false, true)))) {
       OPTRecord sent = new Message(rewriter.forDot(query)).getOPT();
       assertThat(sent.getOptions(EDNSOption.Code.CLIENT_SUBNET)).isEmpty();
-      assertThat(sent.getOptions(EDNSOption.Code.COOKIE)).containsExactly(cookie);
+      assertThat(sent.getOptions(EDNSOption.Code.COOKIE)).as("hop-by-hop").isEmpty();
       assertThat(sent.getOptions(EDNSOption.Code.NSID)).hasSize(1);
       assertThat(sent.getPayloadSize()).isEqualTo(4096);
       assertThat(sent.getFlags() & ExtendedFlags.DO).isEqualTo(ExtendedFlags.DO);
     }
     OPTRecord plain = DEFAULTS.forPlainDns(query).getOPT();
     assertThat(plain.getOptions(EDNSOption.Code.CLIENT_SUBNET)).isEmpty();
-    assertThat(plain.getOptions(EDNSOption.Code.COOKIE)).containsExactly(cookie);
+    assertThat(plain.getOptions(EDNSOption.Code.COOKIE)).as("hop-by-hop").isEmpty();
     assertThat(plain.getOptions(EDNSOption.Code.PADDING)).isEmpty();
     assertThat(plain.getFlags() & ExtendedFlags.DO).isEqualTo(ExtendedFlags.DO);
   }
@@ -155,10 +169,10 @@ class UpstreamQueryTest {
         List.of(new ClientSubnetOption(56, InetAddress.getByName("2001:db8:1234:5600::")))),
         Section.ADDITIONAL);
     queries.add(ecs);
-    Message cookie = query(name);
-    cookie.addRecord(new OPTRecord(1232, 0, 0, ExtendedFlags.DO,
-        List.of(new CookieOption(new byte[8]))), Section.ADDITIONAL);
-    queries.add(cookie);
+    Message nsid = query(name);
+    nsid.addRecord(new OPTRecord(1232, 0, 0, ExtendedFlags.DO,
+        List.of(new GenericEDNSOption(EDNSOption.Code.NSID, new byte[0]))), Section.ADDITIONAL);
+    queries.add(nsid);
     return queries;
   }
 
