@@ -34,11 +34,7 @@ public final class ProxyConfigMapFactory {
     }
     data.put(ProxyNames.CONFIG_FILE_KEY, RuntimeConfigRenderer.render(proxy.getSpec(), caFile, clusterZone));
     return new ConfigMapBuilder()
-        .withNewMetadata()
-        .withName(ProxyNames.of(proxy))
-        .withNamespace(proxy.getMetadata().getNamespace())
-        .withLabels(ProxyLabels.of(proxy))
-        .endMetadata()
+        .withMetadata(ProxyMetadata.of(proxy))
         .withData(data)
         .build();
   }

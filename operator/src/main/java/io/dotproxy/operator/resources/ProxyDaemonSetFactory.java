@@ -34,11 +34,7 @@ public final class ProxyDaemonSetFactory {
     DnsOverTlsProxySpec spec = proxy.getSpec();
     Placement placement = spec.getPlacement() == null ? new Placement() : spec.getPlacement();
     DaemonSet daemonSet = new DaemonSetBuilder()
-        .withNewMetadata()
-        .withName(ProxyNames.of(proxy))
-        .withNamespace(proxy.getMetadata().getNamespace())
-        .withLabels(ProxyLabels.of(proxy))
-        .endMetadata()
+        .withMetadata(ProxyMetadata.of(proxy))
         .withNewSpec()
         .withNewSelector()
         .withMatchLabels(ProxyLabels.selector(proxy))

@@ -14,11 +14,7 @@ public final class ProxyServiceFactory {
 
   public static Service desired(DnsOverTlsProxy proxy) {
     Service service = new ServiceBuilder()
-        .withNewMetadata()
-        .withName(ProxyNames.of(proxy))
-        .withNamespace(proxy.getMetadata().getNamespace())
-        .withLabels(ProxyLabels.of(proxy))
-        .endMetadata()
+        .withMetadata(ProxyMetadata.of(proxy))
         .withNewSpec()
         .withType("ClusterIP")
         // Every node runs a proxy, so a client is always answered by the one on its own node:
