@@ -145,6 +145,10 @@ public final class ConfigLoader {
       document = new Yaml(new SafeConstructor(new LoaderOptions())).load(text);
     } catch (YAMLException e) {
       throw new ConfigException(origin + " is not valid YAML: " + firstLine(e.getMessage()), e);
+    } catch (RuntimeException e) {
+      // SnakeYAML lets some scalar errors through unwrapped: "._" resolves as a float and then
+      // fails Double.valueOf with a NumberFormatException (found by ConfigFuzzTest).
+      throw new ConfigException(origin + " is not valid YAML: " + e, e);
     }
     if (document == null) {
       return Map.of();

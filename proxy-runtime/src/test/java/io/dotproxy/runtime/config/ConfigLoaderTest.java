@@ -19,6 +19,15 @@ class ConfigLoaderTest {
   @TempDir Path dir;
 
   @Test
+  void yamlScalarsSnakeYamlCannotConvertAreConfigErrors() {
+    // "._", a float-looking scalar that Double.valueOf rejects (found by ConfigFuzzTest).
+    assertThatThrownBy(() -> ConfigLoader.fromYaml("._"))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("not valid YAML");
+    assertThatThrownBy(() -> ConfigLoader.fromYaml("cache-size: ._"))
+        .isInstanceOf(ConfigException.class);
+  }
+
+  @Test
   void defaultsMatchTheConventions() throws Exception {
     ProxyConfig config = ConfigLoader.load(List.of(), Map.of());
     assertThat(config.listen()).extracting(HostPort::toString).containsExactly("127.0.0.1:5353");
