@@ -250,6 +250,42 @@ class FaultsIT {
     }
   }
 
+  /**
+   * Memory bound of the upstream side: a burst of distinct queries against an upstream that never
+   * answers fills each event loop's connections to their in-flight limit (256 per connection, two
+   * connections per loop); queries beyond that are answered SERVFAIL at once instead of queueing,
+   * the rest SERVFAIL at the timeout. Nothing is lost, and before any timeout frees a slot the upstream
+   * has no more than the bound outstanding.
+   */
+  @Test
+  void aStalledUpstreamHoldsNoMoreThanTheInFlightBound() throws Exception {
+    int burst = 3_000;
+    int bound = io.dotproxy.runtime.upstream.ConnectionLimits.DEFAULTS.maxInFlight()
+        * io.dotproxy.runtime.upstream.ConnectionLimits.DEFAULTS.connectionsPerLoop()
+        * Runtime.getRuntime().availableProcessors();
+    try (FakeDotServer upstream = new FakeDotServer(PKI.issue()).behave(io.dotproxy.runtime.testing.Behaviour.STALL);
+         RunningProxy proxy = RunningProxy.start("--upstream", "127.0.0.1@" + upstream.port() + "#dot.test",
+             "--ca-file", caFile().toString(), "--cache-size", "0", "--timeout", "1s")) {
+      Load load = new Load(proxy.address(), 4, burst, Duration.ofSeconds(10), 10_000);
+      load.start();
+      Thread.sleep(900); // the burst is sent; no query has reached its 1 s timeout yet
+      int beforeAnyTimeout = upstream.queriesReceived();
+      load.stopSending();
+      load.awaitAnswers(Duration.ofSeconds(8));
+      double busy = proxy.scrape().entrySet().stream()
+          .filter(e -> e.getKey().startsWith("dotproxy_upstream_failures_total{reason=\"busy\""))
+          .mapToDouble(java.util.Map.Entry::getValue).sum();
+      load.report("stalled upstream, burst of " + burst);
+      System.out.printf("in flight to the upstream before any timeout %d (bound %d); refused as busy %.0f%n",
+          beforeAnyTimeout, bound, busy);
+      assertThat(load.sent()).isEqualTo(burst);
+      assertThat(load.lost()).isZero();
+      assertThat(load.servfailsSentBetween(0, Long.MAX_VALUE)).isEqualTo(burst);
+      assertThat(beforeAnyTimeout).isLessThanOrEqualTo(bound);
+      assertThat(busy).as("refused at once rather than queued").isGreaterThanOrEqualTo(burst - bound);
+    }
+  }
+
   private Path caFile() {
     return PKI.issue().writePem(dir).caCertificate();
   }
@@ -263,7 +299,7 @@ class FaultsIT {
     private final int sockets;
     private final int maxQueries;
     private final Duration maxDuration;
-    private final long ratePerSecond = 250;
+    private final long ratePerSecond;
     private final AtomicLongArray sentAt;
     private final AtomicLongArray answeredAt;
     private final AtomicIntegerArray rcodes;
@@ -274,6 +310,11 @@ class FaultsIT {
     private long start;
 
     Load(InetSocketAddress proxy, int sockets, int maxQueries, Duration maxDuration) {
+      this(proxy, sockets, maxQueries, maxDuration, 250);
+    }
+
+    Load(InetSocketAddress proxy, int sockets, int maxQueries, Duration maxDuration, long ratePerSecond) {
+      this.ratePerSecond = ratePerSecond;
       this.proxy = proxy;
       this.sockets = sockets;
       this.maxQueries = Math.min(maxQueries, 0x10000);
@@ -370,6 +411,10 @@ class FaultsIT {
         }
       }
       return count;
+    }
+
+    int sent() {
+      return sent.get();
     }
 
     int lost() {
