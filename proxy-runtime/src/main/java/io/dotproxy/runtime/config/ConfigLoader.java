@@ -166,6 +166,10 @@ public final class ConfigLoader {
       if (value == null) {
         continue;
       }
+      if (value instanceof List<?> list && list.contains(null)) {
+        // "upstream:\n  -": an empty list item (found by ConfigFuzzTest; List.copyOf rejects null)
+        throw new ConfigException(key + " in " + origin + " has an empty list item");
+      }
       List<Object> values = value instanceof List<?> list ? List.copyOf(list) : List.of(value);
       if (!setting.repeatable() && values.size() != 1) {
         throw new ConfigException(key + " in " + origin + " takes one value, not a list");

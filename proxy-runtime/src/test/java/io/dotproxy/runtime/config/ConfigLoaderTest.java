@@ -19,6 +19,15 @@ class ConfigLoaderTest {
   @TempDir Path dir;
 
   @Test
+  void anEmptyListItemIsAConfigError() {
+    // Found by ConfigFuzzTest: List.copyOf threw a NullPointerException.
+    assertThatThrownBy(() -> ConfigLoader.fromYaml("upstream:\n  -"))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("empty list item");
+    assertThatThrownBy(() -> ConfigLoader.fromYaml("listen: [127.0.0.1:53, ~]"))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("empty list item");
+  }
+
+  @Test
   void yamlScalarsSnakeYamlCannotConvertAreConfigErrors() {
     // "._", a float-looking scalar that Double.valueOf rejects (found by ConfigFuzzTest).
     assertThatThrownBy(() -> ConfigLoader.fromYaml("._"))
