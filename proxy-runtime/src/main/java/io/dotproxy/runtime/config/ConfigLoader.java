@@ -145,6 +145,10 @@ public final class ConfigLoader {
       document = new Yaml(new SafeConstructor(new LoaderOptions())).load(text);
     } catch (YAMLException e) {
       throw new ConfigException(origin + " is not valid YAML: " + firstLine(e.getMessage()), e);
+    } catch (RuntimeException e) {
+      // SnakeYAML lets some scalar errors through unwrapped: "._" resolves as a float and then
+      // fails Double.valueOf with a NumberFormatException (found by ConfigFuzzTest).
+      throw new ConfigException(origin + " is not valid YAML: " + e, e);
     }
     if (document == null) {
       return Map.of();
@@ -161,6 +165,10 @@ public final class ConfigLoader {
       Object value = entry.getValue();
       if (value == null) {
         continue;
+      }
+      if (value instanceof List<?> list && list.contains(null)) {
+        // "upstream:\n  -": an empty list item (found by ConfigFuzzTest; List.copyOf rejects null)
+        throw new ConfigException(key + " in " + origin + " has an empty list item");
       }
       List<Object> values = value instanceof List<?> list ? List.copyOf(list) : List.of(value);
       if (!setting.repeatable() && values.size() != 1) {

@@ -22,6 +22,12 @@ public final class DnsListeners implements AutoCloseable {
 
   /** A TCP client that sends nothing for this long, with nothing outstanding, is disconnected. */
   static final Duration TCP_IDLE_TIMEOUT = Duration.ofSeconds(10);
+  /**
+   * Open TCP client connections per listen address. Not a setting: it is far above what stub
+   * resolvers and forwarders hold open (a few each), and far below the file descriptors a
+   * container gets. Over it, the oldest idle connection is closed ({@link TcpConnectionLimit}).
+   */
+  static final int MAX_TCP_CONNECTIONS = 1000;
   private static final int UDP_RECEIVE_BUFFER = 4 * 1024 * 1024;
 
   private final List<Channel> channels;
@@ -78,6 +84,7 @@ public final class DnsListeners implements AutoCloseable {
 
   private static Channel bindTcp(InetSocketAddress address, EventLoopGroup group, Transport transport,
       QueryPipeline pipeline, HostPort shown) throws ListenException {
+    TcpConnectionLimit limit = new TcpConnectionLimit(MAX_TCP_CONNECTIONS);
     ServerBootstrap bootstrap = new ServerBootstrap()
         .group(group)
         .channel(transport.serverChannel())
@@ -88,6 +95,7 @@ public final class DnsListeners implements AutoCloseable {
           @Override
           protected void initChannel(SocketChannel channel) {
             channel.pipeline().addLast(
+                limit,
                 new IdleStateHandler(TCP_IDLE_TIMEOUT.toMillis(), 0, 0, TimeUnit.MILLISECONDS),
                 new LengthFieldBasedFrameDecoder(0xFFFF + 2, 0, 2, 0, 2),
                 new TcpQueryHandler(pipeline));

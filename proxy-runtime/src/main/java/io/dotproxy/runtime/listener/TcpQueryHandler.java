@@ -23,10 +23,16 @@ final class TcpQueryHandler extends ChannelInboundHandlerAdapter {
   private static final Logger log = LoggerFactory.getLogger(TcpQueryHandler.class);
 
   private final QueryPipeline pipeline;
-  private int inFlight;
+  /** Written on the channel's event loop only; read elsewhere by {@link TcpConnectionLimit}. */
+  private volatile int inFlight;
 
   TcpQueryHandler(QueryPipeline pipeline) {
     this.pipeline = pipeline;
+  }
+
+  /** No query outstanding: the connection may be closed without losing an answer. */
+  boolean isIdle() {
+    return inFlight == 0;
   }
 
   @Override

@@ -19,6 +19,24 @@ class ConfigLoaderTest {
   @TempDir Path dir;
 
   @Test
+  void anEmptyListItemIsAConfigError() {
+    // Found by ConfigFuzzTest: List.copyOf threw a NullPointerException.
+    assertThatThrownBy(() -> ConfigLoader.fromYaml("upstream:\n  -"))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("empty list item");
+    assertThatThrownBy(() -> ConfigLoader.fromYaml("listen: [127.0.0.1:53, ~]"))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("empty list item");
+  }
+
+  @Test
+  void yamlScalarsSnakeYamlCannotConvertAreConfigErrors() {
+    // "._", a float-looking scalar that Double.valueOf rejects (found by ConfigFuzzTest).
+    assertThatThrownBy(() -> ConfigLoader.fromYaml("._"))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("not valid YAML");
+    assertThatThrownBy(() -> ConfigLoader.fromYaml("cache-size: ._"))
+        .isInstanceOf(ConfigException.class);
+  }
+
+  @Test
   void defaultsMatchTheConventions() throws Exception {
     ProxyConfig config = ConfigLoader.load(List.of(), Map.of());
     assertThat(config.listen()).extracting(HostPort::toString).containsExactly("127.0.0.1:5353");

@@ -73,10 +73,23 @@ public final class FakeDotServer implements AutoCloseable {
 
     /** Starts serving with a prepared Netty server context (e.g. TLS 1.2 only). */
     public FakeDotServer(SslContext sslContext) {
+        this(sslContext, 0);
+    }
+
+    /**
+     * Starts serving {@code certificate} on loopback port {@code port} (0: a free one): a restarted
+     * upstream, back on the port a proxy was configured with.
+     */
+    public FakeDotServer(Issued certificate, int port) {
+        this(certificate.serverSslContext(), port);
+    }
+
+    private FakeDotServer(SslContext sslContext, int port) {
         this.sslContext = sslContext;
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(group)
                 .channel(NioServerSocketChannel.class)
+                .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
@@ -85,7 +98,7 @@ public final class FakeDotServer implements AutoCloseable {
                     }
                 });
         try {
-            serverChannel = bootstrap.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)).sync().channel();
+            serverChannel = bootstrap.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port)).sync().channel();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
@@ -162,6 +175,9 @@ public final class FakeDotServer implements AutoCloseable {
 
     @Override
     public void close() {
+        if (group.isShuttingDown()) {
+            return; // closed already, e.g. an upstream a test killed midway
+        }
         serverChannel.close().syncUninterruptibly();
         channels.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
