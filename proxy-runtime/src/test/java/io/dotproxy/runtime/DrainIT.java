@@ -44,7 +44,7 @@ class DrainIT {
       Thread.sleep(1_200); // clients keep sending through most of the drain period, as kube-proxy's do
       traffic.stop();
       drained.get();
-      assertThat(traffic.sent()).isGreaterThan(50);
+      assertThat(traffic.sent()).as("traffic flowed during the drain").isGreaterThan(10);
       assertThat(traffic.failed()).as("queries lost during the drain").isZero();
     }
   }

@@ -52,7 +52,7 @@ class ReloadIT {
         assertThat(proxy.metric("dotproxy_cache_entries")).isLessThanOrEqualTo(10);
 
         traffic.stop();
-        assertThat(traffic.sent()).isGreaterThan(100);
+        assertThat(traffic.sent()).as("traffic flowed across both reloads").isGreaterThan(20);
         assertThat(traffic.failed()).as("queries lost or failed across reloads").isZero();
         assertThat(reloads(proxy, "success")).isEqualTo(1);
       }
