@@ -131,20 +131,12 @@ public final class ProxyServer implements AutoCloseable {
     return false;
   }
 
-  public List<Upstream> upstreams() {
-    return assembler.upstreams();
-  }
-
   public ProxyMetrics metrics() {
     return metrics;
   }
 
   public Transport transport() {
     return transport;
-  }
-
-  public ProxyConfig config() {
-    return config;
   }
 
   /**

@@ -74,7 +74,7 @@ public final class QueryPipeline {
     Consumer<byte[]> counted = answer -> {
       inFlight.decrementAndGet();
       if (answer != null && answer.length >= 4) {
-        metrics.response(RCODE_NAMES[answer[3] & 0xF], System.nanoTime() - started);
+        metrics.response(answer[3] & 0xF, System.nanoTime() - started);
       }
       reply.accept(answer);
     };

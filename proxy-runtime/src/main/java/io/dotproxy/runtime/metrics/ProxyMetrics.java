@@ -9,6 +9,7 @@ import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.prometheus.metrics.model.snapshots.Unit;
 import java.util.function.DoubleSupplier;
+import org.xbill.DNS.Rcode;
 
 /**
  * Every metric the runtime exposes, in one registry per proxy (no global registry). Names follow
@@ -84,6 +85,7 @@ public final class ProxyMetrics {
       .register(registry);
 
   private final CounterDataPoint udpRequests = requests.labelValues("udp");
+  private final CounterDataPoint[] responsesByRcode = new CounterDataPoint[16];
   private final CounterDataPoint tcpRequests = requests.labelValues("tcp");
 
   public PrometheusRegistry registry() {
@@ -94,8 +96,15 @@ public final class ProxyMetrics {
     (udp ? udpRequests : tcpRequests).inc();
   }
 
-  public void response(String rcode, long nanos) {
-    responses.labelValues(rcode).inc();
+  /** @param rcode the header rcode, 0 to 15 */
+  public void response(int rcode, long nanos) {
+    CounterDataPoint point = responsesByRcode[rcode];
+    if (point == null) {
+      // Looked up once per rcode, not per answer; a race looks up the same data point twice.
+      point = responses.labelValues(Rcode.string(rcode));
+      responsesByRcode[rcode] = point;
+    }
+    point.inc();
     requestDuration.observe(nanos / 1e9);
   }
 

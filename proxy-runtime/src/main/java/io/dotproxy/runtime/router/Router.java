@@ -38,10 +38,6 @@ public final class Router implements Resolver {
     this.upstreamQuery = upstreamQuery;
   }
 
-  public List<Upstream> upstreams() {
-    return upstreams;
-  }
-
   @Override
   public CompletableFuture<Message> resolve(ClientQuery query, EventLoop loop) {
     List<Upstream> healthy = new ArrayList<>(upstreams.size());

@@ -12,7 +12,6 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.cert.Certificate;
 import java.util.Base64;
-import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import javax.net.ssl.SSLException;
@@ -74,7 +73,4 @@ final class UpstreamTls {
     }
   }
 
-  List<String> pins() {
-    return List.copyOf(pins);
-  }
 }
