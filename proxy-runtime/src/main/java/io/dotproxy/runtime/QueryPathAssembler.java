@@ -69,7 +69,7 @@ final class QueryPathAssembler implements AutoCloseable {
     if (config.queryLog() && queryLog == null) {
       queryLog = new QueryLog(System.out, metrics);
     }
-    return new QueryPath(cache == null ? behindCache : cache, rateLimiter,
+    return new QueryPath(cache == null ? behindCache : cache, cache, rateLimiter,
         config.queryLog() ? queryLog : null);
   }
 

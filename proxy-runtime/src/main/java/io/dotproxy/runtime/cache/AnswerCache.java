@@ -5,8 +5,12 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
 import io.dotproxy.runtime.config.CacheSettings;
 import io.dotproxy.runtime.dns.ClientQuery;
+import io.dotproxy.runtime.dns.PacketAnswers;
+import io.dotproxy.runtime.dns.PlainQuery;
+import io.dotproxy.runtime.dns.ResponseShaper;
 import io.dotproxy.runtime.dns.Resolver;
 import io.dotproxy.runtime.metrics.ProxyMetrics;
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.time.Duration;
@@ -35,7 +39,7 @@ import org.xbill.DNS.Rcode;
  *   <li>A popular entry hit in the last tenth of its TTL is refreshed once in the background.
  * </ul>
  */
-public final class AnswerCache implements Resolver {
+public final class AnswerCache implements Resolver, PacketAnswers {
 
   /** Hits an entry needs before it is worth refreshing ahead of its expiry. */
   static final int PREFETCH_MIN_HITS = 3;
@@ -139,6 +143,34 @@ public final class AnswerCache implements Resolver {
       answerStaleIfSlow(answer, key, query, loop);
     }
     return answer;
+  }
+
+  /**
+   * A fresh entry's answer to a plain query, from the query's bytes and the entry's finished
+   * answer for queries like it. Everything else (misses, stale entries, entries due for prefetch,
+   * answers too large for the client) takes the full path, which counts its own hit or miss.
+   */
+  @Override
+  public byte[] answer(ByteBuf packet, boolean udp) {
+    PlainQuery query = PlainQuery.read(packet);
+    if (query == null) {
+      return null;
+    }
+    long now = nanoClock.getAsLong();
+    CachedAnswer entry = entries.getIfPresent(CacheKey.of(packet, query));
+    if (entry == null || !entry.isFresh(now)
+        || (prefetch && entry.hitAtLeast(PREFETCH_MIN_HITS) && entry.inPrefetchWindow(now))) {
+      return null;
+    }
+    byte[] template = entry.shapedAnswer(now, query.answerVariant(), reply -> {
+      ClientQuery like = query.likeThis(reply.getQuestion());
+      return ResponseShaper.shape(like, fit(reply, like));
+    });
+    if (template.length > query.maxResponseSize(udp)) {
+      return null; // truncation is the full path's job
+    }
+    metrics.cacheHit();
+    return query.answer(template, packet);
   }
 
   /** Entries now held, after pending evictions and expiries are applied (for tests). */

@@ -1,6 +1,9 @@
 package io.dotproxy.runtime.cache;
 
 import io.dotproxy.runtime.dns.ClientQuery;
+import io.dotproxy.runtime.dns.PlainQuery;
+import io.netty.buffer.ByteBuf;
+import java.util.Arrays;
 import org.xbill.DNS.EDNSOption;
 import org.xbill.DNS.ExtendedFlags;
 import org.xbill.DNS.Flags;
@@ -11,10 +14,29 @@ import org.xbill.DNS.Type;
 /**
  * What makes two queries share an answer: the question and the two bits that change what an
  * upstream returns. DO asks for DNSSEC records; CD asks for data even when validation fails, so a
- * CD=1 answer must never reach a CD=0 client. {@link Name#equals} ignores ASCII case, so
- * {@code Example.COM} and {@code example.com} share an entry.
+ * CD=1 answer must never reach a CD=0 client. The name is kept in its canonical wire form (ASCII
+ * lower-cased, as {@link Name#toWireCanonical} makes it), so {@code Example.COM} and
+ * {@code example.com} share an entry, and a key can be made from a packet's bytes without parsing.
  */
-record CacheKey(Name name, int type, int dclass, boolean dnssecOk, boolean checkingDisabled) {
+final class CacheKey {
+
+  private final byte[] canonicalName;
+  private final int type;
+  private final int dclass;
+  private final boolean dnssecOk;
+  private final boolean checkingDisabled;
+  private final int hash;
+
+  private CacheKey(byte[] canonicalName, int type, int dclass, boolean dnssecOk,
+      boolean checkingDisabled) {
+    this.canonicalName = canonicalName;
+    this.type = type;
+    this.dclass = dclass;
+    this.dnssecOk = dnssecOk;
+    this.checkingDisabled = checkingDisabled;
+    this.hash = 31 * (31 * Arrays.hashCode(canonicalName) + type) + dclass
+        + (dnssecOk ? 1 << 20 : 0) + (checkingDisabled ? 1 << 21 : 0);
+  }
 
   /** The key of a client's query, or null when its answer must not be cached or shared. */
   static CacheKey of(ClientQuery query) {
@@ -30,6 +52,49 @@ record CacheKey(Name name, int type, int dclass, boolean dnssecOk, boolean check
     boolean dnssecOk = query.clientOpt() != null
         && (query.clientOpt().getFlags() & ExtendedFlags.DO) != 0;
     boolean checkingDisabled = query.message().getHeader().getFlag(Flags.CD);
-    return new CacheKey(question.getName(), type, question.getDClass(), dnssecOk, checkingDisabled);
+    return new CacheKey(question.getName().toWireCanonical(), type, question.getDClass(),
+        dnssecOk, checkingDisabled);
+  }
+
+  /** The key of a plain query in {@code packet}; {@link PlainQuery} excludes what is never cached. */
+  static CacheKey of(ByteBuf packet, PlainQuery query) {
+    byte[] name = new byte[query.nameLength()];
+    packet.getBytes(packet.readerIndex() + PlainQuery.NAME_OFFSET, name);
+    for (int i = 0; i < name.length; i++) {
+      // Length bytes are at most 63, below 'A', so only label characters change.
+      if (name[i] >= 'A' && name[i] <= 'Z') {
+        name[i] += 'a' - 'A';
+      }
+    }
+    return new CacheKey(name, query.type(), query.dclass(), query.dnssecOk(),
+        query.checkingDisabled());
+  }
+
+  int type() {
+    return type;
+  }
+
+  int dclass() {
+    return dclass;
+  }
+
+  boolean hasName(Name name) {
+    return Arrays.equals(canonicalName, name.toWireCanonical());
+  }
+
+  @Override
+  public boolean equals(Object other) {
+    return other instanceof CacheKey key
+        && hash == key.hash
+        && type == key.type
+        && dclass == key.dclass
+        && dnssecOk == key.dnssecOk
+        && checkingDisabled == key.checkingDisabled
+        && Arrays.equals(canonicalName, key.canonicalName);
+  }
+
+  @Override
+  public int hashCode() {
+    return hash;
   }
 }

@@ -1,11 +1,14 @@
 package io.dotproxy.runtime.cache;
 
+import io.dotproxy.runtime.dns.PlainQuery;
 import io.dotproxy.runtime.dns.ResponseShaper;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.function.Function;
 import org.xbill.DNS.EDNSOption;
 import org.xbill.DNS.ExtendedErrorCodeOption;
 import org.xbill.DNS.Message;
@@ -15,10 +18,11 @@ import org.xbill.DNS.Record;
 import org.xbill.DNS.Section;
 
 /**
- * One cached answer. It keeps the answer's wire form with the TTLs as stored and, for the current
- * second of its age, a parsed message whose TTLs are already lowered by that age. A hit clones
- * that message (a header and four short lists; the records themselves are immutable and shared),
- * so the wire form is re-parsed at most once per second per entry however hot it is.
+ * One cached answer: its wire form with the TTLs as stored, parsed again for each use that needs a
+ * message. Hits on the plain-query path need none: for the current second of the entry's age it
+ * keeps the finished answer for each kind of query ({@link PlainQuery#answerVariant}), and a hit
+ * copies that and patches in the ID and the question's case. Nothing else is kept per entry, so
+ * a cache of 10,000 typical answers holds a few MiB.
  */
 final class CachedAnswer {
 
@@ -36,11 +40,11 @@ final class CachedAnswer {
   private final int rcode;
   private final AtomicInteger hits = new AtomicInteger();
   private final AtomicBoolean prefetchClaimed = new AtomicBoolean();
-  private volatile Snapshot current;
+  private volatile Shaped shaped;
   private volatile Message stale;
 
-  /** The parsed answer for one whole second of age; replaced when the age moves on. */
-  private record Snapshot(long ageSeconds, Message message) {}
+  /** Finished answers by query variant for one whole second of age; replaced when it moves on. */
+  private record Shaped(long ageSeconds, AtomicReferenceArray<byte[]> byVariant) {}
 
   /**
    * @param wire the answer with its TTLs as they are to be served at age 0
@@ -59,7 +63,6 @@ final class CachedAnswer {
     this.staleUntil = freshUntil + staleNanos;
     // Unbound's rule: refresh once the last tenth of the original TTL has begun.
     this.prefetchFrom = freshUntil - ttlNanos / 10;
-    this.current = new Snapshot(0, parse(wire));
   }
 
   /** Nanos are compared by difference so that a System.nanoTime wrap changes nothing. */
@@ -82,14 +85,31 @@ final class CachedAnswer {
 
   /** The client's own copy with every TTL lowered by the entry's age in whole seconds. */
   Message copy(long now) {
-    long age = Math.max(0, (now - storedAt) / NANOS_PER_SECOND);
-    Snapshot snapshot = current;
-    if (snapshot.ageSeconds() != age) {
-      // Racing threads may both rebuild; they build the same message, so either may win.
-      snapshot = new Snapshot(age, parse(withTtls(age, -1)));
-      current = snapshot;
+    return parse(withTtls(ageSeconds(now), -1));
+  }
+
+  /**
+   * The finished answer, at the entry's current age, for queries of one variant; {@code shaper}
+   * makes it from {@link #copy} when this second has none yet. Racing threads may both make it;
+   * they make the same bytes, so either may win. Callers must not change the array.
+   */
+  byte[] shapedAnswer(long now, int variant, Function<Message, byte[]> shaper) {
+    long age = ageSeconds(now);
+    Shaped current = shaped;
+    if (current == null || current.ageSeconds() != age) {
+      current = new Shaped(age, new AtomicReferenceArray<>(PlainQuery.ANSWER_VARIANTS));
+      shaped = current;
     }
-    return snapshot.message().clone();
+    byte[] answer = current.byVariant().get(variant);
+    if (answer == null) {
+      answer = shaper.apply(copy(now));
+      current.byVariant().set(variant, answer);
+    }
+    return answer;
+  }
+
+  private long ageSeconds(long now) {
+    return Math.max(0, (now - storedAt) / NANOS_PER_SECOND);
   }
 
   /**

@@ -92,7 +92,7 @@ final class StorePolicy {
   private static boolean answers(Message answer, CacheKey key) {
     Record question = answer.getQuestion();
     return question != null && question.getType() == key.type()
-        && question.getDClass() == key.dclass() && question.getName().equals(key.name());
+        && question.getDClass() == key.dclass() && key.hasName(question.getName());
   }
 
   private static boolean hasAskedType(WireRecords records, int type) {

@@ -29,6 +29,11 @@ public final class DnsListeners implements AutoCloseable {
    */
   static final int MAX_TCP_CONNECTIONS = 1000;
   private static final int UDP_RECEIVE_BUFFER = 4 * 1024 * 1024;
+  /**
+   * Longer datagrams are cut here and then fail to parse (FORMERR). Netty's default receive buffer
+   * for datagrams had the same size; real queries are a few hundred bytes at most.
+   */
+  static final int MAX_UDP_QUERY_SIZE = 2048;
 
   private final List<Channel> channels;
   private final List<InetSocketAddress> boundAddresses;
@@ -44,9 +49,8 @@ public final class DnsListeners implements AutoCloseable {
     List<Channel> channels = new ArrayList<>();
     List<InetSocketAddress> bound = new ArrayList<>();
     try {
-      UdpQueryHandler udpHandler = new UdpQueryHandler(pipeline);
       for (HostPort address : addresses) {
-        List<Channel> pair = bindPair(address, group, transport, eventLoops, pipeline, udpHandler);
+        List<Channel> pair = bindPair(address, group, transport, eventLoops, pipeline);
         channels.addAll(pair);
         bound.add((InetSocketAddress) pair.get(0).localAddress());
       }
@@ -62,7 +66,7 @@ public final class DnsListeners implements AutoCloseable {
    * process may hold for UDP; then a few fresh ports are tried.
    */
   private static List<Channel> bindPair(HostPort address, EventLoopGroup group, Transport transport,
-      int eventLoops, QueryPipeline pipeline, UdpQueryHandler udpHandler) throws ListenException {
+      int eventLoops, QueryPipeline pipeline) throws ListenException {
     int attempts = address.port() == 0 ? 10 : 1;
     for (int attempt = 1; ; attempt++) {
       List<Channel> pair = new ArrayList<>();
@@ -70,7 +74,7 @@ public final class DnsListeners implements AutoCloseable {
       pair.add(tcp);
       try {
         for (int i = 0; i < transport.udpSocketsPerAddress(eventLoops); i++) {
-          pair.add(bindUdp((InetSocketAddress) tcp.localAddress(), group, transport, udpHandler, address));
+          pair.add(bindUdp((InetSocketAddress) tcp.localAddress(), group, transport, pipeline, address));
         }
         return pair;
       } catch (ListenException e) {
@@ -105,13 +109,14 @@ public final class DnsListeners implements AutoCloseable {
   }
 
   private static Channel bindUdp(InetSocketAddress address, EventLoopGroup group, Transport transport,
-      UdpQueryHandler handler, HostPort shown) throws ListenException {
+      QueryPipeline pipeline, HostPort shown) throws ListenException {
     Bootstrap bootstrap = new Bootstrap()
         .group(group)
         .channel(transport.datagramChannel())
         .option(ChannelOption.SO_RCVBUF, UDP_RECEIVE_BUFFER)
-        .handler(handler);
+        .handler(new UdpQueryHandler(pipeline));
     transport.enableReusePort(bootstrap);
+    transport.enableBatchedReads(bootstrap, MAX_UDP_QUERY_SIZE);
     return await(bootstrap.bind(address), "UDP", shown);
   }
 

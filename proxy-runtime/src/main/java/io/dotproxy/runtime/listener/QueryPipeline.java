@@ -62,7 +62,8 @@ public final class QueryPipeline {
   }
 
   /**
-   * Decodes synchronously (the packet may be released on return), answers when resolved.
+   * Answers a cache hit at once from the packet's bytes; otherwise decodes synchronously (the
+   * packet may be released on return) and answers when resolved.
    *
    * @param client the sender's address, for rate limiting and the query log
    */
@@ -70,6 +71,17 @@ public final class QueryPipeline {
       Consumer<byte[]> reply) {
     long started = System.nanoTime();
     metrics.request(udp);
+    QueryPath current = path;
+    RateLimiter rateLimiter = current.rateLimiter();
+    boolean allowed = rateLimiter == null || rateLimiter.allow(client);
+    if (allowed && current.packetAnswers() != null && current.queryLog() == null) {
+      byte[] hit = current.packetAnswers().answer(packet, udp);
+      if (hit != null) {
+        metrics.response(hit[3] & 0xF, System.nanoTime() - started);
+        reply.accept(hit);
+        return;
+      }
+    }
     inFlight.incrementAndGet();
     Consumer<byte[]> counted = answer -> {
       inFlight.decrementAndGet();
@@ -78,9 +90,7 @@ public final class QueryPipeline {
       }
       reply.accept(answer);
     };
-    QueryPath current = path;
-    RateLimiter rateLimiter = current.rateLimiter();
-    if (rateLimiter != null && !rateLimiter.allow(client)) {
+    if (!allowed) {
       metrics.rateLimited();
       overLimit(rateLimiter.action(), packet, udp, counted);
       return;

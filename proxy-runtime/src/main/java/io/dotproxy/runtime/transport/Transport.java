@@ -1,7 +1,9 @@
 package io.dotproxy.runtime.transport;
 
 import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.ServerChannel;
@@ -59,4 +61,21 @@ public record Transport(
       bootstrap.option(EpollChannelOption.SO_REUSEPORT, true);
     }
   }
+
+  /**
+   * Reads up to {@link #DATAGRAMS_PER_READ} datagrams of at most {@code maxDatagramSize} bytes
+   * with one recvmmsg call on epoll; NIO reads one at a time into a buffer of that size.
+   */
+  public void enableBatchedReads(Bootstrap bootstrap, int maxDatagramSize) {
+    if (datagramChannel == EpollDatagramChannel.class) {
+      bootstrap.option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, maxDatagramSize)
+          .option(ChannelOption.RCVBUF_ALLOCATOR,
+              new FixedRecvByteBufAllocator(maxDatagramSize * DATAGRAMS_PER_READ));
+    } else {
+      bootstrap.option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(maxDatagramSize));
+    }
+  }
+
+  /** Datagrams per recvmmsg call. */
+  static final int DATAGRAMS_PER_READ = 16;
 }
