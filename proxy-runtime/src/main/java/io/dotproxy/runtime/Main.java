@@ -5,6 +5,7 @@ import io.dotproxy.runtime.config.ConfigLoader;
 import io.dotproxy.runtime.config.HostPort;
 import io.dotproxy.runtime.config.ProxyConfig;
 import io.dotproxy.runtime.config.UpstreamSpec;
+import io.dotproxy.runtime.upstream.UpstreamTls;
 import io.dotproxy.runtime.transport.Transport;
 import java.net.InetSocketAddress;
 import java.util.List;
@@ -49,12 +50,13 @@ public final class Main {
       return;
     }
     Logger log = LoggerFactory.getLogger(Main.class);
-    log.info("dotproxy {} listening on {} (udp+tcp, {}); upstreams {} (policy {}, trust {});"
+    log.info("dotproxy {} listening on {} (udp+tcp, {}); upstreams {} (policy {}, trust {}, tls {});"
             + " admin http://{}",
         version(), addresses(server.listenAddresses()), server.transport().name(),
         config.upstreams().stream().map(UpstreamSpec::toString).collect(Collectors.joining(", ")),
         config.policy().configName(),
         config.caFile().map(Object::toString).orElse("system store"),
+        UpstreamTls.providerName(),
         addresses(List.of(server.adminAddress())));
     StopSignals.onFirst(() -> {
       log.info("draining for {} before stopping (a second signal stops at once)",
