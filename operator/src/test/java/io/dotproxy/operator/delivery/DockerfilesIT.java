@@ -58,6 +58,13 @@ class DockerfilesIT {
     String dockerignore = RepoFiles.read(".dockerignore");
     assertThat(dockerignore.lines()).as("the build stage builds from sources, never from a local target/")
         .contains("**/target/");
+    // Maven reads every module's pom of the reactor, even for the one module the image builds.
+    List<String> copied = build.all("COPY").stream().map(copy -> copy.words().get(0)).toList();
+    Matcher module = Pattern.compile("<module>([^<]+)</module>").matcher(RepoFiles.read("pom.xml"));
+    while (module.find()) {
+      assertThat(copied).as("the pom of reactor module %s", module.group(1))
+          .contains(module.group(1) + "/pom.xml");
+    }
   }
 
   @ParameterizedTest
