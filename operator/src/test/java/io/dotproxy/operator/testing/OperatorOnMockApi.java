@@ -1,0 +1,57 @@
+package io.dotproxy.operator.testing;
+
+import io.dotproxy.operator.app.DotproxyOperator;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.time.Duration;
+
+/**
+ * The operator (webhook off) against a {@link FaultyApiServer} that looks like a cluster with the CRD,
+ * the namespace {@link #NS} and kube-system. Periodic reconciliation runs every {@link #RESYNC}, so a
+ * test sees quickly whether a reconciliation that has nothing to do still writes something.
+ */
+public final class OperatorOnMockApi implements AutoCloseable {
+
+  public static final String NS = "dns";
+  public static final Duration RESYNC = Duration.ofSeconds(1);
+
+  private final FaultyApiServer api = new FaultyApiServer();
+  private final MockCluster cluster = new MockCluster(api.server(), api.client()).withCrd().withNamespaces(NS, "kube-system");
+  private DotproxyOperator operator;
+
+  public OperatorOnMockApi start() {
+    operator = DotproxyOperator.start(TestSettings.withoutWebhook(TestSettings.PROXY_IMAGE, RESYNC), api.client());
+    return this;
+  }
+
+  public FaultyApiServer api() {
+    return api;
+  }
+
+  public KubernetesClient client() {
+    return api.client();
+  }
+
+  public MockCluster cluster() {
+    return cluster;
+  }
+
+  public DotproxyOperator operator() {
+    return operator;
+  }
+
+  /** The user's view of the proxy {@code name} in {@link #NS}. */
+  public ProxyApi proxy(String name) {
+    return new ProxyApi(api.client(), NS, name);
+  }
+
+  @Override
+  public void close() {
+    try {
+      if (operator != null) {
+        operator.close();
+      }
+    } finally {
+      api.close();
+    }
+  }
+}
