@@ -20,8 +20,10 @@ import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
 import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.RetryInfo;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.retry.GradualRetry;
 import java.time.Clock;
 import java.util.List;
 import java.util.Objects;
@@ -35,11 +37,27 @@ import java.util.Optional;
  * <p>When the trustedCA cannot be read nothing is changed: the running proxies keep their last good
  * configuration instead of silently falling back to the system trust store, and the status says which
  * reference is missing.
+ *
+ * <p>A reconciliation that fails (the API server refuses a write, a conflict, a timeout) is tried again
+ * by JOSDK after 0.5 s, 0.5 s, 1 s, 2 s, 4 s and so on, doubling up to one minute, then every minute
+ * for as long as it keeps failing: quick enough that a conflict costs half a second, and bounded so a
+ * long outage of the API server is not met with a storm of requests. A new event for the proxy (an
+ * edit, a change to something it owns) starts an attempt at once. 5xx and 429 answers are first retried
+ * inside the fabric8 client (up to 10 times, from 100 ms, doubling up to 3.2 s) before the
+ * reconciliation sees them.
  */
 @ControllerConfiguration(name = DnsOverTlsProxyReconciler.NAME)
+@GradualRetry(initialInterval = 500, intervalMultiplier = 2, maxInterval = 60_000, maxAttempts = -1)
 public class DnsOverTlsProxyReconciler implements Reconciler<DnsOverTlsProxy>, Cleaner<DnsOverTlsProxy> {
 
   public static final String NAME = "dnsovertlsproxy";
+
+  /**
+   * A conflict (409) means another writer changed an object since the operator read it, and the retry
+   * reads it afresh: routine under optimistic concurrency, so Degraded only says so from this many
+   * conflicts in a row.
+   */
+  static final int CONFLICTS_BEFORE_DEGRADED = 3;
 
   private final ProxyWorkflow dependents;
   private final Clock clock;
@@ -85,7 +103,12 @@ public class DnsOverTlsProxyReconciler implements Reconciler<DnsOverTlsProxy>, C
   @Override
   public ErrorStatusUpdateControl<DnsOverTlsProxy> updateErrorStatus(
       DnsOverTlsProxy proxy, Context<DnsOverTlsProxy> context, Exception e) {
-    Observation observation = observe(proxy, context, Optional.empty(), Optional.empty(), Optional.of(describe(e)));
+    int failuresInARow = context.getRetryInfo().map(RetryInfo::getAttemptCount).orElse(0) + 1;
+    if (ReconcileErrors.isConflict(e) && failuresInARow < CONFLICTS_BEFORE_DEGRADED) {
+      return ErrorStatusUpdateControl.defaultErrorProcessing();
+    }
+    Observation observation =
+        observe(proxy, context, Optional.empty(), Optional.empty(), Optional.of(ReconcileErrors.describe(e)));
     DnsOverTlsProxyStatus next = StatusCalculator.next(observation, proxy.getStatus(), clock.instant());
     if (next.equals(proxy.getStatus())) {
       return ErrorStatusUpdateControl.defaultErrorProcessing();
@@ -135,13 +158,5 @@ public class DnsOverTlsProxyReconciler implements Reconciler<DnsOverTlsProxy>, C
     }
     var plan = dependents.coreDns.plan(proxy, context);
     return new CoreDnsStatus(plan.state(), plan.message());
-  }
-
-  private static String describe(Exception e) {
-    Throwable cause = e;
-    while (cause.getCause() != null && cause.getMessage() == null) {
-      cause = cause.getCause();
-    }
-    return cause.getClass().getSimpleName() + (cause.getMessage() == null ? "" : ": " + cause.getMessage());
   }
 }
