@@ -9,6 +9,7 @@ import io.dotproxy.operator.model.CoreDnsStatus;
 import io.dotproxy.operator.model.DnsOverTlsProxy;
 import io.dotproxy.operator.model.DnsOverTlsProxyStatus;
 import io.dotproxy.operator.model.ForwardZone;
+import io.dotproxy.operator.model.SpecProblems;
 import io.dotproxy.operator.status.FleetReadiness;
 import io.dotproxy.operator.status.Observation;
 import io.dotproxy.operator.status.StatusCalculator;
@@ -33,6 +34,9 @@ import java.util.Optional;
  * Reconciles a DnsOverTlsProxy: resolves its trustedCA, runs the {@link ProxyWorkflow}, writes status.
  *
  * <p>In Sidecar mode the config also needs the cluster DNS Service's IP (see {@link ClusterDnsZone}).
+ *
+ * <p>A spec that cannot be applied ({@link SpecProblems}: one the CRD's rules should have refused, or
+ * one that cannot even be read) changes nothing either, and the status lists what is wrong with it.
  *
  * <p>When the trustedCA cannot be read nothing is changed: the running proxies keep their last good
  * configuration instead of silently falling back to the system trust store, and the status says which
@@ -74,6 +78,11 @@ public class DnsOverTlsProxyReconciler implements Reconciler<DnsOverTlsProxy>, C
 
   @Override
   public UpdateControl<DnsOverTlsProxy> reconcile(DnsOverTlsProxy proxy, Context<DnsOverTlsProxy> context) {
+    List<String> specProblems = SpecProblems.of(proxy);
+    if (!specProblems.isEmpty()) {
+      // Returning normally, not throwing: retrying cannot make the spec valid, its next edit will.
+      return withStatus(proxy, observe(proxy, context, specProblems, Optional.empty(), Optional.empty(), Optional.empty()));
+    }
     TrustedCaBundle ca = new TrustedCaResolver(context.getClient()).resolve(proxy);
     Optional<String> caProblem = ca instanceof TrustedCaBundle.Unresolved unresolved
         ? Optional.of(unresolved.problem())
@@ -97,7 +106,7 @@ public class DnsOverTlsProxyReconciler implements Reconciler<DnsOverTlsProxy>, C
       ProxyConfigMapDependent.provide(context, new ProxyConfigMapDependent.RenderInputs(ca, clusterZone));
       dependents.workflow.reconcile(proxy, context);
     }
-    return withStatus(proxy, observe(proxy, context, caProblem, clusterDnsProblem, Optional.empty()));
+    return withStatus(proxy, observe(proxy, context, List.of(), caProblem, clusterDnsProblem, Optional.empty()));
   }
 
   @Override
@@ -108,7 +117,7 @@ public class DnsOverTlsProxyReconciler implements Reconciler<DnsOverTlsProxy>, C
       return ErrorStatusUpdateControl.defaultErrorProcessing();
     }
     Observation observation =
-        observe(proxy, context, Optional.empty(), Optional.empty(), Optional.of(ReconcileErrors.describe(e)));
+        observe(proxy, context, List.of(), Optional.empty(), Optional.empty(), Optional.of(ReconcileErrors.describe(e)));
     DnsOverTlsProxyStatus next = StatusCalculator.next(observation, proxy.getStatus(), clock.instant());
     if (next.equals(proxy.getStatus())) {
       return ErrorStatusUpdateControl.defaultErrorProcessing();
@@ -136,12 +145,14 @@ public class DnsOverTlsProxyReconciler implements Reconciler<DnsOverTlsProxy>, C
   private Observation observe(
       DnsOverTlsProxy proxy,
       Context<DnsOverTlsProxy> context,
+      List<String> specProblems,
       Optional<String> caProblem,
       Optional<String> clusterDnsProblem,
       Optional<String> error) {
-    boolean daemonSetMode = proxy.getSpec().runsAsDaemonSet();
+    boolean daemonSetMode = proxy.getSpec() == null || proxy.getSpec().runsAsDaemonSet();
     return new Observation(
         Objects.requireNonNullElse(proxy.getMetadata().getGeneration(), 0L),
+        specProblems,
         daemonSetMode,
         caProblem,
         clusterDnsProblem,
@@ -153,7 +164,7 @@ public class DnsOverTlsProxyReconciler implements Reconciler<DnsOverTlsProxy>, C
   }
 
   private CoreDnsStatus coreDnsStatus(DnsOverTlsProxy proxy, Context<DnsOverTlsProxy> context) {
-    if (!proxy.getSpec().runsAsDaemonSet() || !proxy.getSpec().wantsCoreDnsPatch()) {
+    if (proxy.getSpec() == null || !proxy.getSpec().runsAsDaemonSet() || !proxy.getSpec().wantsCoreDnsPatch()) {
       return new CoreDnsStatus(CoreDnsState.DISABLED, null);
     }
     var plan = dependents.coreDns.plan(proxy, context);

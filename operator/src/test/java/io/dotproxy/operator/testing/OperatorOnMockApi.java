@@ -2,6 +2,12 @@ package io.dotproxy.operator.testing;
 
 import io.dotproxy.operator.app.DotproxyOperator;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.time.Duration;
 
 /**
@@ -37,6 +43,21 @@ public final class OperatorOnMockApi implements AutoCloseable {
 
   public DotproxyOperator operator() {
     return operator;
+  }
+
+  /** The status code of the operator's health endpoint {@code path}, e.g. /readyz. */
+  public int health(String path) {
+    try {
+      HttpResponse<Void> response = HttpClient.newHttpClient().send(
+          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + operator.httpPort() + path)).build(),
+          HttpResponse.BodyHandlers.discarding());
+      return response.statusCode();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
   }
 
   /** The user's view of the proxy {@code name} in {@link #NS}. */
