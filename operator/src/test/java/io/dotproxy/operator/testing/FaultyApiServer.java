@@ -71,7 +71,11 @@ public final class FaultyApiServer implements AutoCloseable {
     faults.add(new Fault(method, path, code, null, new AtomicInteger(times)));
   }
 
-  /** Runs {@code change} (e.g. {@link #deleteNow}) just before the next {@code method path} is served. */
+  /**
+   * Runs {@code change} just before the next {@code method path} is served. It runs on the server's
+   * request thread, so it must change the store with the {@code ...Now} methods, never through a client
+   * (which would wait for this very thread).
+   */
   public void beforeNext(String method, String path, Runnable change) {
     faults.add(new Fault(method, path, 0, change, new AtomicInteger(1)));
   }
@@ -84,6 +88,11 @@ public final class FaultyApiServer implements AutoCloseable {
   /** A JSON patch (RFC 6902) on the store, bypassing the faults. */
   public int jsonPatchNow(String path, String patch) {
     return store.dispatch(request(HttpMethod.PATCH, path, "application/json-patch+json", patch)).code();
+  }
+
+  /** A PUT (replace) on the store, bypassing the faults: another client's write. */
+  public int replaceNow(String path, String json) {
+    return store.dispatch(request(HttpMethod.PUT, path, "application/json", json)).code();
   }
 
   /** Every request for {@code method path} so far, in the order served. */

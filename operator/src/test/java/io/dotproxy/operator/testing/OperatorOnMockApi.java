@@ -1,6 +1,9 @@
 package io.dotproxy.operator.testing;
 
 import io.dotproxy.operator.app.DotproxyOperator;
+import io.dotproxy.operator.model.CoreDnsSpec;
+import io.dotproxy.operator.model.DnsOverTlsProxy;
+import io.dotproxy.operator.resources.ProxyNames;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -43,6 +46,18 @@ public final class OperatorOnMockApi implements AutoCloseable {
 
   public DotproxyOperator operator() {
     return operator;
+  }
+
+  /**
+   * Creates a DaemonSet-mode proxy that wants the CoreDNS patch and gives its Service {@code clusterIp};
+   * the patch is written once the test reports the fleet ready.
+   */
+  public ProxyApi createCoreDnsPatchingProxy(String name, String clusterIp) {
+    DnsOverTlsProxy proxy = TestProxies.quad9(NS, name);
+    proxy.getSpec().setCoreDNS(new CoreDnsSpec(true));
+    api.client().resource(proxy).create();
+    cluster.assignClusterIp(NS, ProxyNames.of(proxy), clusterIp);
+    return proxy(name);
   }
 
   /** The status code of the operator's health endpoint {@code path}, e.g. /readyz. */
