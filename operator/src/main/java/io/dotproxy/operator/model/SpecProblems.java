@@ -218,7 +218,7 @@ public final class SpecProblems {
       return false;
     }
     String address;
-    String port = null;
+    String port;
     if (server.startsWith("[")) {
       int close = server.indexOf(']');
       address = server.substring(1, close);
