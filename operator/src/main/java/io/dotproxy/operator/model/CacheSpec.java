@@ -11,8 +11,10 @@ import io.fabric8.generator.annotation.ValidationRule;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @ValidationRule(
     value = "!has(self.minTTL) || !has(self.maxTTL) || self.minTTL <= self.maxTTL",
-    message = "cache.minTTL must not be greater than cache.maxTTL")
+    message = CacheSpec.TTL_ORDER_MESSAGE)
 public class CacheSpec {
+
+  static final String TTL_ORDER_MESSAGE = "cache.minTTL must not be greater than cache.maxTTL";
 
   @Min(0)
   @JsonPropertyDescription("Cache entries; 0 turns the cache off (cache-size).")

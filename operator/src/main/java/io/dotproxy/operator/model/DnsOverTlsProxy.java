@@ -35,12 +35,22 @@ import io.fabric8.kubernetes.model.annotation.Version;
     type = AdditionalPrinterColumn.Type.DATE)
 // The generated Service is named "dotproxy-<name>" and must stay a 63-character DNS label.
 @ValidationRule(
-    value = "self.metadata.name.size() <= 54",
-    message = "metadata.name must be at most 54 characters: the operator names its Service dotproxy-<name>")
+    value = "self.metadata.name.size() <= " + DnsOverTlsProxy.MAX_NAME_LENGTH,
+    message = DnsOverTlsProxy.NAME_LENGTH_MESSAGE)
 @ValidationRule(value = "has(self.spec)", message = "spec is required")
 public class DnsOverTlsProxy extends CustomResource<DnsOverTlsProxySpec, DnsOverTlsProxyStatus>
     implements Namespaced {
 
   public static final String GROUP = "dotproxy.io";
   public static final String VERSION = "v1alpha1";
+
+  static final int MAX_NAME_LENGTH = 54;
+  static final String NAME_LENGTH_MESSAGE =
+      "metadata.name must be at most 54 characters: the operator names its Service dotproxy-<name>";
+
+  /** A stored object without a spec reads as one that says so, never as null. */
+  @Override
+  protected DnsOverTlsProxySpec initSpec() {
+    return UnreadableSpec.missing();
+  }
 }

@@ -3,26 +3,41 @@ package io.dotproxy.operator.model;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
 import io.fabric8.kubernetes.api.model.ResourceRequirements;
 import java.util.List;
+import java.util.Optional;
 
-/** What the user asks for; field names follow the runtime's settings (see docs/config-format.md). */
+/**
+ * What the user asks for; field names follow the runtime's settings (see docs/config-format.md).
+ *
+ * <p>Read through {@link StoredSpecDeserializer}: a stored spec that does not fit these types is read as
+ * an {@link UnreadableSpec} rather than failing.
+ */
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonDeserialize(using = StoredSpecDeserializer.class)
 @ValidationRule(
     value = "!has(self.coreDNS) || !has(self.coreDNS.patch) || !self.coreDNS.patch || !has(self.mode) || self.mode == 'DaemonSet'",
-    message = "coreDNS.patch needs mode DaemonSet: in Sidecar mode there is no fleet Service for CoreDNS to forward to")
+    message = DnsOverTlsProxySpec.COREDNS_PATCH_MESSAGE)
 public class DnsOverTlsProxySpec {
+
+  static final String COREDNS_PATCH_MESSAGE =
+      "coreDNS.patch needs mode DaemonSet: in Sidecar mode there is no fleet Service for CoreDNS to forward to";
+  static final int MAX_UPSTREAMS = 16;
+  static final int MAX_FORWARD_ZONES = 32;
+  static final int MAX_DURATION = 16;
+  static final int MAX_IMAGE = 512;
 
   @Default("DaemonSet")
   @JsonPropertyDescription("DaemonSet: one proxy per node behind a node-local Service. Sidecar: a proxy injected into opted-in pods.")
   private ProxyMode mode = ProxyMode.DAEMON_SET;
 
   @Required
-  @Size(min = 1, max = 16)
+  @Size(min = 1, max = MAX_UPSTREAMS)
   @JsonPropertyDescription("DNS-over-TLS servers, in order of preference for policy sequential.")
   private List<Upstream> upstreams;
 
@@ -33,7 +48,7 @@ public class DnsOverTlsProxySpec {
   @JsonPropertyDescription("How an upstream is chosen for each query; unset means the runtime's default (fastest).")
   private UpstreamPolicy policy;
 
-  @Size(max = 16)
+  @Size(max = MAX_DURATION)
   @ValidationRule(value = Durations.RULE, message = "timeout " + Durations.MESSAGE)
   @JsonPropertyDescription("Overall upstream deadline per query, e.g. 5s.")
   private String timeout;
@@ -47,11 +62,11 @@ public class DnsOverTlsProxySpec {
   @JsonPropertyDescription("What the upstreams learn about clients: EDNS padding and Client Subnet.")
   private PrivacySpec privacy;
 
-  @Size(max = 32)
+  @Size(max = MAX_FORWARD_ZONES)
   @JsonPropertyDescription("Zones answered by plain-DNS servers instead of the upstreams, e.g. cluster.local.")
   private List<ForwardZone> forwardZones;
 
-  @Size(max = 16)
+  @Size(max = MAX_DURATION)
   @ValidationRule(value = Durations.RULE, message = "drainPeriod " + Durations.MESSAGE)
   @JsonPropertyDescription("How long a stopping proxy keeps answering while it drains, e.g. 5s.")
   private String drainPeriod;
@@ -62,7 +77,7 @@ public class DnsOverTlsProxySpec {
   @JsonPropertyDescription("Compute resources of each proxy container; unset means the operator's defaults.")
   private ResourceRequirements resources;
 
-  @Size(max = 512)
+  @Size(max = MAX_IMAGE)
   @JsonPropertyDescription("Proxy image; unset means the image the operator was configured with.")
   private String image;
 
@@ -72,6 +87,11 @@ public class DnsOverTlsProxySpec {
   @JsonProperty("coreDNS")
   @JsonPropertyDescription("Make the cluster's CoreDNS forward the default zone to this fleet (DaemonSet mode).")
   private CoreDnsSpec coreDNS;
+
+  /** Why the stored spec could not be read, if it could not; nothing of such a spec may be applied. */
+  public Optional<String> unreadable() {
+    return Optional.empty();
+  }
 
   /** Whether this spec asks for a DaemonSet fleet (null counts as the schema default). */
   public boolean runsAsDaemonSet() {

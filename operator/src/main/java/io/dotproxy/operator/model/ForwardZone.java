@@ -11,19 +11,25 @@ import java.util.List;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class ForwardZone {
 
+  static final String ZONE_PATTERN = "^([A-Za-z0-9_-]+[.])*[A-Za-z0-9_-]+[.]?$";
+  static final String ZONE_MESSAGE = "zone must be a DNS name such as cluster.local";
+  static final String SERVER_PATTERN = "^([0-9.]+|[[][0-9a-fA-F:.]+[]])(:[0-9]{1,5})?$";
+  static final String SERVER_MESSAGE =
+      "each server must be ADDR or ADDR:PORT with an IP address, IPv6 in brackets: 10.96.0.10:53, [fd00::a]:53";
+  static final int MAX_ZONE = 253;
+  static final int MAX_SERVERS = 8;
+
   @Required
-  @Size(min = 1, max = 253)
+  @Size(min = 1, max = MAX_ZONE)
   @ValidationRule(
-      value = "self.matches('^([A-Za-z0-9_-]+[.])*[A-Za-z0-9_-]+[.]?$')",
-      message = "zone must be a DNS name such as cluster.local")
+      value = "self.matches('" + ZONE_PATTERN + "')",
+      message = ZONE_MESSAGE)
   @JsonPropertyDescription("DNS zone, e.g. cluster.local.")
   private String zone;
 
   @Required
-  @Size(min = 1, max = 8)
-  @ValidationRule(
-      value = "self.all(s, s.matches('^([0-9.]+|[[][0-9a-fA-F:.]+[]])(:[0-9]{1,5})?$'))",
-      message = "each server must be ADDR or ADDR:PORT with an IP address, IPv6 in brackets: 10.96.0.10:53, [fd00::a]:53")
+  @Size(min = 1, max = MAX_SERVERS)
+  @ValidationRule(value = "self.all(s, s.matches('" + SERVER_PATTERN + "'))", message = SERVER_MESSAGE)
   @JsonPropertyDescription("Plain-DNS servers for the zone, as ADDR[:PORT] (IPv6 as [ADDR]:PORT).")
   private List<@Size(max = 53) String> servers;
 

@@ -12,13 +12,15 @@ public class KeyReference {
 
   public static final String DEFAULT_KEY = "ca.crt";
 
+  static final int MAX_LENGTH = 253;
+
   @Required
-  @Size(min = 1, max = 253)
+  @Size(min = 1, max = MAX_LENGTH)
   @JsonPropertyDescription("Name of the object, in the namespace of the DnsOverTlsProxy.")
   private String name;
 
   @Default(DEFAULT_KEY)
-  @Size(min = 1, max = 253)
+  @Size(min = 1, max = MAX_LENGTH)
   @JsonPropertyDescription("Key holding the PEM bundle.")
   private String key = DEFAULT_KEY;
 

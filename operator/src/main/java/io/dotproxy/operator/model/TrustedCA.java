@@ -8,8 +8,10 @@ import io.fabric8.generator.annotation.ValidationRule;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @ValidationRule(
     value = "has(self.configMapRef) != has(self.secretRef)",
-    message = "trustedCA needs exactly one of configMapRef or secretRef")
+    message = TrustedCA.ONE_SOURCE_MESSAGE)
 public class TrustedCA {
+
+  static final String ONE_SOURCE_MESSAGE = "trustedCA needs exactly one of configMapRef or secretRef";
 
   @JsonPropertyDescription("ConfigMap key holding the PEM bundle.")
   private KeyReference configMapRef;

@@ -16,12 +16,22 @@ public class Upstream {
 
   public static final int DEFAULT_PORT = 853;
 
+  /** The shapes the CRD accepts; {@link SpecProblems} also checks that the text is a real address. */
+  static final String IPV4_SHAPE = "^[0-9]{1,3}([.][0-9]{1,3}){3}$";
+  static final String IPV6_SHAPE = "^[0-9a-fA-F:.]+$";
+  static final String ADDRESS_MESSAGE =
+      "address must be an IPv4 or IPv6 address (a hostname cannot be resolved before the proxy has DNS)";
+  static final String SPKI_PIN_PATTERN = "^[A-Za-z0-9+/]{43}=$";
+  static final String SPKI_PIN_MESSAGE = "each spkiPin must be the base64 of a SHA-256 digest: 44 characters ending in '='";
+  static final int MAX_SERVER_NAME = 253;
+  static final int MAX_PINS = 8;
+
   @Required
   @Size(max = 45)
   // An IP, never a hostname: the proxy would need DNS to find its DNS server.
   @ValidationRule(
-      value = "self.matches('^[0-9]{1,3}([.][0-9]{1,3}){3}$') || (self.contains(':') && self.matches('^[0-9a-fA-F:.]+$'))",
-      message = "address must be an IPv4 or IPv6 address (a hostname cannot be resolved before the proxy has DNS)")
+      value = "self.matches('" + IPV4_SHAPE + "') || (self.contains(':') && self.matches('" + IPV6_SHAPE + "'))",
+      message = ADDRESS_MESSAGE)
   @JsonPropertyDescription("IPv4 or IPv6 address of the DNS-over-TLS server.")
   private String address;
 
@@ -31,14 +41,12 @@ public class Upstream {
   @JsonPropertyDescription("TCP port of the DNS-over-TLS server.")
   private Integer port = DEFAULT_PORT;
 
-  @Size(max = 253)
+  @Size(max = MAX_SERVER_NAME)
   @JsonPropertyDescription("Name the server's certificate must carry (TLS SNI and verification), e.g. dns.quad9.net.")
   private String serverName;
 
-  @Size(max = 8)
-  @ValidationRule(
-      value = "self.all(p, p.matches('^[A-Za-z0-9+/]{43}=$'))",
-      message = "each spkiPin must be the base64 of a SHA-256 digest: 44 characters ending in '='")
+  @Size(max = MAX_PINS)
+  @ValidationRule(value = "self.all(p, p.matches('" + SPKI_PIN_PATTERN + "'))", message = SPKI_PIN_MESSAGE)
   @JsonPropertyDescription("Base64 SHA-256 digests of SubjectPublicKeyInfo; the server must present one of them.")
   private List<@Size(max = 44) String> spkiPins;
 

@@ -9,6 +9,7 @@ import io.dotproxy.operator.model.CoreDnsStatus;
 import io.dotproxy.operator.model.DnsOverTlsProxy;
 import io.dotproxy.operator.model.DnsOverTlsProxyStatus;
 import io.dotproxy.operator.model.ForwardZone;
+import io.dotproxy.operator.model.SpecProblems;
 import io.dotproxy.operator.status.FleetReadiness;
 import io.dotproxy.operator.status.Observation;
 import io.dotproxy.operator.status.StatusCalculator;
@@ -20,8 +21,10 @@ import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
 import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.RetryInfo;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.retry.GradualRetry;
 import java.time.Clock;
 import java.util.List;
 import java.util.Objects;
@@ -32,14 +35,33 @@ import java.util.Optional;
  *
  * <p>In Sidecar mode the config also needs the cluster DNS Service's IP (see {@link ClusterDnsZone}).
  *
+ * <p>A spec that cannot be applied ({@link SpecProblems}: one the CRD's rules should have refused, or
+ * one that cannot even be read) changes nothing either, and the status lists what is wrong with it.
+ *
  * <p>When the trustedCA cannot be read nothing is changed: the running proxies keep their last good
  * configuration instead of silently falling back to the system trust store, and the status says which
  * reference is missing.
+ *
+ * <p>A reconciliation that fails (the API server refuses a write, a conflict, a timeout) is tried again
+ * by JOSDK after 0.5 s, 0.5 s, 1 s, 2 s, 4 s and so on, doubling up to one minute, then every minute
+ * for as long as it keeps failing: quick enough that a conflict costs half a second, and bounded so a
+ * long outage of the API server is not met with a storm of requests. A new event for the proxy (an
+ * edit, a change to something it owns) starts an attempt at once. 5xx and 429 answers are first retried
+ * inside the fabric8 client (up to 10 times, from 100 ms, doubling up to 3.2 s) before the
+ * reconciliation sees them.
  */
 @ControllerConfiguration(name = DnsOverTlsProxyReconciler.NAME)
+@GradualRetry(initialInterval = 500, intervalMultiplier = 2, maxInterval = 60_000, maxAttempts = -1)
 public class DnsOverTlsProxyReconciler implements Reconciler<DnsOverTlsProxy>, Cleaner<DnsOverTlsProxy> {
 
   public static final String NAME = "dnsovertlsproxy";
+
+  /**
+   * A conflict (409) means another writer changed an object since the operator read it, and the retry
+   * reads it afresh: routine under optimistic concurrency, so Degraded only says so from this many
+   * conflicts in a row.
+   */
+  static final int CONFLICTS_BEFORE_DEGRADED = 3;
 
   private final ProxyWorkflow dependents;
   private final Clock clock;
@@ -56,6 +78,11 @@ public class DnsOverTlsProxyReconciler implements Reconciler<DnsOverTlsProxy>, C
 
   @Override
   public UpdateControl<DnsOverTlsProxy> reconcile(DnsOverTlsProxy proxy, Context<DnsOverTlsProxy> context) {
+    List<String> specProblems = SpecProblems.of(proxy);
+    if (!specProblems.isEmpty()) {
+      // Returning normally, not throwing: retrying cannot make the spec valid, its next edit will.
+      return withStatus(proxy, observe(proxy, context, specProblems, Optional.empty(), Optional.empty(), Optional.empty()));
+    }
     TrustedCaBundle ca = new TrustedCaResolver(context.getClient()).resolve(proxy);
     Optional<String> caProblem = ca instanceof TrustedCaBundle.Unresolved unresolved
         ? Optional.of(unresolved.problem())
@@ -79,13 +106,18 @@ public class DnsOverTlsProxyReconciler implements Reconciler<DnsOverTlsProxy>, C
       ProxyConfigMapDependent.provide(context, new ProxyConfigMapDependent.RenderInputs(ca, clusterZone));
       dependents.workflow.reconcile(proxy, context);
     }
-    return withStatus(proxy, observe(proxy, context, caProblem, clusterDnsProblem, Optional.empty()));
+    return withStatus(proxy, observe(proxy, context, List.of(), caProblem, clusterDnsProblem, Optional.empty()));
   }
 
   @Override
   public ErrorStatusUpdateControl<DnsOverTlsProxy> updateErrorStatus(
       DnsOverTlsProxy proxy, Context<DnsOverTlsProxy> context, Exception e) {
-    Observation observation = observe(proxy, context, Optional.empty(), Optional.empty(), Optional.of(describe(e)));
+    int failuresInARow = context.getRetryInfo().map(RetryInfo::getAttemptCount).orElse(0) + 1;
+    if (ReconcileErrors.isConflict(e) && failuresInARow < CONFLICTS_BEFORE_DEGRADED) {
+      return ErrorStatusUpdateControl.defaultErrorProcessing();
+    }
+    Observation observation =
+        observe(proxy, context, List.of(), Optional.empty(), Optional.empty(), Optional.of(ReconcileErrors.describe(e)));
     DnsOverTlsProxyStatus next = StatusCalculator.next(observation, proxy.getStatus(), clock.instant());
     if (next.equals(proxy.getStatus())) {
       return ErrorStatusUpdateControl.defaultErrorProcessing();
@@ -113,12 +145,14 @@ public class DnsOverTlsProxyReconciler implements Reconciler<DnsOverTlsProxy>, C
   private Observation observe(
       DnsOverTlsProxy proxy,
       Context<DnsOverTlsProxy> context,
+      List<String> specProblems,
       Optional<String> caProblem,
       Optional<String> clusterDnsProblem,
       Optional<String> error) {
-    boolean daemonSetMode = proxy.getSpec().runsAsDaemonSet();
+    boolean daemonSetMode = proxy.getSpec() == null || proxy.getSpec().runsAsDaemonSet();
     return new Observation(
         Objects.requireNonNullElse(proxy.getMetadata().getGeneration(), 0L),
+        specProblems,
         daemonSetMode,
         caProblem,
         clusterDnsProblem,
@@ -130,18 +164,10 @@ public class DnsOverTlsProxyReconciler implements Reconciler<DnsOverTlsProxy>, C
   }
 
   private CoreDnsStatus coreDnsStatus(DnsOverTlsProxy proxy, Context<DnsOverTlsProxy> context) {
-    if (!proxy.getSpec().runsAsDaemonSet() || !proxy.getSpec().wantsCoreDnsPatch()) {
+    if (proxy.getSpec() == null || !proxy.getSpec().runsAsDaemonSet() || !proxy.getSpec().wantsCoreDnsPatch()) {
       return new CoreDnsStatus(CoreDnsState.DISABLED, null);
     }
     var plan = dependents.coreDns.plan(proxy, context);
     return new CoreDnsStatus(plan.state(), plan.message());
-  }
-
-  private static String describe(Exception e) {
-    Throwable cause = e;
-    while (cause.getCause() != null && cause.getMessage() == null) {
-      cause = cause.getCause();
-    }
-    return cause.getClass().getSimpleName() + (cause.getMessage() == null ? "" : ": " + cause.getMessage());
   }
 }

@@ -31,6 +31,8 @@ public record Injection(Outcome outcome, Optional<JsonNode> patch, List<String> 
     HOST_NETWORK,
     PROXY_NOT_FOUND,
     NOT_SIDECAR_MODE,
+    /** The proxy's stored spec cannot be read, so its mode and settings are unknown. */
+    UNREADABLE_PROXY,
     /** The pod has something the proxy would clash with (a container name, a port, a volume, a sysctl). */
     CONFLICT;
 

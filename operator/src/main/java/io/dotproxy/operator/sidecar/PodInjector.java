@@ -102,6 +102,11 @@ public final class PodInjector {
           "dotproxy: not injected: no DnsOverTlsProxy " + proxyName.get() + " in namespace " + namespace);
     }
     DnsOverTlsProxy proxy = found.get();
+    Optional<String> unreadable = proxy.getSpec().unreadable();
+    if (unreadable.isPresent()) {
+      return Injection.skipped(Injection.Outcome.UNREADABLE_PROXY,
+          "dotproxy: not injected: the spec of DnsOverTlsProxy " + proxyName.get() + " cannot be read: " + unreadable.get());
+    }
     if (proxy.getSpec().runsAsDaemonSet()) {
       return Injection.skipped(Injection.Outcome.NOT_SIDECAR_MODE,
           "dotproxy: not injected: DnsOverTlsProxy " + proxyName.get() + " is in DaemonSet mode, not Sidecar");

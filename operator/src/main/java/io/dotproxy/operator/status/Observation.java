@@ -1,12 +1,14 @@
 package io.dotproxy.operator.status;
 
 import io.dotproxy.operator.model.CoreDnsStatus;
+import java.util.List;
 import java.util.Optional;
 
 /**
  * Everything the status is computed from, gathered after a reconciliation.
  *
  * @param generation the metadata.generation the reconciliation worked on
+ * @param specProblems what makes the spec impossible to apply (see SpecProblems); empty when it is valid
  * @param daemonSetMode whether the spec asks for a fleet
  * @param trustedCaProblem why the trustedCA could not be read, if it could not
  * @param clusterDnsProblem Sidecar mode: why the cluster DNS Service's IP is unknown, if it is
@@ -18,6 +20,7 @@ import java.util.Optional;
  */
 public record Observation(
     long generation,
+    List<String> specProblems,
     boolean daemonSetMode,
     Optional<String> trustedCaProblem,
     Optional<String> clusterDnsProblem,

@@ -18,6 +18,9 @@ import java.util.List;
  */
 public final class StatusCalculator {
 
+  /** The reason of all three conditions while the spec cannot be applied. */
+  public static final String INVALID_SPEC = "InvalidSpec";
+
   private StatusCalculator() {}
 
   public static DnsOverTlsProxyStatus next(Observation o, DnsOverTlsProxyStatus previous, Instant now) {
@@ -40,6 +43,9 @@ public final class StatusCalculator {
   }
 
   private static Verdict ready(Observation o) {
+    if (!o.specProblems().isEmpty()) {
+      return Verdict.no(ConditionTypes.READY, INVALID_SPEC, "the spec cannot be applied: " + specProblems(o));
+    }
     if (o.trustedCaProblem().isPresent()) {
       return Verdict.no(ConditionTypes.READY, "TrustedCANotFound", "the spec cannot be applied: " + o.trustedCaProblem().get());
     }
@@ -70,6 +76,9 @@ public final class StatusCalculator {
   }
 
   private static Verdict progressing(Observation o) {
+    if (!o.specProblems().isEmpty()) {
+      return Verdict.no(ConditionTypes.PROGRESSING, INVALID_SPEC, "waiting for a spec that can be applied");
+    }
     if (o.trustedCaProblem().isPresent()) {
       return Verdict.no(ConditionTypes.PROGRESSING, "TrustedCANotFound", "waiting for the trustedCA reference to resolve");
     }
@@ -95,6 +104,9 @@ public final class StatusCalculator {
   }
 
   private static Verdict degraded(Observation o) {
+    if (!o.specProblems().isEmpty()) {
+      return Verdict.yes(ConditionTypes.DEGRADED, INVALID_SPEC, specProblems(o));
+    }
     if (o.trustedCaProblem().isPresent()) {
       return Verdict.yes(ConditionTypes.DEGRADED, "TrustedCANotFound", o.trustedCaProblem().get());
     }
@@ -108,6 +120,10 @@ public final class StatusCalculator {
       return Verdict.yes(ConditionTypes.DEGRADED, "ReconcileError", o.reconcileError().get());
     }
     return Verdict.no(ConditionTypes.DEGRADED, "AsExpected", "no problem found");
+  }
+
+  private static String specProblems(Observation o) {
+    return String.join("; ", o.specProblems());
   }
 
   private static String proxiesMessage(FleetReadiness fleet) {

@@ -32,7 +32,8 @@ final class AdmissionReviewHandler {
 
   /** Skips a user would want to know about, logged at info; the rest at debug. */
   private static final Set<Injection.Outcome> NOTEWORTHY = Set.of(
-      Injection.Outcome.PROXY_NOT_FOUND, Injection.Outcome.NOT_SIDECAR_MODE, Injection.Outcome.CONFLICT,
+      Injection.Outcome.PROXY_NOT_FOUND, Injection.Outcome.NOT_SIDECAR_MODE, Injection.Outcome.UNREADABLE_PROXY,
+      Injection.Outcome.CONFLICT,
       Injection.Outcome.HOST_NETWORK, Injection.Outcome.EXCLUDED_NAMESPACE);
 
   private final PodInjector injector;

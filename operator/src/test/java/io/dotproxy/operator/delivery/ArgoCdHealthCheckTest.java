@@ -48,7 +48,7 @@ class ArgoCdHealthCheckTest {
 
   @Test
   void aRolloutIsProgressingWithTheOperatorsMessage() {
-    DnsOverTlsProxyStatus status = status(new Observation(2, true, Optional.empty(), Optional.empty(), true,
+    DnsOverTlsProxyStatus status = status(new Observation(2, List.of(), true, Optional.empty(), Optional.empty(), true,
         new FleetReadiness(3, 1, 1, true), new CoreDnsStatus(CoreDnsState.DISABLED, null), 0, Optional.empty()));
 
     Health health = health(proxy(2, status));
@@ -67,7 +67,7 @@ class ArgoCdHealthCheckTest {
 
   @Test
   void aMissingTrustedCaIsDegraded() {
-    DnsOverTlsProxyStatus status = status(new Observation(1, true,
+    DnsOverTlsProxyStatus status = status(new Observation(1, List.of(), true,
         Optional.of("ConfigMap dns/corp-dot-ca has no key ca.crt"), Optional.empty(), true, new FleetReadiness(2, 2, 2, true),
         new CoreDnsStatus(CoreDnsState.DISABLED, null), 0, Optional.empty()));
 
@@ -79,7 +79,7 @@ class ArgoCdHealthCheckTest {
 
   @Test
   void aRefusedCoreDnsPatchIsDegraded() {
-    DnsOverTlsProxyStatus status = status(new Observation(4, true, Optional.empty(), Optional.empty(), true,
+    DnsOverTlsProxyStatus status = status(new Observation(4, List.of(), true, Optional.empty(), Optional.empty(), true,
         new FleetReadiness(2, 2, 2, true),
         new CoreDnsStatus(CoreDnsState.REFUSED, "the Corefile cannot be patched safely: several forwards"),
         0, Optional.empty()));
@@ -92,7 +92,7 @@ class ArgoCdHealthCheckTest {
 
   @Test
   void aReconcileErrorIsDegraded() {
-    DnsOverTlsProxyStatus status = status(new Observation(1, true, Optional.empty(), Optional.empty(), false, FleetReadiness.NONE,
+    DnsOverTlsProxyStatus status = status(new Observation(1, List.of(), true, Optional.empty(), Optional.empty(), false, FleetReadiness.NONE,
         new CoreDnsStatus(CoreDnsState.DISABLED, null), 0, Optional.of("daemonsets.apps is forbidden")));
 
     assertThat(health(proxy(1, status)).status()).isEqualTo("Degraded");
@@ -100,7 +100,7 @@ class ArgoCdHealthCheckTest {
 
   @Test
   void aRenderedSidecarConfigIsHealthy() {
-    DnsOverTlsProxyStatus status = status(new Observation(1, false, Optional.empty(), Optional.empty(), true, FleetReadiness.NONE,
+    DnsOverTlsProxyStatus status = status(new Observation(1, List.of(), false, Optional.empty(), Optional.empty(), true, FleetReadiness.NONE,
         new CoreDnsStatus(CoreDnsState.DISABLED, null), 0, Optional.empty()));
 
     assertThat(health(proxy(1, status)).status()).isEqualTo("Healthy");
@@ -143,7 +143,7 @@ class ArgoCdHealthCheckTest {
   // --- helpers -------------------------------------------------------------------------------------
 
   static Observation fleet(long generation, int desired, int ready) {
-    return new Observation(generation, true, Optional.empty(), Optional.empty(), true,
+    return new Observation(generation, List.of(), true, Optional.empty(), Optional.empty(), true,
         new FleetReadiness(desired, ready, ready, true), new CoreDnsStatus(CoreDnsState.DISABLED, null), 0,
         Optional.empty());
   }

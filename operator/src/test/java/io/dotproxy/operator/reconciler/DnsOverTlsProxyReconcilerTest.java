@@ -1,5 +1,7 @@
 package io.dotproxy.operator.reconciler;
 
+import static io.dotproxy.operator.testing.ProxyApi.condition;
+import static io.dotproxy.operator.testing.ProxyApi.hasCondition;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.dotproxy.operator.app.DotproxyOperator;
@@ -11,6 +13,7 @@ import io.dotproxy.operator.model.TrustedCA;
 import io.dotproxy.operator.testing.Corefiles;
 import io.dotproxy.operator.testing.Eventually;
 import io.dotproxy.operator.testing.MockCluster;
+import io.dotproxy.operator.testing.ProxyApi;
 import io.dotproxy.operator.testing.TestProxies;
 import io.dotproxy.operator.testing.TestSettings;
 import io.fabric8.kubernetes.api.model.Condition;
@@ -22,13 +25,11 @@ import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -39,17 +40,19 @@ class DnsOverTlsProxyReconcilerTest {
 
   static final String NS = "dns";
   static final String NAME = "edge";
-  static final String IMAGE = "registry.example/dotproxy/proxy-runtime:test";
+  static final String IMAGE = TestSettings.PROXY_IMAGE;
   static final Duration RESYNC = Duration.ofSeconds(1);
 
   KubernetesMockServer server;
   KubernetesClient client;
   MockCluster cluster;
   DotproxyOperator operator;
+  ProxyApi edge;
 
   @BeforeEach
   void startOperator() {
     cluster = new MockCluster(server, client).withCrd().withNamespaces(NS, "kube-system");
+    edge = new ProxyApi(client, NS, NAME);
   }
 
   @AfterEach
@@ -68,9 +71,9 @@ class DnsOverTlsProxyReconcilerTest {
     start();
     DnsOverTlsProxy proxy = client.resource(TestProxies.quad9(NS, NAME)).create();
 
-    ConfigMap cm = await(ConfigMap.class, "dotproxy-edge");
-    DaemonSet ds = await(DaemonSet.class, "dotproxy-edge");
-    Service svc = await(Service.class, "dotproxy-edge");
+    ConfigMap cm = edge.await(ConfigMap.class, "dotproxy-edge");
+    DaemonSet ds = edge.await(DaemonSet.class, "dotproxy-edge");
+    Service svc = edge.await(Service.class, "dotproxy-edge");
 
     assertThat(cm.getData().get("config.yaml")).contains("9.9.9.9").contains("dns.quad9.net");
     assertThat(cm.getData()).doesNotContainKey("ca.crt");
@@ -85,20 +88,20 @@ class DnsOverTlsProxyReconcilerTest {
           .containsEntry("app.kubernetes.io/component", "proxy")
           .containsEntry("app.kubernetes.io/managed-by", "dotproxy-operator");
     }
-    assertThat(current().getMetadata().getFinalizers()).containsExactly("dnsovertlsproxies.dotproxy.io/finalizer");
+    assertThat(edge.current().getMetadata().getFinalizers()).containsExactly("dnsovertlsproxies.dotproxy.io/finalizer");
   }
 
   @Test
   void isProgressingUntilEveryProxyIsReadyThenReady() {
     start();
     client.resource(TestProxies.quad9(NS, NAME)).create();
-    await(DaemonSet.class, "dotproxy-edge");
+    edge.await(DaemonSet.class, "dotproxy-edge");
 
-    DnsOverTlsProxy progressing = awaitProxy(p -> hasCondition(p, "Progressing", "True"));
+    DnsOverTlsProxy progressing = edge.awaitStatus(p -> hasCondition(p, "Progressing", "True"));
     assertThat(condition(progressing, "Ready").getStatus()).isEqualTo("False");
 
     cluster.reportFleetReady(NS, "dotproxy-edge", 3);
-    DnsOverTlsProxy ready = awaitProxy(p -> hasCondition(p, "Ready", "True"));
+    DnsOverTlsProxy ready = edge.awaitStatus(p -> hasCondition(p, "Ready", "True"));
 
     long generation = ready.getMetadata().getGeneration();
     assertThat(ready.getStatus().getObservedGeneration()).isEqualTo(generation);
@@ -117,19 +120,19 @@ class DnsOverTlsProxyReconcilerTest {
   void configChangeRewritesTheConfigMapWithoutRollingPods() {
     start();
     client.resource(TestProxies.quad9(NS, NAME)).create();
-    DaemonSet before = await(DaemonSet.class, "dotproxy-edge");
-    await(ConfigMap.class, "dotproxy-edge");
+    DaemonSet before = edge.await(DaemonSet.class, "dotproxy-edge");
+    edge.await(ConfigMap.class, "dotproxy-edge");
 
-    edit(p -> {
+    edge.edit(p -> {
       var cache = new io.dotproxy.operator.model.CacheSpec();
       cache.setSize(500);
       p.getSpec().setCache(cache);
     });
 
-    Eventually.until("the new cache size in the config", () -> get(ConfigMap.class, "dotproxy-edge"),
+    Eventually.until("the new cache size in the config", () -> edge.get(ConfigMap.class, "dotproxy-edge"),
         cm -> cm.getData().get("config.yaml").contains("cache-size: 500"));
-    awaitProxy(p -> p.getStatus() != null && p.getStatus().getObservedGeneration() == 2L);
-    DaemonSet after = get(DaemonSet.class, "dotproxy-edge");
+    edge.awaitStatus(p -> p.getStatus() != null && p.getStatus().getObservedGeneration() == 2L);
+    DaemonSet after = edge.get(DaemonSet.class, "dotproxy-edge");
     assertThat(after.getMetadata().getResourceVersion()).isEqualTo(before.getMetadata().getResourceVersion());
   }
 
@@ -137,11 +140,11 @@ class DnsOverTlsProxyReconcilerTest {
   void imageChangeRollsTheDaemonSet() {
     start();
     client.resource(TestProxies.quad9(NS, NAME)).create();
-    await(DaemonSet.class, "dotproxy-edge");
+    edge.await(DaemonSet.class, "dotproxy-edge");
 
-    edit(p -> p.getSpec().setImage("registry.example/dotproxy/proxy-runtime:next"));
+    edge.edit(p -> p.getSpec().setImage("registry.example/dotproxy/proxy-runtime:next"));
 
-    DaemonSet rolled = Eventually.until("the new image", () -> get(DaemonSet.class, "dotproxy-edge"),
+    DaemonSet rolled = Eventually.until("the new image", () -> edge.get(DaemonSet.class, "dotproxy-edge"),
         ds -> ds.getSpec().getTemplate().getSpec().getContainers().get(0).getImage().endsWith(":next"));
     assertThat(rolled.getSpec().getUpdateStrategy().getRollingUpdate().getMaxUnavailable().getIntVal()).isZero();
   }
@@ -150,9 +153,9 @@ class DnsOverTlsProxyReconcilerTest {
   void reconcilingAgainChangesNothing() {
     start();
     client.resource(TestProxies.quad9(NS, NAME)).create();
-    await(Service.class, "dotproxy-edge");
+    edge.await(Service.class, "dotproxy-edge");
     cluster.reportFleetReady(NS, "dotproxy-edge", 2);
-    awaitProxy(p -> hasCondition(p, "Ready", "True"));
+    edge.awaitStatus(p -> hasCondition(p, "Ready", "True"));
     Eventually.sleep(RESYNC.multipliedBy(2)); // let in-flight reconciliations settle
     List<String> before = resourceVersions();
 
@@ -168,20 +171,20 @@ class DnsOverTlsProxyReconcilerTest {
     proxy.getSpec().setTrustedCA(TrustedCA.fromConfigMap("corp-ca", "ca.crt"));
     client.resource(proxy).create();
 
-    DnsOverTlsProxy degraded = awaitProxy(p -> hasCondition(p, "Degraded", "True"));
+    DnsOverTlsProxy degraded = edge.awaitStatus(p -> hasCondition(p, "Degraded", "True"));
     assertThat(condition(degraded, "Degraded").getReason()).isEqualTo("TrustedCANotFound");
     assertThat(condition(degraded, "Degraded").getMessage()).contains("ConfigMap dns/corp-ca not found");
     assertThat(condition(degraded, "Ready").getStatus()).isEqualTo("False");
-    assertThat(get(ConfigMap.class, "dotproxy-edge")).isNull();
+    assertThat(edge.get(ConfigMap.class, "dotproxy-edge")).isNull();
 
     String pem = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
     client.resource(new ConfigMapBuilder().withNewMetadata().withNamespace(NS).withName("corp-ca").endMetadata()
         .addToData("ca.crt", pem).build()).create();
 
-    ConfigMap cm = await(ConfigMap.class, "dotproxy-edge");
+    ConfigMap cm = edge.await(ConfigMap.class, "dotproxy-edge");
     assertThat(cm.getData()).containsEntry("ca.crt", pem);
     assertThat(cm.getData().get("config.yaml")).contains("ca-file: /etc/dotproxy/ca.crt");
-    awaitProxy(p -> hasCondition(p, "Degraded", "False"));
+    edge.awaitStatus(p -> hasCondition(p, "Degraded", "False"));
   }
 
   @Test
@@ -189,20 +192,20 @@ class DnsOverTlsProxyReconcilerTest {
     cluster.withClusterDns("10.96.0.10");
     start();
     client.resource(TestProxies.quad9(NS, NAME)).create();
-    await(DaemonSet.class, "dotproxy-edge");
-    await(Service.class, "dotproxy-edge");
+    edge.await(DaemonSet.class, "dotproxy-edge");
+    edge.await(Service.class, "dotproxy-edge");
 
-    edit(p -> p.getSpec().setMode(ProxyMode.SIDECAR));
+    edge.edit(p -> p.getSpec().setMode(ProxyMode.SIDECAR));
 
     Eventually.until("the fleet to be removed", () -> List.of(
-            Optional.ofNullable(get(DaemonSet.class, "dotproxy-edge")), Optional.ofNullable(get(Service.class, "dotproxy-edge"))),
+            Optional.ofNullable(edge.get(DaemonSet.class, "dotproxy-edge")), Optional.ofNullable(edge.get(Service.class, "dotproxy-edge"))),
         l -> l.stream().allMatch(Optional::isEmpty));
-    ConfigMap cm = Eventually.until("the sidecar config", () -> get(ConfigMap.class, "dotproxy-edge"),
+    ConfigMap cm = Eventually.until("the sidecar config", () -> edge.get(ConfigMap.class, "dotproxy-edge"),
         c -> c.getData().get("config.yaml").contains("127.0.0.1:53"));
     assertThat(cm.getData().get("config.yaml"))
         .contains("- 127.0.0.1:53", "admin: 0.0.0.0:9153", "- cluster.local=10.96.0.10:53")
         .doesNotContain("0.0.0.0:53");
-    DnsOverTlsProxy ready = awaitProxy(p -> hasCondition(p, "Ready", "True"));
+    DnsOverTlsProxy ready = edge.awaitStatus(p -> hasCondition(p, "Ready", "True"));
     assertThat(condition(ready, "Ready").getReason()).isEqualTo("ConfigRendered");
     assertThat(ready.getStatus().getDesiredProxies()).isNull();
     assertThat(ready.getStatus().getInjectedPods()).isZero();
@@ -215,16 +218,16 @@ class DnsOverTlsProxyReconcilerTest {
     proxy.getSpec().setMode(ProxyMode.SIDECAR);
     client.resource(proxy).create();
 
-    DnsOverTlsProxy degraded = awaitProxy(p -> hasCondition(p, "Degraded", "True"));
+    DnsOverTlsProxy degraded = edge.awaitStatus(p -> hasCondition(p, "Degraded", "True"));
     assertThat(condition(degraded, "Degraded").getReason()).isEqualTo("ClusterDNSNotFound");
     assertThat(condition(degraded, "Degraded").getMessage()).contains("kube-system/kube-dns");
-    assertThat(get(ConfigMap.class, "dotproxy-edge")).isNull();
+    assertThat(edge.get(ConfigMap.class, "dotproxy-edge")).isNull();
 
     cluster.withClusterDns("fd00::a");
 
-    ConfigMap cm = await(ConfigMap.class, "dotproxy-edge");
+    ConfigMap cm = edge.await(ConfigMap.class, "dotproxy-edge");
     assertThat(cm.getData().get("config.yaml")).contains("cluster.local=[fd00::a]:53");
-    awaitProxy(p -> hasCondition(p, "Ready", "True"));
+    edge.awaitStatus(p -> hasCondition(p, "Ready", "True"));
   }
 
   @Test
@@ -234,7 +237,7 @@ class DnsOverTlsProxyReconcilerTest {
     DnsOverTlsProxy proxy = TestProxies.quad9(NS, NAME);
     proxy.getSpec().setMode(ProxyMode.SIDECAR);
     client.resource(proxy).create();
-    awaitProxy(p -> hasCondition(p, "Ready", "True"));
+    edge.awaitStatus(p -> hasCondition(p, "Ready", "True"));
 
     client.resource(pod("web-1", NAME, true, "Running")).create();
     client.resource(pod("web-2", NAME, true, "Pending")).create();
@@ -242,10 +245,10 @@ class DnsOverTlsProxyReconcilerTest {
     client.resource(pod("opted-out", NAME, false, "Running")).create(); // labelled, not injected
     client.resource(pod("other", "other-proxy", true, "Running")).create();
 
-    awaitProxy(p -> Integer.valueOf(2).equals(p.getStatus().getInjectedPods()));
+    edge.awaitStatus(p -> Integer.valueOf(2).equals(p.getStatus().getInjectedPods()));
 
     client.pods().inNamespace(NS).withName("web-2").delete();
-    awaitProxy(p -> Integer.valueOf(1).equals(p.getStatus().getInjectedPods()));
+    edge.awaitStatus(p -> Integer.valueOf(1).equals(p.getStatus().getInjectedPods()));
   }
 
   @Test
@@ -255,25 +258,25 @@ class DnsOverTlsProxyReconcilerTest {
     DnsOverTlsProxy proxy = TestProxies.quad9(NS, NAME);
     proxy.getSpec().setCoreDNS(new CoreDnsSpec(true));
     client.resource(proxy).create();
-    await(Service.class, "dotproxy-edge");
+    edge.await(Service.class, "dotproxy-edge");
     cluster.assignClusterIp(NS, "dotproxy-edge", "10.96.0.53");
 
-    DnsOverTlsProxy pending = awaitProxy(p -> p.getStatus() != null && p.getStatus().getCoreDNS().getState() == CoreDnsState.PENDING);
+    DnsOverTlsProxy pending = edge.awaitStatus(p -> p.getStatus() != null && p.getStatus().getCoreDNS().getState() == CoreDnsState.PENDING);
     assertThat(condition(pending, "Ready").getReason()).isIn("ProxiesNotReady", "CoreDNSPending");
     assertThat(cluster.corefile()).isEqualTo(Corefiles.KUBEADM);
 
     cluster.reportFleetReady(NS, "dotproxy-edge", 2);
     String patched = Eventually.until("the Corefile patch", cluster::corefile, c -> c.contains("forward . 10.96.0.53"));
     assertThat(patched).contains("# dotproxy:dns/edge begin", "# dotproxy:dns/edge end");
-    awaitProxy(p -> hasCondition(p, "Ready", "True") && p.getStatus().getCoreDNS().getState() == CoreDnsState.PATCHED);
+    edge.awaitStatus(p -> hasCondition(p, "Ready", "True") && p.getStatus().getCoreDNS().getState() == CoreDnsState.PATCHED);
 
     cluster.replaceCorefile(Corefiles.KUBEADM); // e.g. an addon manager resetting it
     assertThat(Eventually.until("the patch to come back", cluster::corefile, c -> c.contains("forward . 10.96.0.53")))
         .isEqualTo(patched);
 
-    client.resource(current()).delete();
+    client.resource(edge.current()).delete();
     Eventually.until("the original Corefile", cluster::corefile, Corefiles.KUBEADM::equals);
-    Eventually.until("the proxy to be gone", () -> Optional.ofNullable(current()), Optional::isEmpty);
+    edge.awaitGone();
   }
 
   @Test
@@ -283,7 +286,7 @@ class DnsOverTlsProxyReconcilerTest {
     DnsOverTlsProxy proxy = TestProxies.quad9(NS, NAME);
     proxy.getSpec().setCoreDNS(new CoreDnsSpec(true));
     client.resource(proxy).create();
-    await(Service.class, "dotproxy-edge");
+    edge.await(Service.class, "dotproxy-edge");
     cluster.assignClusterIp(NS, "dotproxy-edge", "10.96.0.53");
     cluster.reportFleetReady(NS, "dotproxy-edge", 1);
     Eventually.until("the Corefile patch", cluster::corefile, c -> c.contains("forward . 10.96.0.53"));
@@ -293,10 +296,10 @@ class DnsOverTlsProxyReconcilerTest {
     assertThat(client.configMaps().inNamespace("kube-system").withName("coredns").get().getMetadata().getResourceVersion())
         .isEqualTo(patchedVersion);
 
-    edit(p -> p.getSpec().setCoreDNS(new CoreDnsSpec(false)));
+    edge.edit(p -> p.getSpec().setCoreDNS(new CoreDnsSpec(false)));
 
     Eventually.until("the original Corefile", cluster::corefile, Corefiles.KUBEADM::equals);
-    awaitProxy(p -> p.getStatus().getCoreDNS().getState() == CoreDnsState.DISABLED);
+    edge.awaitStatus(p -> p.getStatus().getCoreDNS().getState() == CoreDnsState.DISABLED);
   }
 
   @Test
@@ -307,11 +310,11 @@ class DnsOverTlsProxyReconcilerTest {
     DnsOverTlsProxy proxy = TestProxies.quad9(NS, NAME);
     proxy.getSpec().setCoreDNS(new CoreDnsSpec(true));
     client.resource(proxy).create();
-    await(Service.class, "dotproxy-edge");
+    edge.await(Service.class, "dotproxy-edge");
     cluster.assignClusterIp(NS, "dotproxy-edge", "10.96.0.53");
     cluster.reportFleetReady(NS, "dotproxy-edge", 1);
 
-    DnsOverTlsProxy refused = awaitProxy(p -> hasCondition(p, "Degraded", "True"));
+    DnsOverTlsProxy refused = edge.awaitStatus(p -> hasCondition(p, "Degraded", "True"));
     assertThat(condition(refused, "Degraded").getReason()).isEqualTo("CoreDNSPatchRefused");
     assertThat(condition(refused, "Degraded").getMessage()).contains("cannot be patched safely");
     assertThat(refused.getStatus().getCoreDNS().getState()).isEqualTo(CoreDnsState.REFUSED);
@@ -331,52 +334,11 @@ class DnsOverTlsProxyReconcilerTest {
     return builder.build();
   }
 
-  private DnsOverTlsProxy current() {
-    return client.resources(DnsOverTlsProxy.class).inNamespace(NS).withName(NAME).get();
-  }
-
-  /** Like kubectl edit: on a conflict with the operator's own status write, read again and retry. */
-  private void edit(Consumer<DnsOverTlsProxy> change) {
-    for (int attempt = 1; ; attempt++) {
-      try {
-        client.resources(DnsOverTlsProxy.class).inNamespace(NS).withName(NAME).edit(p -> {
-          change.accept(p);
-          return p;
-        });
-        return;
-      } catch (KubernetesClientException e) {
-        if (e.getCode() != 409 || attempt == 5) {
-          throw e;
-        }
-      }
-    }
-  }
-
-  private <R extends HasMetadata> R get(Class<R> type, String name) {
-    return client.resources(type).inNamespace(NS).withName(name).get();
-  }
-
-  private <R extends HasMetadata> R await(Class<R> type, String name) {
-    return Eventually.until(type.getSimpleName() + " " + name, () -> get(type, name), r -> true);
-  }
-
-  private DnsOverTlsProxy awaitProxy(java.util.function.Predicate<DnsOverTlsProxy> condition) {
-    return Eventually.until("the proxy's status", this::current, p -> p.getStatus() != null && condition.test(p));
-  }
-
-  private static boolean hasCondition(DnsOverTlsProxy proxy, String type, String status) {
-    return proxy.getStatus().condition(type).map(c -> status.equals(c.getStatus())).orElse(false);
-  }
-
-  private static Condition condition(DnsOverTlsProxy proxy, String type) {
-    return proxy.getStatus().condition(type).orElseThrow();
-  }
-
   private List<String> resourceVersions() {
     return List.of(
-        current().getMetadata().getResourceVersion(),
-        get(ConfigMap.class, "dotproxy-edge").getMetadata().getResourceVersion(),
-        get(DaemonSet.class, "dotproxy-edge").getMetadata().getResourceVersion(),
-        get(Service.class, "dotproxy-edge").getMetadata().getResourceVersion());
+        edge.current().getMetadata().getResourceVersion(),
+        edge.get(ConfigMap.class, "dotproxy-edge").getMetadata().getResourceVersion(),
+        edge.get(DaemonSet.class, "dotproxy-edge").getMetadata().getResourceVersion(),
+        edge.get(Service.class, "dotproxy-edge").getMetadata().getResourceVersion());
   }
 }

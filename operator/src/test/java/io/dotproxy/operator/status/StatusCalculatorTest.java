@@ -7,6 +7,7 @@ import io.dotproxy.operator.model.CoreDnsStatus;
 import io.dotproxy.operator.model.DnsOverTlsProxyStatus;
 import io.fabric8.kubernetes.api.model.Condition;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
@@ -16,12 +17,12 @@ class StatusCalculatorTest {
   static final Instant T1 = Instant.parse("2025-01-01T00:05:00Z");
 
   static Observation fleet(long generation, int desired, int ready) {
-    return new Observation(generation, true, Optional.empty(), Optional.empty(), true,
+    return new Observation(generation, List.of(), true, Optional.empty(), Optional.empty(), true,
         new FleetReadiness(desired, ready, ready, true), new CoreDnsStatus(CoreDnsState.DISABLED, null), 0, Optional.empty());
   }
 
   static Observation sidecar(Optional<String> clusterDnsProblem, int injectedPods) {
-    return new Observation(1, false, Optional.empty(), clusterDnsProblem, clusterDnsProblem.isEmpty(), FleetReadiness.NONE,
+    return new Observation(1, List.of(), false, Optional.empty(), clusterDnsProblem, clusterDnsProblem.isEmpty(), FleetReadiness.NONE,
         new CoreDnsStatus(CoreDnsState.DISABLED, null), injectedPods, Optional.empty());
   }
 
@@ -55,7 +56,7 @@ class StatusCalculatorTest {
 
   @Test
   void aRefusedCoreDnsPatchIsDegraded() {
-    var o = new Observation(1, true, Optional.empty(), Optional.empty(), true, new FleetReadiness(1, 1, 1, true),
+    var o = new Observation(1, List.of(), true, Optional.empty(), Optional.empty(), true, new FleetReadiness(1, 1, 1, true),
         new CoreDnsStatus(CoreDnsState.REFUSED, "the Corefile cannot be patched safely: x"), 0, Optional.empty());
 
     DnsOverTlsProxyStatus status = StatusCalculator.next(o, null, T0);
@@ -82,5 +83,22 @@ class StatusCalculatorTest {
     assertThat(status.condition("Degraded").orElseThrow().getReason()).isEqualTo("ClusterDNSNotFound");
     assertThat(status.condition("Degraded").orElseThrow().getMessage()).contains("kube-system/kube-dns");
     assertThat(status.condition("Ready").orElseThrow().getStatus()).isEqualTo("False");
+  }
+
+  @Test
+  void anInvalidSpecOutranksEveryOtherProblemAndListsThemAll() {
+    var o = new Observation(3, List.of("spec.upstreams: at least one upstream is required", "spec.cache.size: must be 0 or more"),
+        true, Optional.of("trustedCA: ConfigMap dns/ca not found"), Optional.empty(), false, FleetReadiness.NONE,
+        new CoreDnsStatus(CoreDnsState.DISABLED, null), 0, Optional.empty());
+
+    DnsOverTlsProxyStatus status = StatusCalculator.next(o, null, T0);
+
+    assertThat(status.getConditions()).extracting(Condition::getType, Condition::getStatus, Condition::getReason)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple("Ready", "False", "InvalidSpec"),
+            org.assertj.core.groups.Tuple.tuple("Progressing", "False", "InvalidSpec"),
+            org.assertj.core.groups.Tuple.tuple("Degraded", "True", "InvalidSpec"));
+    assertThat(status.condition("Degraded").orElseThrow().getMessage())
+        .isEqualTo("spec.upstreams: at least one upstream is required; spec.cache.size: must be 0 or more");
   }
 }

@@ -28,4 +28,23 @@ public final class Corefiles {
           loadbalance
       }
       """;
+
+  /**
+   * What a later kubeadm writes on upgrade: the same, but the cache leaves cluster names alone. An
+   * upgrade replaces the whole ConfigMap, dotproxy's block included.
+   */
+  public static final String KUBEADM_UPGRADED = KUBEADM.replace("    cache 30\n", """
+          cache 30 {
+             disable success cluster.local
+             disable denial cluster.local
+          }
+      """);
+
+  /** A server block an administrator adds for a company zone. */
+  public static final String CORP_ZONE = """
+      corp.example:53 {
+          errors
+          forward . 10.0.0.53
+      }
+      """;
 }

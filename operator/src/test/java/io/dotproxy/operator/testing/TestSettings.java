@@ -17,6 +17,9 @@ public final class TestSettings {
 
   public static final String OPERATOR_NAMESPACE = "dotproxy-system";
 
+  /** The proxy image the operator is configured with. */
+  public static final String PROXY_IMAGE = "registry.example/dotproxy/proxy-runtime:test";
+
   private TestSettings() {}
 
   public static OperatorSettings withoutWebhook(String image, Duration resync) {

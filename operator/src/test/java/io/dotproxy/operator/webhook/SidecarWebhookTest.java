@@ -39,6 +39,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -46,6 +47,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -70,7 +72,7 @@ class SidecarWebhookTest {
   @BeforeAll
   static void startWebhook() {
     new MockCluster(server, client).withCrd()
-        .withNamespaces(OPERATOR_NS, "shop", "blog", "legacy", "kube-system")
+        .withNamespaces(OPERATOR_NS, "shop", "blog", "legacy", "broken", "kube-system")
         .withKubernetesVersion("1", "30")
         .withWebhookConfiguration("dotproxy-operator", OPERATOR_NS, "inject.dotproxy.io");
     sidecarProxy("shop", "edge", null);
@@ -79,6 +81,8 @@ class SidecarWebhookTest {
         .addToRequests("cpu", new Quantity("10m")).addToLimits("memory", new Quantity("64Mi")).build());
     client.resource(blog).update();
     client.resource(TestProxies.quad9("legacy", "edge")).create(); // DaemonSet mode
+    // A mode from a newer CRD: the webhook's cache must still sync, and not use it.
+    TestProxies.createRaw(client, "broken", "edge", "{\"mode\": \"Gateway\", \"upstreams\": [{\"address\": \"9.9.9.9\"}]}");
     webhook = SidecarWebhook.start(client, TestSettings.operatorModeWebhook(),
         new SidecarSettings(NativeSidecars.AUTO, ServiceRef.kubeDns(), "cluster.local"), Set.of(), IMAGE,
         new SimpleMeterRegistry(), Clock.systemUTC(), CertificateLifetimes.DEFAULTS);
@@ -327,6 +331,17 @@ class SidecarWebhookTest {
   }
 
   @Test
+  void aProxyWhoseSpecCannotBeReadLeavesThePodUnchangedWithAWarning() {
+    ObjectNode review = inNamespace(AdmissionReviews.load("deployment-pod.json"), "broken");
+
+    Answer answer = admit(review);
+
+    assertThat(answer.patch()).isEmpty();
+    assertThat(answer.warnings()).singleElement().asString()
+        .contains("the spec of DnsOverTlsProxy edge cannot be read: spec.mode: \"Gateway\" is not one of DaemonSet, Sidecar");
+  }
+
+  @Test
   void podsInKubeSystemAndInTheOperatorsNamespaceAreNeverInjected() {
     for (String namespace : List.of("kube-system", OPERATOR_NS)) {
       ObjectNode review = inNamespace(AdmissionReviews.load("deployment-pod.json"), namespace);
@@ -366,30 +381,70 @@ class SidecarWebhookTest {
     assertThat(apiServer.post("/elsewhere", "{}".getBytes(StandardCharsets.UTF_8)).status()).isEqualTo(404);
   }
 
+  /**
+   * 64 admissions at once, 8 at a time, of every kind the webhook answers differently: injections for
+   * two proxies with different images and two pod shapes, and skips for a DaemonSet-mode proxy, an
+   * unreadable one, a missing one, an opt-out and a hostNetwork pod. Each must get exactly the patch and
+   * warnings a request of its kind gets alone: nothing of one request leaks into another's answer.
+   */
   @Test
-  void concurrentAdmissionsEachGetTheirOwnAnswer() throws Exception {
+  void concurrentAdmissionsOfMixedPodsAndProxiesEachGetTheAnswerTheyGetAlone() throws Exception {
+    List<Consumer<ObjectNode>> kinds = List.of(
+        review -> inNamespace(review, "shop"),
+        review -> inNamespace(review, "blog"),
+        review -> inNamespace(review, "legacy"),
+        review -> inNamespace(review, "broken"),
+        review -> {
+          ObjectNode metadata = (ObjectNode) pod(review).get("metadata");
+          (metadata.has("annotations") ? (ObjectNode) metadata.get("annotations") : metadata.putObject("annotations"))
+              .put("dotproxy.io/inject", "false");
+        },
+        review -> ((ObjectNode) pod(review).get("metadata").get("labels")).put("dotproxy.io/proxy", "nonexistent"),
+        review -> ((ObjectNode) pod(review).get("spec")).put("hostNetwork", true));
+    List<ObjectNode> reviews = new ArrayList<>();
+    Map<String, Answer> aloneByKind = new HashMap<>();
+    for (int i = 0; i < 64; i++) {
+      // Every eighth a StatefulSet pod with init containers and its own dnsConfig.
+      String fixture = i % 8 == 7 ? "statefulset-pod-with-init-and-dnsconfig.json" : "deployment-pod.json";
+      ObjectNode review = AdmissionReviews.load(fixture);
+      kinds.get(i % kinds.size()).accept(review);
+      aloneByKind.computeIfAbsent(kindOf(i, kinds.size()), k -> admit(review.deepCopy()));
+      ((ObjectNode) pod(review).get("metadata")).put("generateName", "pod-" + i + "-");
+      reviews.add(review);
+    }
+
     ExecutorService callers = Executors.newFixedThreadPool(8);
+    List<Answer> together = new ArrayList<>();
     try {
-      List<Callable<Void>> calls = new ArrayList<>();
-      for (int i = 0; i < 64; i++) {
-        String namespace = i % 2 == 0 ? "shop" : "blog";
-        String generateName = "web-" + i + "-";
-        calls.add(() -> {
-          ObjectNode review = inNamespace(AdmissionReviews.load("deployment-pod.json"), namespace);
-          ((ObjectNode) pod(review).get("metadata")).put("generateName", generateName);
-          Pod pod = admit(review).patchedPod(review);
-          assertThat(pod.getMetadata().getGenerateName()).isEqualTo(generateName);
-          assertThat(pod.getSpec().getDnsConfig().getSearches()).first().isEqualTo(namespace + ".svc.cluster.local");
-          assertThat(pod.getSpec().getInitContainers().get(0).getImage())
-              .isEqualTo(namespace.equals("blog") ? "registry.example/dotproxy/proxy-runtime:blog" : IMAGE);
-          return null;
-        });
-      }
-      for (Future<Void> result : callers.invokeAll(calls)) {
-        result.get();
+      List<Callable<Answer>> calls = reviews.stream().<Callable<Answer>>map(review -> () -> admit(review)).toList();
+      for (Future<Answer> answer : callers.invokeAll(calls)) {
+        together.add(answer.get());
       }
     } finally {
       callers.shutdownNow();
     }
+
+    assertThat(aloneByKind).hasSize(14);
+    for (int i = 0; i < reviews.size(); i++) {
+      Answer alone = aloneByKind.get(kindOf(i, kinds.size()));
+      Answer answer = together.get(i);
+      assertThat(answer.patch()).as("pod %d", i).isEqualTo(alone.patch());
+      assertThat(answer.warnings()).as("pod %d", i).isEqualTo(alone.warnings());
+      // The first two kinds are injected, the rest are not (the other tests check each kind in detail).
+      assertThat(answer.patch().isPresent()).as("pod %d injected", i).isEqualTo(i % kinds.size() < 2);
+      if (answer.patch().isPresent()) {
+        String namespace = request(reviews.get(i)).path("namespace").asText();
+        Pod pod = answer.patchedPod(reviews.get(i));
+        assertThat(pod.getMetadata().getGenerateName()).isEqualTo("pod-" + i + "-");
+        assertThat(pod.getSpec().getDnsConfig().getSearches()).first().isEqualTo(namespace + ".svc.cluster.local");
+        assertThat(pod.getSpec().getInitContainers().get(0).getImage())
+            .isEqualTo(namespace.equals("blog") ? "registry.example/dotproxy/proxy-runtime:blog" : IMAGE);
+      }
+    }
+  }
+
+  /** Which of the kinds of {@link #concurrentAdmissionsOfMixedPodsAndProxiesEachGetTheAnswerTheyGetAlone}, and which pod. */
+  private static String kindOf(int request, int kinds) {
+    return (request % kinds) + (request % 8 == 7 ? "/statefulset" : "/deployment");
   }
 }
