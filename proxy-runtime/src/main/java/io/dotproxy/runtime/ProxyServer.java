@@ -61,6 +61,7 @@ public final class ProxyServer implements AutoCloseable {
     DnsListeners listeners = null;
     try {
       QueryPipeline pipeline = new QueryPipeline(assembler.assemble(config), metrics);
+      assembler.upstreams().forEach(Upstream::connectAhead); // handshakes overlap the binding
       listeners = DnsListeners.bind(config.listen(), group, transport, eventLoops, pipeline);
       ProxyServer server =
           new ProxyServer(config, group, assembler, pipeline, listeners, transport, metrics);

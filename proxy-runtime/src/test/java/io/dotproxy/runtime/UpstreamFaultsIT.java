@@ -30,6 +30,20 @@ class UpstreamFaultsIT {
   @TempDir Path dir;
 
   @Test
+  void connectionsAreOpenBeforeTheFirstQuery() throws Exception {
+    try (FakeDotServer upstream = new FakeDotServer(PKI.issue());
+         RunningProxy proxy = proxyFor(upstream, "dot.test")) {
+      int loops = Runtime.getRuntime().availableProcessors();
+      assertThat(upstream.awaitConnections(loops, Duration.ofSeconds(10)))
+          .as("one TLS connection per event loop, opened at start").isTrue();
+      assertThat(upstream.queriesReceived()).isZero();
+
+      assertThat(proxy.udp(DnsClient.query("n1.test.", Type.A)).getRcode()).isEqualTo(Rcode.NOERROR);
+      assertThat(upstream.connectionsAccepted()).as("the first query used one of them").isEqualTo(loops);
+    }
+  }
+
+  @Test
   void connectionsPersistAndCarryPipelinedQueries() throws Exception {
     try (FakeDotServer upstream = new FakeDotServer(PKI.issue());
          RunningProxy proxy = proxyFor(upstream, "dot.test")) {

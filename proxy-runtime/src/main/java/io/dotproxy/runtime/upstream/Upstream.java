@@ -83,6 +83,15 @@ public final class Upstream implements AutoCloseable {
   }
 
   /**
+   * Opens a connection on every event loop ahead of the first query, so that the first clients
+   * after a start do not wait for a TLS handshake, and an unusable upstream is known (and probed)
+   * before anyone asks it. An unused connection closes after the idle timeout like any other.
+   */
+  public void connectAhead() {
+    pools.values().forEach(pool -> pool.loop().execute(pool::pick));
+  }
+
+  /**
    * Sends a query (any ID; the connection assigns its own) and completes with the raw answer,
    * whose ID is the connection's, or with an {@link UpstreamException}. Runs on {@code loop}.
    */
