@@ -8,7 +8,9 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
 import io.netty.handler.timeout.IdleStateHandler;
 import java.net.InetSocketAddress;
@@ -49,8 +51,9 @@ public final class DnsListeners implements AutoCloseable {
     List<Channel> channels = new ArrayList<>();
     List<InetSocketAddress> bound = new ArrayList<>();
     try {
+      UdpQueryHandler udpHandler = new UdpQueryHandler(pipeline);
       for (HostPort address : addresses) {
-        List<Channel> pair = bindPair(address, group, transport, eventLoops, pipeline);
+        List<Channel> pair = bindPair(address, group, transport, eventLoops, pipeline, udpHandler);
         channels.addAll(pair);
         bound.add((InetSocketAddress) pair.get(0).localAddress());
       }
@@ -66,7 +69,7 @@ public final class DnsListeners implements AutoCloseable {
    * process may hold for UDP; then a few fresh ports are tried.
    */
   private static List<Channel> bindPair(HostPort address, EventLoopGroup group, Transport transport,
-      int eventLoops, QueryPipeline pipeline) throws ListenException {
+      int eventLoops, QueryPipeline pipeline, UdpQueryHandler udpHandler) throws ListenException {
     int attempts = address.port() == 0 ? 10 : 1;
     for (int attempt = 1; ; attempt++) {
       List<Channel> pair = new ArrayList<>();
@@ -74,7 +77,7 @@ public final class DnsListeners implements AutoCloseable {
       pair.add(tcp);
       try {
         for (int i = 0; i < transport.udpSocketsPerAddress(eventLoops); i++) {
-          pair.add(bindUdp((InetSocketAddress) tcp.localAddress(), group, transport, pipeline, address));
+          pair.add(bindUdp((InetSocketAddress) tcp.localAddress(), group, transport, udpHandler, address));
         }
         return pair;
       } catch (ListenException e) {
@@ -99,6 +102,7 @@ public final class DnsListeners implements AutoCloseable {
           @Override
           protected void initChannel(SocketChannel channel) {
             channel.pipeline().addLast(
+                batchedFlushes(),
                 limit,
                 new IdleStateHandler(TCP_IDLE_TIMEOUT.toMillis(), 0, 0, TimeUnit.MILLISECONDS),
                 new LengthFieldBasedFrameDecoder(0xFFFF + 2, 0, 2, 0, 2),
@@ -109,15 +113,29 @@ public final class DnsListeners implements AutoCloseable {
   }
 
   private static Channel bindUdp(InetSocketAddress address, EventLoopGroup group, Transport transport,
-      QueryPipeline pipeline, HostPort shown) throws ListenException {
+      UdpQueryHandler handler, HostPort shown) throws ListenException {
     Bootstrap bootstrap = new Bootstrap()
         .group(group)
         .channel(transport.datagramChannel())
         .option(ChannelOption.SO_RCVBUF, UDP_RECEIVE_BUFFER)
-        .handler(new UdpQueryHandler(pipeline));
+        .handler(new ChannelInitializer<DatagramChannel>() {
+          @Override
+          protected void initChannel(DatagramChannel channel) {
+            channel.pipeline().addLast(batchedFlushes(), handler);
+          }
+        });
     transport.enableReusePort(bootstrap);
     transport.enableBatchedReads(bootstrap, MAX_UDP_QUERY_SIZE);
     return await(bootstrap.bind(address), "UDP", shown);
+  }
+
+  /**
+   * Answers that become ready together (a batch of datagrams or pipelined TCP queries read at
+   * once, or a burst of upstream answers) leave with one flush: one sendmmsg or write call instead
+   * of one per answer. A lone answer is flushed at the end of the event loop's current task.
+   */
+  static FlushConsolidationHandler batchedFlushes() {
+    return new FlushConsolidationHandler(FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true);
   }
 
   private static Channel await(io.netty.channel.ChannelFuture future, String protocol, HostPort shown)

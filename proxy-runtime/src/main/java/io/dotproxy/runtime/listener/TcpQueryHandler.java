@@ -25,9 +25,6 @@ final class TcpQueryHandler extends ChannelInboundHandlerAdapter {
   private final QueryPipeline pipeline;
   /** Written on the channel's event loop only; read elsewhere by {@link TcpConnectionLimit}. */
   private volatile int inFlight;
-  /** Both only touched on the channel's event loop. */
-  private boolean reading;
-  private boolean unflushed;
 
   TcpQueryHandler(QueryPipeline pipeline) {
     this.pipeline = pipeline;
@@ -44,7 +41,6 @@ final class TcpQueryHandler extends ChannelInboundHandlerAdapter {
     Channel channel = ctx.channel();
     inFlight++;
     updateReading(channel);
-    reading = true;
     try {
       InetAddress client = ((InetSocketAddress) channel.remoteAddress()).getAddress();
       pipeline.handle(frame, false, client, channel.eventLoop(), answer -> {
@@ -55,19 +51,8 @@ final class TcpQueryHandler extends ChannelInboundHandlerAdapter {
         }
       });
     } finally {
-      reading = false;
       frame.release();
     }
-  }
-
-  /** Answers ready while reading (cache hits of pipelined queries) go out in one write. */
-  @Override
-  public void channelReadComplete(ChannelHandlerContext ctx) {
-    if (unflushed) {
-      unflushed = false;
-      ctx.flush();
-    }
-    ctx.fireChannelReadComplete();
   }
 
   private void answered(Channel channel, byte[] answer) {
@@ -76,12 +61,7 @@ final class TcpQueryHandler extends ChannelInboundHandlerAdapter {
       ByteBuf framed = channel.alloc().ioBuffer(2 + answer.length);
       framed.writeShort(answer.length);
       framed.writeBytes(answer);
-      if (reading) {
-        channel.write(framed, channel.voidPromise());
-        unflushed = true;
-      } else {
-        channel.writeAndFlush(framed, channel.voidPromise());
-      }
+      channel.writeAndFlush(framed, channel.voidPromise());
     }
     updateReading(channel);
   }

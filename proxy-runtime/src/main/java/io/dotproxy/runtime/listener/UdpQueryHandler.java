@@ -1,6 +1,7 @@
 package io.dotproxy.runtime.listener;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.socket.DatagramPacket;
@@ -9,18 +10,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Answers each datagram to its sender, through the socket it arrived on. Answers ready while a
- * batch of datagrams is being read (cache hits) are flushed together when the batch ends, which
- * epoll sends with one sendmmsg call; later answers are sent at once. One handler per socket.
+ * Answers each datagram to its sender, through the socket it arrived on. The flushes are
+ * consolidated in front of it ({@link DnsListeners}), so answers ready together leave with one
+ * sendmmsg call.
  */
+@ChannelHandler.Sharable
 final class UdpQueryHandler extends SimpleChannelInboundHandler<DatagramPacket> {
 
   private static final Logger log = LoggerFactory.getLogger(UdpQueryHandler.class);
 
   private final QueryPipeline pipeline;
-  /** Both only touched on the socket's event loop. */
-  private boolean reading;
-  private boolean unflushed;
 
   UdpQueryHandler(QueryPipeline pipeline) {
     this.pipeline = pipeline;
@@ -29,13 +28,8 @@ final class UdpQueryHandler extends SimpleChannelInboundHandler<DatagramPacket> 
   @Override
   protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket packet) {
     InetSocketAddress sender = packet.sender();
-    reading = true;
-    try {
-      pipeline.handle(packet.content(), true, sender.getAddress(), ctx.channel().eventLoop(),
-          answer -> send(ctx, answer, sender));
-    } finally {
-      reading = false;
-    }
+    pipeline.handle(packet.content(), true, sender.getAddress(), ctx.channel().eventLoop(),
+        answer -> send(ctx, answer, sender));
   }
 
   private void send(ChannelHandlerContext ctx, byte[] answer, InetSocketAddress recipient) {
@@ -43,22 +37,7 @@ final class UdpQueryHandler extends SimpleChannelInboundHandler<DatagramPacket> 
       return;
     }
     ByteBuf content = ctx.alloc().directBuffer(answer.length).writeBytes(answer);
-    DatagramPacket datagram = new DatagramPacket(content, recipient);
-    if (reading && ctx.channel().eventLoop().inEventLoop()) {
-      ctx.write(datagram, ctx.voidPromise());
-      unflushed = true;
-    } else {
-      ctx.writeAndFlush(datagram, ctx.voidPromise());
-    }
-  }
-
-  @Override
-  public void channelReadComplete(ChannelHandlerContext ctx) {
-    if (unflushed) {
-      unflushed = false;
-      ctx.flush();
-    }
-    ctx.fireChannelReadComplete();
+    ctx.writeAndFlush(new DatagramPacket(content, recipient), ctx.voidPromise());
   }
 
   @Override

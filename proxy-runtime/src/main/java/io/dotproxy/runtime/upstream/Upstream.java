@@ -11,6 +11,7 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
+import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.EventExecutor;
@@ -196,11 +197,15 @@ public final class Upstream implements AutoCloseable {
           @Override
           protected void initChannel(Channel channel) {
             SslHandler tlsHandler = tls.newHandler(channel.alloc(), connectMillis);
+            // Flushes are consolidated ahead of TLS, so that queries sent together share a TLS
+            // record and a write call.
             channel.pipeline().addLast(
                 tlsHandler,
                 new LengthFieldBasedFrameDecoder(0xFFFF + 2, 0, 2, 0, 2),
                 new IdleStateHandler(0, 0, limits.idleTimeout().toMillis(), TimeUnit.MILLISECONDS),
-                connection);
+                connection,
+                new FlushConsolidationHandler(
+                    FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true));
             connection.attach(channel, tlsHandler);
           }
         })
