@@ -6,6 +6,7 @@ import io.dotproxy.runtime.testing.DnsClient;
 import io.dotproxy.runtime.testing.FakeDotServer;
 import io.dotproxy.runtime.testing.RunningProxy;
 import io.dotproxy.runtime.testing.TestPki;
+import io.dotproxy.runtime.testing.UdpLoad;
 import java.io.IOException;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
@@ -19,8 +20,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLongArray;
-import java.util.concurrent.atomic.AtomicIntegerArray;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.xbill.DNS.Message;
@@ -52,7 +51,7 @@ class FaultsIT {
     try (RunningProxy proxy = RunningProxy.start("--upstream", "127.0.0.1@" + firstPort + "#dot.test",
         "--upstream", "127.0.0.1@" + second.port() + "#dot.test", "--ca-file", caFile().toString(),
         "--policy", "sequential", "--cache-size", "0", "--timeout", "2s")) {
-      Load load = new Load(proxy.address(), 4, 2_000, Duration.ofSeconds(12));
+      UdpLoad load = new UdpLoad(proxy.address(), 4, 2_000, Duration.ofSeconds(12));
       load.start();
       Thread.sleep(1_000);
       long killedFirst = load.elapsedMillis();
@@ -227,7 +226,7 @@ class FaultsIT {
     try (FakeDotServer upstream = new FakeDotServer(PKI.issue());
          RunningProxy proxy = RunningProxy.start("--upstream", "127.0.0.1@" + upstream.port() + "#dot.test",
              "--ca-file", caFile().toString(), "--cache-size", "0", "--drain-period", "2s")) {
-      Load load = new Load(proxy.address(), 4, 2_000, Duration.ofSeconds(6));
+      UdpLoad load = new UdpLoad(proxy.address(), 4, 2_000, Duration.ofSeconds(6));
       load.start();
       Thread.sleep(1_000);
       long drainStarted = load.elapsedMillis();
@@ -266,7 +265,7 @@ class FaultsIT {
     try (FakeDotServer upstream = new FakeDotServer(PKI.issue()).behave(io.dotproxy.runtime.testing.Behaviour.STALL);
          RunningProxy proxy = RunningProxy.start("--upstream", "127.0.0.1@" + upstream.port() + "#dot.test",
              "--ca-file", caFile().toString(), "--cache-size", "0", "--timeout", "1s")) {
-      Load load = new Load(proxy.address(), 4, burst, Duration.ofSeconds(10), 10_000);
+      UdpLoad load = new UdpLoad(proxy.address(), 4, burst, Duration.ofSeconds(10), 10_000);
       load.start();
       Thread.sleep(900); // the burst is sent; no query has reached its 1 s timeout yet
       int beforeAnyTimeout = upstream.queriesReceived();
@@ -288,193 +287,5 @@ class FaultsIT {
 
   private Path caFile() {
     return PKI.issue().writePem(dir).caCertificate();
-  }
-
-  /**
-   * Open-loop UDP load: query {@code i} is sent at {@code i / rate}, from one of a few sockets,
-   * each answer matched by ID; bounded by {@code maxQueries} and {@code maxDuration}.
-   */
-  static final class Load {
-    private final InetSocketAddress proxy;
-    private final int sockets;
-    private final int maxQueries;
-    private final Duration maxDuration;
-    private final long ratePerSecond;
-    private final AtomicLongArray sentAt;
-    private final AtomicLongArray answeredAt;
-    private final AtomicIntegerArray rcodes;
-    private final AtomicInteger sent = new AtomicInteger();
-    private final List<DatagramSocket> open = new ArrayList<>();
-    private final List<Thread> threads = new ArrayList<>();
-    private volatile boolean sending = true;
-    private long start;
-
-    Load(InetSocketAddress proxy, int sockets, int maxQueries, Duration maxDuration) {
-      this(proxy, sockets, maxQueries, maxDuration, 250);
-    }
-
-    Load(InetSocketAddress proxy, int sockets, int maxQueries, Duration maxDuration, long ratePerSecond) {
-      this.ratePerSecond = ratePerSecond;
-      this.proxy = proxy;
-      this.sockets = sockets;
-      this.maxQueries = Math.min(maxQueries, 0x10000);
-      this.maxDuration = maxDuration;
-      this.sentAt = new AtomicLongArray(this.maxQueries);
-      this.answeredAt = new AtomicLongArray(this.maxQueries);
-      this.rcodes = new AtomicIntegerArray(this.maxQueries);
-    }
-
-    void start() throws IOException {
-      start = System.nanoTime();
-      for (int s = 0; s < sockets; s++) {
-        DatagramSocket socket = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-        socket.setSoTimeout(200);
-        open.add(socket);
-        Thread reader = new Thread(() -> read(socket), "load-reader-" + s);
-        reader.start();
-        threads.add(reader);
-      }
-      Thread sender = new Thread(this::send, "load-sender");
-      sender.start();
-      threads.add(sender);
-    }
-
-    private void send() {
-      long deadline = start + maxDuration.toNanos();
-      for (int i = 0; i < maxQueries && sending && System.nanoTime() < deadline; i++) {
-        long due = start + i * 1_000_000_000L / ratePerSecond;
-        long wait = due - System.nanoTime();
-        if (wait > 0) {
-          try {
-            Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
-          } catch (InterruptedException e) {
-            return;
-          }
-        }
-        if (!sending) {
-          return;
-        }
-        Message query = DnsClient.query("q" + i + ".load.test.", Type.A);
-        query.getHeader().setID(i);
-        byte[] wire = query.toWire();
-        sentAt.set(i, elapsedMillis());
-        try {
-          open.get(i % sockets).send(new DatagramPacket(wire, wire.length, proxy));
-          sent.incrementAndGet();
-        } catch (IOException e) {
-          return;
-        }
-      }
-    }
-
-    private void read(DatagramSocket socket) {
-      byte[] buffer = new byte[4096];
-      while (!socket.isClosed()) {
-        try {
-          DatagramPacket packet = new DatagramPacket(buffer, buffer.length);
-          socket.receive(packet);
-          Message answer = new Message(java.util.Arrays.copyOf(buffer, packet.getLength()));
-          int id = answer.getHeader().getID();
-          if (id < maxQueries && answeredAt.compareAndSet(id, 0, Math.max(1, elapsedMillis()))) {
-            rcodes.set(id, answer.getRcode());
-          }
-        } catch (IOException timeoutOrClosed) {
-          // keep reading until closed
-        }
-      }
-    }
-
-    long elapsedMillis() {
-      return (System.nanoTime() - start) / 1_000_000;
-    }
-
-    void stopSending() {
-      sending = false;
-    }
-
-    void awaitAnswers(Duration timeout) throws InterruptedException {
-      long deadline = System.nanoTime() + timeout.toNanos();
-      while (answered() < sent.get() && System.nanoTime() < deadline) {
-        Thread.sleep(20);
-      }
-      open.forEach(DatagramSocket::close);
-      for (Thread thread : threads) {
-        thread.join(2_000);
-      }
-    }
-
-    int answered() {
-      int count = 0;
-      for (int i = 0; i < sent.get(); i++) {
-        if (answeredAt.get(i) != 0) {
-          count++;
-        }
-      }
-      return count;
-    }
-
-    int sent() {
-      return sent.get();
-    }
-
-    int lost() {
-      return sent.get() - answered();
-    }
-
-    int sentAfter(long millis) {
-      int count = 0;
-      for (int i = 0; i < sent.get(); i++) {
-        if (sentAt.get(i) >= millis) {
-          count++;
-        }
-      }
-      return count;
-    }
-
-    int servfailsSentBetween(long fromMillis, long toMillis) {
-      int count = 0;
-      for (int i = 0; i < sent.get(); i++) {
-        if (answeredAt.get(i) != 0 && rcodes.get(i) == Rcode.SERVFAIL
-            && sentAt.get(i) >= fromMillis && sentAt.get(i) < toMillis) {
-          count++;
-        }
-      }
-      return count;
-    }
-
-    int servfailsAnsweredBefore(long millis) {
-      int count = 0;
-      for (int i = 0; i < sent.get(); i++) {
-        if (answeredAt.get(i) != 0 && answeredAt.get(i) < millis && rcodes.get(i) == Rcode.SERVFAIL) {
-          count++;
-        }
-      }
-      return count;
-    }
-
-    long maxLatencyMillisSentBetween(long fromMillis, long toMillis) {
-      long max = 0;
-      for (int i = 0; i < sent.get(); i++) {
-        if (answeredAt.get(i) != 0 && sentAt.get(i) >= fromMillis && sentAt.get(i) < toMillis) {
-          max = Math.max(max, answeredAt.get(i) - sentAt.get(i));
-        }
-      }
-      return max;
-    }
-
-    /** When the first query sent after {@code millis} was answered NOERROR; -1 if none was. */
-    long firstNoErrorAfter(long millis) {
-      for (int i = 0; i < sent.get(); i++) {
-        if (sentAt.get(i) >= millis && answeredAt.get(i) != 0 && rcodes.get(i) == Rcode.NOERROR) {
-          return sentAt.get(i);
-        }
-      }
-      return -1;
-    }
-
-    void report(String what) {
-      System.out.printf("[%s] sent %d, answered %d, SERVFAIL %d, lost %d%n",
-          what, sent.get(), answered(), servfailsSentBetween(0, Long.MAX_VALUE), lost());
-    }
   }
 }
