@@ -189,7 +189,7 @@ public final class Upstream implements AutoCloseable {
             SslHandler tlsHandler = tls.newHandler(channel.alloc(), connectMillis);
             channel.pipeline().addLast(
                 tlsHandler,
-                new LengthFieldBasedFrameDecoder(0xFFFF + 2, 0, 2, 0, 2),
+                answerFrameDecoder(),
                 new IdleStateHandler(0, 0, limits.idleTimeout().toMillis(), TimeUnit.MILLISECONDS),
                 connection);
             connection.attach(channel, tlsHandler);
@@ -202,6 +202,11 @@ public final class Upstream implements AutoCloseable {
           }
         });
     return connection;
+  }
+
+  /** RFC 7858 framing of the answers: a two-byte length, then up to 65,535 bytes. */
+  static LengthFieldBasedFrameDecoder answerFrameDecoder() {
+    return new LengthFieldBasedFrameDecoder(0xFFFF + 2, 0, 2, 0, 2);
   }
 
   private CompletableFuture<byte[]> probe() {
