@@ -25,7 +25,9 @@ final class UdpQueryHandler extends SimpleChannelInboundHandler<DatagramPacket> 
   protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket packet) {
     InetSocketAddress sender = packet.sender();
     pipeline.handle(packet.content(), true, sender.getAddress(), ctx.channel().eventLoop(), answer -> {
-      if (answer != null) {
+      // Unwritable: the kernel has stopped taking datagrams and 64 KB of answers wait in Netty's
+      // buffer already. Drop, as a full socket buffer would, rather than queue without bound.
+      if (answer != null && ctx.channel().isWritable()) {
         ctx.writeAndFlush(new DatagramPacket(Unpooled.wrappedBuffer(answer), sender), ctx.voidPromise());
       }
     });
