@@ -52,6 +52,8 @@ class ReloadIT {
         assertThat(proxy.metric("dotproxy_cache_entries")).isLessThanOrEqualTo(10);
 
         traffic.stop();
+        System.out.printf("[reload under load] sent %d, failed or lost %d (upstream switched, cache shrunk, "
+            + "forward zone added)%n", traffic.sent(), traffic.failed());
         assertThat(traffic.sent()).as("traffic flowed across both reloads").isGreaterThan(20);
         assertThat(traffic.failed()).as("queries lost or failed across reloads").isZero();
         assertThat(reloads(proxy, "success")).isEqualTo(1);

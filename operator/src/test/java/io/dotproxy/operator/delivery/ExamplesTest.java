@@ -4,6 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyEgressRule;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPeer;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPort;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -113,6 +117,85 @@ class ExamplesTest {
     assertThat(upstreams).allSatisfy(u -> assertThat((List<?>) ((Map<?, ?>) u).get("spkiPins"))
         .isNotEmpty().allSatisfy(pin -> assertThat(pin.toString()).startsWith("EXAMPLEonlyReplace")));
     assertThat(RepoFiles.read("examples/multi-upstream.yaml")).contains("PLACEHOLDERS, NOT REAL PINS");
+  }
+
+  /**
+   * The NetworkPolicy examples are valid networking.k8s.io/v1 objects (no field the API would drop),
+   * select the pods of the example CRs, and let DNS out only as the proxies need it: TCP 853 to the
+   * CR's upstreams, port 53 only to kube-dns, nothing else on 53 or 853.
+   */
+  @Test
+  void theNetworkPolicyExamplesSelectTheProxiesAndRestrictDnsEgress() {
+    Map<String, Object> edge = proxies(List.of(RepoFiles.path("examples/daemonset-coredns.yaml"))).get(0);
+    Map<String, Object> appDns = proxies(List.of(RepoFiles.path("examples/sidecar.yaml"))).get(0);
+    List<NetworkPolicy> daemonSet = networkPolicies("examples/networkpolicy-daemonset.yaml");
+    List<NetworkPolicy> sidecar = networkPolicies("examples/networkpolicy-sidecar.yaml");
+
+    NetworkPolicy fleet = daemonSet.get(0);
+    assertThat(fleet.getMetadata().getNamespace()).isEqualTo(metadata(edge).get("namespace"));
+    assertThat(fleet.getSpec().getPodSelector().getMatchLabels()).containsExactlyInAnyOrderEntriesOf(Map.of(
+        "app.kubernetes.io/name", "dotproxy", "app.kubernetes.io/instance", (String) metadata(edge).get("name"),
+        "app.kubernetes.io/component", "proxy"));
+    assertThat(egressTo(fleet)).containsExactlyInAnyOrder("TCP/853 9.9.9.9/32", "TCP/853 149.112.112.112/32");
+    assertThat(upstreamCidrs(edge)).containsExactlyInAnyOrder("9.9.9.9/32", "149.112.112.112/32");
+
+    NetworkPolicy pods = sidecar.get(0);
+    assertThat(pods.getMetadata().getNamespace()).isEqualTo(metadata(appDns).get("namespace"));
+    assertThat(pods.getSpec().getPodSelector().getMatchLabels())
+        .containsExactlyEntriesOf(Map.of("dotproxy.io/proxy", (String) metadata(appDns).get("name")));
+    assertThat(egressTo(pods)).containsExactlyInAnyOrder("TCP/853 1.1.1.1/32", "TCP/853 1.0.0.1/32",
+        "UDP/53 kube-dns", "TCP/53 kube-dns", "TCP/443 anywhere");
+    assertThat(upstreamCidrs(appDns)).containsExactlyInAnyOrder("1.1.1.1/32", "1.0.0.1/32");
+
+    assertThat(egressTo(daemonSet.get(1))).containsExactlyInAnyOrder("UDP/53 kube-dns", "TCP/53 kube-dns",
+        "TCP/443 anywhere");
+  }
+
+  private static List<NetworkPolicy> networkPolicies(String file) {
+    List<NetworkPolicy> policies = new ArrayList<>();
+    for (HasMetadata object : RepoFiles.objects(RepoFiles.read(file))) {
+      assertThat(object).as(file).isInstanceOf(NetworkPolicy.class);
+      NetworkPolicy policy = (NetworkPolicy) object;
+      assertThat(policy.getApiVersion()).isEqualTo("networking.k8s.io/v1");
+      assertThat(policy.getAdditionalProperties()).as("%s: unknown fields", file).isEmpty();
+      assertThat(policy.getSpec().getAdditionalProperties()).as("%s: unknown fields in spec", file).isEmpty();
+      assertThat(policy.getSpec().getPolicyTypes()).contains("Egress");
+      policies.add(policy);
+    }
+    return policies;
+  }
+
+  /** Each allowed egress as "PROTOCOL/PORT destination". */
+  private static List<String> egressTo(NetworkPolicy policy) {
+    List<String> allowed = new ArrayList<>();
+    for (NetworkPolicyEgressRule rule : policy.getSpec().getEgress()) {
+      List<String> destinations = new ArrayList<>();
+      if (rule.getTo() == null || rule.getTo().isEmpty()) {
+        destinations.add("anywhere");
+      } else {
+        for (NetworkPolicyPeer peer : rule.getTo()) {
+          if (peer.getIpBlock() != null) {
+            destinations.add(peer.getIpBlock().getCidr());
+          } else {
+            assertThat(peer.getNamespaceSelector().getMatchLabels())
+                .containsExactlyEntriesOf(Map.of("kubernetes.io/metadata.name", "kube-system"));
+            assertThat(peer.getPodSelector().getMatchLabels()).containsExactlyEntriesOf(Map.of("k8s-app", "kube-dns"));
+            destinations.add("kube-dns");
+          }
+        }
+      }
+      for (NetworkPolicyPort port : rule.getPorts()) {
+        for (String destination : destinations) {
+          allowed.add(port.getProtocol() + "/" + port.getPort().getIntVal() + " " + destination);
+        }
+      }
+    }
+    return allowed;
+  }
+
+  private static List<String> upstreamCidrs(Map<String, Object> proxy) {
+    return ((List<?>) ((Map<?, ?>) proxy.get("spec")).get("upstreams")).stream()
+        .map(u -> ((Map<?, ?>) u).get("address") + "/32").toList();
   }
 
   static List<Path> exampleFiles() throws IOException {

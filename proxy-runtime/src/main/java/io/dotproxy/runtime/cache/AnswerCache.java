@@ -83,10 +83,13 @@ public final class AnswerCache implements Resolver, PacketAnswers {
     this.prefetch = settings.prefetch();
     this.staleAnswerAfterNanos = staleAnswerAfter.toNanos();
     // Size-bounded W-TinyLFU keeps entries that are used often when a scan of one-off names
-    // passes through. Maintenance runs on the calling thread: it is short, and it keeps the
-    // cache's work on the event loops instead of a shared pool.
+    // passes through. An answer counts one entry per started KiB, so that the heap the cache takes
+    // is bounded by its size, not by how big the answers are that clients manage to ask for.
+    // Maintenance runs on the calling thread: it is short, and it keeps the cache's work on the
+    // event loops instead of a shared pool.
     this.entries = Caffeine.newBuilder()
-        .maximumSize(settings.size())
+        .maximumWeight(settings.size())
+        .weigher((CacheKey key, CachedAnswer entry) -> entry.weight())
         .ticker(nanoClock::getAsLong)
         .executor(Runnable::run)
         .expireAfter(new UntilStale())

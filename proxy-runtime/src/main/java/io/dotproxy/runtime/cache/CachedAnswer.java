@@ -75,6 +75,11 @@ final class CachedAnswer {
     return now - staleUntil < 0;
   }
 
+  /** What the entry counts against the cache size: one per started KiB of its wire form. */
+  int weight() {
+    return Math.max(1, (wire.length + 1023) >> 10);
+  }
+
   long staleUntil() {
     return staleUntil;
   }

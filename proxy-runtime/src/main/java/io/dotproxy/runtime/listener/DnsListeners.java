@@ -30,6 +30,13 @@ public final class DnsListeners implements AutoCloseable {
    * container gets. Over it, the oldest idle connection is closed ({@link TcpConnectionLimit}).
    */
   static final int MAX_TCP_CONNECTIONS = 1000;
+  /**
+   * Longest query a TCP client may send. A stub's query is one question and an OPT record, well
+   * under 512 bytes even padded; a connection that announces more is closed at once. Without this
+   * each connection could make the proxy buffer up to 64 KB of a frame that never completes:
+   * 64 MB of direct memory over {@link #MAX_TCP_CONNECTIONS} slow clients.
+   */
+  static final int MAX_TCP_QUERY_LENGTH = 4096;
   private static final int UDP_RECEIVE_BUFFER = 4 * 1024 * 1024;
   /**
    * Longer datagrams are cut here and then fail to parse (FORMERR). Netty's default receive buffer
@@ -92,6 +99,7 @@ public final class DnsListeners implements AutoCloseable {
   private static Channel bindTcp(InetSocketAddress address, EventLoopGroup group, Transport transport,
       QueryPipeline pipeline, HostPort shown) throws ListenException {
     TcpConnectionLimit limit = new TcpConnectionLimit(MAX_TCP_CONNECTIONS);
+    UnreadAnswers unread = new UnreadAnswers(UnreadAnswers.DEFAULT_LIMIT);
     ServerBootstrap bootstrap = new ServerBootstrap()
         .group(group)
         .channel(transport.serverChannel())
@@ -105,11 +113,16 @@ public final class DnsListeners implements AutoCloseable {
                 batchedFlushes(),
                 limit,
                 new IdleStateHandler(TCP_IDLE_TIMEOUT.toMillis(), 0, 0, TimeUnit.MILLISECONDS),
-                new LengthFieldBasedFrameDecoder(0xFFFF + 2, 0, 2, 0, 2),
-                new TcpQueryHandler(pipeline));
+                queryFrameDecoder(),
+                new TcpQueryHandler(pipeline, unread));
           }
         });
     return await(bootstrap.bind(address), "TCP", shown);
+  }
+
+  /** RFC 7766 framing: a two-byte length, then the query; longer than the limit closes the connection. */
+  static LengthFieldBasedFrameDecoder queryFrameDecoder() {
+    return new LengthFieldBasedFrameDecoder(MAX_TCP_QUERY_LENGTH + 2, 0, 2, 0, 2);
   }
 
   private static Channel bindUdp(InetSocketAddress address, EventLoopGroup group, Transport transport,

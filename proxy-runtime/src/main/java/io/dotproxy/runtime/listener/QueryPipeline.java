@@ -38,6 +38,14 @@ public final class QueryPipeline {
     }
   }
 
+  /**
+   * Client queries received and not yet answered, over every listener. Each one holds its decoded
+   * query and its callbacks (about 1 KB of heap) until it is answered, so a client that asks faster
+   * than answers come back (a flood of a name whose upstream query stalls, say) would otherwise grow
+   * the heap without bound. Over the limit a query is answered SERVFAIL at once.
+   */
+  public static final int MAX_IN_FLIGHT = 10_000;
+
   private final ProxyMetrics metrics;
   private final AtomicInteger inFlight = new AtomicInteger();
   private volatile QueryPath path;
@@ -75,6 +83,7 @@ public final class QueryPipeline {
     RateLimiter rateLimiter = current.rateLimiter();
     boolean allowed = rateLimiter == null || rateLimiter.allow(client);
     if (allowed && current.packetAnswers() != null && current.queryLog() == null) {
+      // A cache hit holds nothing while it waits, so it is answered even over the in-flight cap.
       byte[] hit = current.packetAnswers().answer(packet, udp);
       if (hit != null) {
         metrics.response(hit[3] & 0xF, System.nanoTime() - started);
@@ -82,7 +91,7 @@ public final class QueryPipeline {
         return;
       }
     }
-    inFlight.incrementAndGet();
+    int queriesInFlight = inFlight.incrementAndGet();
     Consumer<byte[]> counted = answer -> {
       inFlight.decrementAndGet();
       if (answer != null && answer.length >= 4) {
@@ -93,6 +102,11 @@ public final class QueryPipeline {
     if (!allowed) {
       metrics.rateLimited();
       overLimit(rateLimiter.action(), packet, udp, counted);
+      return;
+    }
+    if (queriesInFlight > MAX_IN_FLIGHT) {
+      metrics.overloaded();
+      answerAtOnce(Rcode.SERVFAIL, packet, udp, counted);
       return;
     }
     dispatch(current, packet, udp, client, started, loop, counted);
@@ -113,10 +127,15 @@ public final class QueryPipeline {
       reply.accept(null);
       return;
     }
+    answerAtOnce(Rcode.REFUSED, packet, udp, reply);
+  }
+
+  /** An error answer without resolving: no bigger than the query, so no amplification. */
+  private static void answerAtOnce(int rcode, ByteBuf packet, boolean udp, Consumer<byte[]> reply) {
     DecodedQuery decoded = QueryDecoder.decode(packet.nioBuffer(), udp);
     if (decoded instanceof DecodedQuery.Resolve resolve) {
       ClientQuery query = resolve.query();
-      reply.accept(ResponseShaper.shape(query, Responses.error(query, Rcode.REFUSED)));
+      reply.accept(ResponseShaper.shape(query, Responses.error(query, rcode)));
     } else if (decoded instanceof DecodedQuery.Reply immediate) {
       reply.accept(immediate.wire());
     } else {

@@ -23,11 +23,18 @@ final class TcpQueryHandler extends ChannelInboundHandlerAdapter {
   private static final Logger log = LoggerFactory.getLogger(TcpQueryHandler.class);
 
   private final QueryPipeline pipeline;
+  private final UnreadAnswers unread;
   /** Written on the channel's event loop only; read elsewhere by {@link TcpConnectionLimit}. */
   private volatile int inFlight;
 
   TcpQueryHandler(QueryPipeline pipeline) {
+    this(pipeline, new UnreadAnswers(UnreadAnswers.DEFAULT_LIMIT));
+  }
+
+  /** @param unread answer bytes waiting for TCP clients to read them, shared by every connection */
+  TcpQueryHandler(QueryPipeline pipeline, UnreadAnswers unread) {
     this.pipeline = pipeline;
+    this.unread = unread;
   }
 
   /** No query outstanding: the connection may be closed without losing an answer. */
@@ -58,10 +65,18 @@ final class TcpQueryHandler extends ChannelInboundHandlerAdapter {
   private void answered(Channel channel, byte[] answer) {
     inFlight--;
     if (answer != null && channel.isActive()) {
-      ByteBuf framed = channel.alloc().ioBuffer(2 + answer.length);
+      int bytes = 2 + answer.length;
+      if (!unread.reserve(bytes) && !channel.isWritable()) {
+        // This client is not reading, and answers waiting for clients fill their budget.
+        log.debug("TCP client {} does not read its answers: closing", channel.remoteAddress());
+        unread.release(bytes);
+        channel.close();
+        return;
+      }
+      ByteBuf framed = channel.alloc().ioBuffer(bytes);
       framed.writeShort(answer.length);
       framed.writeBytes(answer);
-      channel.writeAndFlush(framed, channel.voidPromise());
+      channel.writeAndFlush(framed).addListener(written -> unread.release(bytes));
     }
     updateReading(channel);
   }

@@ -33,7 +33,9 @@ final class UdpQueryHandler extends SimpleChannelInboundHandler<DatagramPacket> 
   }
 
   private void send(ChannelHandlerContext ctx, byte[] answer, InetSocketAddress recipient) {
-    if (answer == null) {
+    // Unwritable: the kernel has stopped taking datagrams and 64 KB of answers wait in Netty's
+    // buffer already. Drop, as a full socket buffer would, rather than queue without bound.
+    if (answer == null || !ctx.channel().isWritable()) {
       return;
     }
     ByteBuf content = ctx.alloc().directBuffer(answer.length).writeBytes(answer);

@@ -67,6 +67,10 @@ public final class ProxyMetrics {
   private final Counter rateLimited = Counter.builder()
       .name("dotproxy_ratelimited_total").help("Queries refused or dropped by the rate limit.")
       .register(registry);
+  private final Counter overloaded = Counter.builder()
+      .name("dotproxy_overloaded_total")
+      .help("Queries answered SERVFAIL at once because too many were waiting for answers.")
+      .register(registry);
   private final Counter forwardZoneRequests = Counter.builder()
       .name("dotproxy_forward_zone_requests_total")
       .help("Queries sent to plain-DNS forward zones, by zone.")
@@ -146,6 +150,10 @@ public final class ProxyMetrics {
 
   public void forwardZoneRequest(String zone) {
     forwardZoneRequests.labelValues(zone).inc();
+  }
+
+  public void overloaded() {
+    overloaded.inc();
   }
 
   public void queryLogDropped() {

@@ -29,7 +29,8 @@ import org.xbill.DNS.Type;
  */
 public final class QueryLog implements AutoCloseable {
 
-  static final int QUEUE_CAPACITY = 65_536;
+  /** Lines waiting for the writer: about 4 MB of heap when full, most of a second at 20,000 queries/s. */
+  static final int QUEUE_CAPACITY = 16_384;
 
   private final JsonFactory json = new JsonFactory();
   private final BlockingQueue<String> lines = new ArrayBlockingQueue<>(QUEUE_CAPACITY);

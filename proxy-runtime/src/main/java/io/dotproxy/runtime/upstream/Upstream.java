@@ -201,7 +201,7 @@ public final class Upstream implements AutoCloseable {
             // record and a write call.
             channel.pipeline().addLast(
                 tlsHandler,
-                new LengthFieldBasedFrameDecoder(0xFFFF + 2, 0, 2, 0, 2),
+                answerFrameDecoder(),
                 new IdleStateHandler(0, 0, limits.idleTimeout().toMillis(), TimeUnit.MILLISECONDS),
                 connection,
                 new FlushConsolidationHandler(
@@ -216,6 +216,11 @@ public final class Upstream implements AutoCloseable {
           }
         });
     return connection;
+  }
+
+  /** RFC 7858 framing of the answers: a two-byte length, then up to 65,535 bytes. */
+  static LengthFieldBasedFrameDecoder answerFrameDecoder() {
+    return new LengthFieldBasedFrameDecoder(0xFFFF + 2, 0, 2, 0, 2);
   }
 
   private CompletableFuture<byte[]> probe() {

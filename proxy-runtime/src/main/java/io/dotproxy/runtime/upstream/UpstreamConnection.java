@@ -127,6 +127,9 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
     ByteBuf frame = (ByteBuf) msg;
     try {
+      if (closed) {
+        return; // a protocol error earlier in this read condemned the connection: believe nothing more
+      }
       if (frame.readableBytes() < 12 || (frame.getByte(frame.readerIndex() + 2) & QR_BIT) == 0) {
         protocolError("a frame that is not a DNS response");
         return;
@@ -188,6 +191,7 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
   }
 
   private void protocolError(String what) {
+    closed = true;
     upstream.protocolError("upstream sent " + what + "; closing the connection");
     channel.close();
   }

@@ -33,7 +33,11 @@ final class WireQuestions {
     return -1;
   }
 
-  /** Whether the answer's first question equals the query's, ignoring ASCII case. */
+  /**
+   * Whether the answer's first question equals the query's: the name ignoring ASCII case (RFC 4343),
+   * type and class exactly. (Case-folding the type too made an answer for type 97 pass for an HTTPS
+   * query, type 65: 0x41 and 0x61 are 'A' and 'a'.)
+   */
   static boolean sameQuestion(byte[] query, int questionLength, ByteBuf answer) {
     if (questionLength < 0) {
       return true;
@@ -43,8 +47,11 @@ final class WireQuestions {
         || answer.getUnsignedShort(answer.readerIndex() + 4) < 1) {
       return false;
     }
+    int nameLength = questionLength - 4; // type and class follow the name, compared exactly
     for (int i = 0; i < questionLength; i++) {
-      if (lower(query[HEADER_LENGTH + i]) != lower(answer.getByte(base + i))) {
+      byte asked = query[HEADER_LENGTH + i];
+      byte answered = answer.getByte(base + i);
+      if (i < nameLength ? lower(asked) != lower(answered) : asked != answered) {
         return false;
       }
     }

@@ -4,6 +4,10 @@ import static io.dotproxy.runtime.cache.Dns.query;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import org.junit.jupiter.api.Test;
+import org.xbill.DNS.DClass;
+import org.xbill.DNS.Message;
+import org.xbill.DNS.Section;
+import org.xbill.DNS.TXTRecord;
 import org.xbill.DNS.Type;
 
 /** The cache holds at most its size in entries, and a scan of one-off names does not flush it. */
@@ -43,5 +47,23 @@ class EvictionTest extends CacheFixture {
     ask(cache, query("name" + (3 * SIZE - 1) + ".test.", Type.A));
     assertThat(next.calls()).isEqualTo(calls);
     assertThat(cache.size()).isEqualTo(SIZE);
+  }
+
+  @Test
+  void aBigAnswerCountsOneEntryPerStartedKibibyte() throws Exception {
+    next.answer(query -> {
+      Message answer = Dns.answer(query);
+      for (int i = 0; i < 16; i++) { // 16 x 250 bytes of text: a 4 KB answer
+        answer.addRecord(new TXTRecord(query.question().getName(), DClass.IN, 300, "x".repeat(250)),
+            Section.ANSWER);
+      }
+      return answer;
+    });
+    AnswerCache cache = cache(settings(SIZE));
+    for (int i = 0; i < SIZE; i++) {
+      ask(cache, query("big" + i + ".test.", Type.TXT));
+    }
+    // 4,000-odd bytes weigh 4 or 5 entries, so SIZE small entries' room holds 10 to 12 of them.
+    assertThat(cache.size()).isBetween((long) SIZE / 5, (long) SIZE / 4);
   }
 }

@@ -9,7 +9,6 @@ import io.dotproxy.runtime.metrics.ProxyMetrics;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
-import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -31,7 +30,8 @@ import org.xbill.DNS.TXTRecord;
  * through the TCP listener's own pipeline (length-prefix framing and {@link TcpQueryHandler}).
  *
  * <p>Invariants: nothing throws; every packet ends in exactly one reply or a deliberate drop; a
- * drop happens only for a packet shorter than a header or a response; every reply parses, is a
+ * drop happens only for a packet shorter than a header or a response, and a TCP frame announcing
+ * more than {@link DnsListeners#MAX_TCP_QUERY_LENGTH} closes the connection; every reply parses, is a
  * response, carries the query's ID and fits the transport. Without {@code JAZZER_FUZZ=1} these run
  * the committed inputs under {@code src/test/resources/io/dotproxy/runtime/listener/QueryPathFuzzTestInputs}.
  */
@@ -74,8 +74,7 @@ class QueryPathFuzzTest {
   @FuzzTest(maxDuration = "2m")
   void tcpStream(FuzzedDataProvider data) throws IOException {
     EmbeddedChannel channel = new LoopbackEmbeddedChannel();
-    channel.pipeline().addLast(new LengthFieldBasedFrameDecoder(0xFFFF + 2, 0, 2, 0, 2),
-        new TcpQueryHandler(PIPELINE));
+    channel.pipeline().addLast(DnsListeners.queryFrameDecoder(), new TcpQueryHandler(PIPELINE));
     ByteArrayOutputStream sent = new ByteArrayOutputStream();
     while (data.remainingBytes() > 0 && channel.isOpen()) {
       byte[] chunk = data.consumeBytes(data.consumeInt(1, 700));
@@ -134,6 +133,9 @@ class QueryPathFuzzTest {
     int pos = 0;
     while (pos + 2 <= stream.length) {
       int length = ((stream[pos] & 0xFF) << 8) | (stream[pos + 1] & 0xFF);
+      if (length > DnsListeners.MAX_TCP_QUERY_LENGTH) {
+        break; // the listener closes the connection as soon as it reads such a length
+      }
       if (pos + 2 + length > stream.length) {
         break;
       }

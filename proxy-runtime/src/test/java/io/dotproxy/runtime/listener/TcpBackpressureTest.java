@@ -45,7 +45,7 @@ class TcpBackpressureTest {
         return new InetSocketAddress("127.0.0.1", 5300);
       }
     };
-    channel.pipeline().addLast(new io.netty.handler.codec.LengthFieldBasedFrameDecoder(0xFFFF + 2, 0, 2, 0, 2),
+    channel.pipeline().addLast(DnsListeners.queryFrameDecoder(),
         new TcpQueryHandler(pipeline));
 
     int limit = TcpQueryHandler.MAX_IN_FLIGHT;
@@ -74,6 +74,56 @@ class TcpBackpressureTest {
     assertThat(replies).isEqualTo(limit);
     assertThat(pipeline.inFlight()).isZero();
     channel.finishAndReleaseAll();
+  }
+
+  /**
+   * The bound over all connections: once the answers waiting for clients fill the shared budget, a
+   * connection whose client does not read is closed when its next answer arrives; a client that
+   * reads is still answered, and a closed connection's bytes go back to the budget.
+   */
+  @Test
+  void aClientThatDoesNotReadIsClosedOnceUnreadAnswersFillTheBudget() {
+    List<CompletableFuture<Message>> pending = new ArrayList<>();
+    List<Message> queries = new ArrayList<>();
+    Resolver stalled = (query, loop) -> {
+      CompletableFuture<Message> answer = new CompletableFuture<>();
+      pending.add(answer);
+      queries.add(query.message());
+      return answer;
+    };
+    QueryPipeline pipeline = new QueryPipeline(stalled, new ProxyMetrics());
+    UnreadAnswers unread = new UnreadAnswers(1_000);
+    EmbeddedChannel reading = channel(pipeline, unread);
+    EmbeddedChannel notReading = channel(pipeline, unread);
+    reading.writeInbound(frame(0));
+    notReading.writeInbound(frame(1));
+    notReading.writeInbound(frame(2));
+
+    assertThat(unread.reserve(990)).as("other connections' unread answers").isTrue();
+    // Netty's own flag, as when the socket's send buffer and the outbound buffer are full.
+    notReading.unsafe().outboundBuffer().setUserDefinedWritability(1, false);
+    complete(pending.get(0), queries.get(0));
+    ByteBuf toReader = reading.readOutbound();
+    assertThat(toReader).as("a client that reads is answered over the budget").isNotNull();
+    toReader.release();
+    complete(pending.get(1), queries.get(1));
+    assertThat(notReading.isOpen()).as("a client that does not read, over the budget").isFalse();
+    assertThat((Object) notReading.readOutbound()).isNull();
+    complete(pending.get(2), queries.get(2));
+    assertThat(unread.bytes()).as("only the others' bytes are left").isEqualTo(990);
+    reading.finishAndReleaseAll();
+    notReading.finishAndReleaseAll();
+  }
+
+  private static EmbeddedChannel channel(QueryPipeline pipeline, UnreadAnswers unread) {
+    EmbeddedChannel channel = new EmbeddedChannel() {
+      @Override
+      protected SocketAddress remoteAddress0() {
+        return new InetSocketAddress("127.0.0.1", 5300);
+      }
+    };
+    channel.pipeline().addLast(DnsListeners.queryFrameDecoder(), new TcpQueryHandler(pipeline, unread));
+    return channel;
   }
 
   private static void complete(CompletableFuture<Message> answer, Message query) {

@@ -70,6 +70,21 @@ public interface Behaviour {
         query.reset();
     };
 
+    /**
+     * The standard answer, except that every {@code n}-th query the server receives gets
+     * {@link #RESET_MID_ANSWER}: half its answer frame, then a TCP reset.
+     */
+    static Behaviour resetMidAnswerEvery(int n) {
+        java.util.concurrent.atomic.AtomicInteger received = new java.util.concurrent.atomic.AtomicInteger();
+        return query -> {
+            if (received.incrementAndGet() % n == 0) {
+                RESET_MID_ANSWER.onQuery(query);
+            } else {
+                query.answer();
+            }
+        };
+    }
+
     /** A standard answer whose ID is the query's plus one. */
     Behaviour MISMATCHED_ID = query -> {
         Message answer = standardAnswer(query.message());
