@@ -121,7 +121,9 @@ class MemoryBoundsIT {
       int[] nonReaders = nonReadingTcpClients(proxy, 30);
       steps.check("TCP: 30 clients pipelining 128 queries for 60 KB answers, never reading; "
           + nonReaders[1] + " closed by the proxy");
-      assertThat(nonReaders[1]).as("closed once unread answers filled their 8 MB budget").isPositive();
+      // Their further queries wait unread in the frame decoder while they do not read, so their
+      // answers never pile up; the 8 MB budget (TcpBackpressureTest) is the second line. The
+      // step's own check (live heap, a new client answered over UDP and TCP) is what must hold.
 
       steps.report();
       assertThat(steps.maxLiveHeap).isLessThan(LIVE_HEAP_CEILING);

@@ -11,7 +11,6 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.flush.FlushConsolidationHandler;
-import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
 import io.netty.handler.timeout.IdleStateHandler;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -109,8 +108,10 @@ public final class DnsListeners implements AutoCloseable {
         .childHandler(new ChannelInitializer<SocketChannel>() {
           @Override
           protected void initChannel(SocketChannel channel) {
+            // No flush consolidation here: an answer is flushed as it is written, so a client that
+            // stops reading fills the kernel's socket buffer first and the unread-answer budget
+            // only after that.
             channel.pipeline().addLast(
-                batchedFlushes(),
                 limit,
                 new IdleStateHandler(TCP_IDLE_TIMEOUT.toMillis(), 0, 0, TimeUnit.MILLISECONDS),
                 queryFrameDecoder(),
@@ -120,9 +121,9 @@ public final class DnsListeners implements AutoCloseable {
     return await(bootstrap.bind(address), "TCP", shown);
   }
 
-  /** RFC 7766 framing: a two-byte length, then the query; longer than the limit closes the connection. */
-  static LengthFieldBasedFrameDecoder queryFrameDecoder() {
-    return new LengthFieldBasedFrameDecoder(MAX_TCP_QUERY_LENGTH + 2, 0, 2, 0, 2);
+  /** RFC 7766 framing, holding queries back while their client does not read its answers. */
+  static QueryFrameDecoder queryFrameDecoder() {
+    return new QueryFrameDecoder(MAX_TCP_QUERY_LENGTH);
   }
 
   private static Channel bindUdp(InetSocketAddress address, EventLoopGroup group, Transport transport,
@@ -143,9 +144,9 @@ public final class DnsListeners implements AutoCloseable {
   }
 
   /**
-   * Answers that become ready together (a batch of datagrams or pipelined TCP queries read at
-   * once, or a burst of upstream answers) leave with one flush: one sendmmsg or write call instead
-   * of one per answer. A lone answer is flushed at the end of the event loop's current task.
+   * Answers that become ready together (a batch of datagrams read at once, or a burst of upstream
+   * answers) leave with one flush: one sendmmsg call instead of one per answer. A lone answer is
+   * flushed at the end of the event loop's current task.
    */
   static FlushConsolidationHandler batchedFlushes() {
     return new FlushConsolidationHandler(FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true);
