@@ -108,10 +108,8 @@ public final class DnsListeners implements AutoCloseable {
         .childHandler(new ChannelInitializer<SocketChannel>() {
           @Override
           protected void initChannel(SocketChannel channel) {
-            // No flush consolidation here: an answer is flushed as it is written, so a client that
-            // stops reading fills the kernel's socket buffer first and the unread-answer budget
-            // only after that.
             channel.pipeline().addLast(
+                batchedFlushes(),
                 limit,
                 new IdleStateHandler(TCP_IDLE_TIMEOUT.toMillis(), 0, 0, TimeUnit.MILLISECONDS),
                 queryFrameDecoder(),
@@ -144,9 +142,11 @@ public final class DnsListeners implements AutoCloseable {
   }
 
   /**
-   * Answers that become ready together (a batch of datagrams read at once, or a burst of upstream
-   * answers) leave with one flush: one sendmmsg call instead of one per answer. A lone answer is
-   * flushed at the end of the event loop's current task.
+   * Answers that become ready together (a batch of datagrams or pipelined TCP queries read at
+   * once, or a burst of upstream answers) leave with one flush: one sendmmsg or write call instead
+   * of one per answer. A lone answer is flushed at the end of the event loop's current task.
+   * Unflushed answers count towards a TCP channel's writability, so {@link QueryFrameDecoder} holds
+   * further queries back once 64 KB of them wait.
    */
   static FlushConsolidationHandler batchedFlushes() {
     return new FlushConsolidationHandler(FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true);
