@@ -5,11 +5,6 @@ import io.dotproxy.runtime.config.ConfigLoader;
 import io.dotproxy.runtime.transport.Transport;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.util.HashMap;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -74,18 +69,7 @@ public final class RunningProxy implements AutoCloseable {
 
   /** Every sample of the proxy's {@code /metrics}, scraped over HTTP as Prometheus would. */
   public Map<String, Double> scrape() throws IOException, InterruptedException {
-    HttpResponse<String> response = HttpClient.newHttpClient().send(
-        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.adminAddress().getPort() + "/metrics"))
-            .timeout(Duration.ofSeconds(5)).build(),
-        HttpResponse.BodyHandlers.ofString());
-    Map<String, Double> samples = new HashMap<>();
-    for (String line : response.body().split("\n")) {
-      if (!line.isBlank() && !line.startsWith("#")) {
-        int space = line.lastIndexOf(' ');
-        samples.put(line.substring(0, space), Double.parseDouble(line.substring(space + 1)));
-      }
-    }
-    return samples;
+    return MetricsScrape.of(server.adminAddress().getPort());
   }
 
   /** One sample, e.g. {@code dotproxy_responses_total{rcode="NOERROR"}}; 0 when absent. */
