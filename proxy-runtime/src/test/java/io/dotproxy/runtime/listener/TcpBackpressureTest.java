@@ -2,10 +2,12 @@ package io.dotproxy.runtime.listener;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.dotproxy.runtime.dns.ClientQuery;
 import io.dotproxy.runtime.dns.Resolver;
 import io.dotproxy.runtime.metrics.ProxyMetrics;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.EventLoop;
 import io.netty.channel.embedded.EmbeddedChannel;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
@@ -30,14 +32,7 @@ class TcpBackpressureTest {
 
   @Test
   void readingPausesAtTheInFlightLimitAndResumesBelowHalf() {
-    List<CompletableFuture<Message>> pending = new ArrayList<>();
-    List<Message> queries = new ArrayList<>();
-    Resolver stalled = (query, loop) -> {
-      CompletableFuture<Message> answer = new CompletableFuture<>();
-      pending.add(answer);
-      queries.add(query.message());
-      return answer;
-    };
+    StalledResolver stalled = new StalledResolver();
     QueryPipeline pipeline = new QueryPipeline(stalled, new ProxyMetrics());
     EmbeddedChannel channel = new EmbeddedChannel() {
       @Override
@@ -59,13 +54,13 @@ class TcpBackpressureTest {
 
     int answered = 0;
     for (; answered <= limit / 2; answered++) {
-      complete(pending.get(answered), queries.get(answered));
+      stalled.answer(answered);
       assertThat(channel.config().isAutoRead()).as("still above half after %d answers", answered + 1)
           .isEqualTo(limit - answered - 1 < limit / 2);
     }
     assertThat(channel.config().isAutoRead()).isTrue();
     for (; answered < limit; answered++) {
-      complete(pending.get(answered), queries.get(answered));
+      stalled.answer(answered);
     }
     int replies = 0;
     for (ByteBuf reply; (reply = channel.readOutbound()) != null; replies++) {
@@ -83,14 +78,7 @@ class TcpBackpressureTest {
    */
   @Test
   void aClientThatDoesNotReadIsClosedOnceUnreadAnswersFillTheBudget() {
-    List<CompletableFuture<Message>> pending = new ArrayList<>();
-    List<Message> queries = new ArrayList<>();
-    Resolver stalled = (query, loop) -> {
-      CompletableFuture<Message> answer = new CompletableFuture<>();
-      pending.add(answer);
-      queries.add(query.message());
-      return answer;
-    };
+    StalledResolver stalled = new StalledResolver();
     QueryPipeline pipeline = new QueryPipeline(stalled, new ProxyMetrics());
     UnreadAnswers unread = new UnreadAnswers(1_000);
     EmbeddedChannel reading = channel(pipeline, unread);
@@ -102,14 +90,14 @@ class TcpBackpressureTest {
     assertThat(unread.reserve(990)).as("other connections' unread answers").isTrue();
     // Netty's own flag, as when the socket's send buffer and the outbound buffer are full.
     notReading.unsafe().outboundBuffer().setUserDefinedWritability(1, false);
-    complete(pending.get(0), queries.get(0));
+    stalled.answer(0);
     ByteBuf toReader = reading.readOutbound();
     assertThat(toReader).as("a client that reads is answered over the budget").isNotNull();
     toReader.release();
-    complete(pending.get(1), queries.get(1));
+    stalled.answer(1);
     assertThat(notReading.isOpen()).as("a client that does not read, over the budget").isFalse();
     assertThat((Object) notReading.readOutbound()).isNull();
-    complete(pending.get(2), queries.get(2));
+    stalled.answer(2);
     assertThat(unread.bytes()).as("only the others' bytes are left").isEqualTo(990);
     reading.finishAndReleaseAll();
     notReading.finishAndReleaseAll();
@@ -126,11 +114,27 @@ class TcpBackpressureTest {
     return channel;
   }
 
-  private static void complete(CompletableFuture<Message> answer, Message query) {
-    Message response = new Message(query.getHeader().getID());
-    response.getHeader().setFlag(Flags.QR);
-    response.addRecord(query.getQuestion(), Section.QUESTION);
-    answer.complete(response);
+  /** Holds every query until a test answers it, in the order they came. */
+  private static final class StalledResolver implements Resolver {
+    private final List<CompletableFuture<Message>> pending = new ArrayList<>();
+    private final List<Message> queries = new ArrayList<>();
+
+    @Override
+    public CompletableFuture<Message> resolve(ClientQuery query, EventLoop loop) {
+      CompletableFuture<Message> answer = new CompletableFuture<>();
+      pending.add(answer);
+      queries.add(query.message());
+      return answer;
+    }
+
+    /** Answers the {@code index}th query (NOERROR, no records). */
+    void answer(int index) {
+      Message query = queries.get(index);
+      Message response = new Message(query.getHeader().getID());
+      response.getHeader().setFlag(Flags.QR);
+      response.addRecord(query.getQuestion(), Section.QUESTION);
+      pending.get(index).complete(response);
+    }
   }
 
   private static ByteBuf frame(int i) {
