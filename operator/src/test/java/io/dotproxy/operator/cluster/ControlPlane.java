@@ -223,6 +223,11 @@ public final class ControlPlane implements AutoCloseable {
     return new KubernetesClientBuilder().withConfig(config).build();
   }
 
+  /** A client of the cluster administrator's of its own, for whoever closes it. */
+  public KubernetesClient newAdminClient(String namespace) {
+    return client(adminToken, namespace);
+  }
+
   /** The cluster administrator (system:masters). Not to be closed by tests. */
   public KubernetesClient admin() {
     return admin;

@@ -89,4 +89,14 @@ class ControlPlaneIT {
       }
     }, gone -> gone);
   }
+
+  @Test
+  void theCrdInstallsAndKubeadmsDnsObjectsAreThere(ControlPlane plane) {
+    ClusterFixtures.installCrd(plane);
+    ClusterFixtures.installKubeadmDns(plane, false);
+    ClusterFixtures.installCrd(plane); // idempotent: test classes share the cluster
+
+    assertThat(plane.kubectl("get", "dnsovertlsproxies", "-A").assertSuccess().err()).contains("No resources found");
+    assertThat(ClusterFixtures.corefile(plane)).contains("forward . /etc/resolv.conf");
+  }
 }

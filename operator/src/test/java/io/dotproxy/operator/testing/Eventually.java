@@ -12,7 +12,12 @@ public final class Eventually {
   private Eventually() {}
 
   public static <T> T until(String what, Supplier<T> probe, Predicate<T> done) {
-    long deadline = System.nanoTime() + TIMEOUT.toNanos();
+    return until(what, TIMEOUT, probe, done);
+  }
+
+  /** With a timeout of its own, e.g. for controllers of a real control plane on a loaded machine. */
+  public static <T> T until(String what, Duration timeout, Supplier<T> probe, Predicate<T> done) {
+    long deadline = System.nanoTime() + timeout.toNanos();
     T last = null;
     while (System.nanoTime() < deadline) {
       last = probe.get();
