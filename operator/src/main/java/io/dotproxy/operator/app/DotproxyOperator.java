@@ -90,7 +90,7 @@ public final class DotproxyOperator implements AutoCloseable {
     stopIntent.leading = !settings.leaderElection();
     Operator operator = new Operator(o -> configure(o, settings, client, registry, stopIntent));
     var reconciler = new DnsOverTlsProxyReconciler(
-        new ProxyWorkflow(settings.proxyImage(), settings.coreDns(), settings.sidecar()), Clock.systemUTC());
+        new ProxyWorkflow(settings), Clock.systemUTC());
     HealthAndMetricsServer http = null;
     try {
       operator.register(reconciler, c -> {
@@ -118,12 +118,12 @@ public final class DotproxyOperator implements AutoCloseable {
       throw e;
     }
     log.info(
-        "dotproxy operator {} watching {}, leader election {}, proxy image {}, CoreDNS at {}, http :{}, {}",
+        "dotproxy operator {} watching {}, leader election {}, proxy image {}, CoreDNS patch {}, http :{}, {}",
         OperatorSettings.version(),
         settings.watchNamespaces().isEmpty() ? "all namespaces" : settings.watchNamespaces(),
         settings.leaderElection() ? "on" : "off",
         settings.proxyImage(),
-        settings.coreDns(),
+        settings.coreDnsPatch() ? "at " + settings.coreDns() : "off",
         http.port(),
         webhook.map(SidecarWebhook::description).orElse("webhook off"));
     return new DotproxyOperator(operator, http, webhook, stopIntent);

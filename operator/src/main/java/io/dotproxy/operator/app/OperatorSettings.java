@@ -28,6 +28,8 @@ import java.util.function.Function;
  *
  * @param watchNamespaces namespaces whose DnsOverTlsProxies are reconciled; empty means all
  * @param leaseNamespace where the leader-election Lease lives; empty means the client's namespace
+ * @param coreDnsPatch whether the operator may patch CoreDNS's ConfigMap (and so watches it)
+ * @param trustedCaSecrets whether spec.trustedCA.secretRef may be read
  * @param sidecar Sidecar mode: how proxies are injected and where cluster names are forwarded
  * @param webhook the injection webhook's endpoint and certificates
  */
@@ -38,15 +40,17 @@ public record OperatorSettings(
     Optional<String> leaseNamespace,
     String proxyImage,
     CoreDnsLocation coreDns,
+    boolean coreDnsPatch,
     int httpPort,
     Duration resyncInterval,
+    boolean trustedCaSecrets,
     SidecarSettings sidecar,
     WebhookSettings webhook) {
 
   /** Flag names, in the order `--help` lists them. */
   static final List<String> FLAGS = List.of(
       "watch-namespaces", "leader-election", "lease-name", "lease-namespace", "proxy-image",
-      "coredns-configmap", "http-port", "resync-interval",
+      "coredns-configmap", "coredns-patch", "http-port", "resync-interval", "trusted-ca-secrets",
       "webhook-enabled", "webhook-port", "webhook-cert-mode", "webhook-secret", "webhook-config-name",
       "webhook-cert-dir", "webhook-service", "operator-namespace", "native-sidecars", "cluster-dns-service",
       "cluster-domain");
@@ -63,8 +67,10 @@ public record OperatorSettings(
         setting.apply("lease-namespace").filter(s -> !s.isEmpty()),
         setting.apply("proxy-image").orElse("ghcr.io/dotproxy/proxy-runtime:" + version()),
         coreDns(setting.apply("coredns-configmap").orElse("kube-system/coredns")),
+        bool("coredns-patch", setting.apply("coredns-patch").orElse("true")),
         port("http-port", setting.apply("http-port").orElse("8080")),
         duration("resync-interval", setting.apply("resync-interval").orElse("2m")),
+        bool("trusted-ca-secrets", setting.apply("trusted-ca-secrets").orElse("true")),
         new SidecarSettings(
             nativeSidecars(setting.apply("native-sidecars").orElse("auto")),
             serviceRef("cluster-dns-service", setting.apply("cluster-dns-service").orElse("kube-system/kube-dns")),
@@ -87,6 +93,11 @@ public record OperatorSettings(
             .or(() -> Optional.ofNullable(env.get("POD_NAMESPACE")).map(String::strip))
             .filter(s -> !s.isEmpty())
             .map(ns -> dnsLabel("operator-namespace", ns, 63)));
+  }
+
+  /** What this operator does, and so which informers run and which permissions it needs. */
+  public OperatorFeatures features() {
+    return OperatorFeatures.of(this);
   }
 
   static String usage() {

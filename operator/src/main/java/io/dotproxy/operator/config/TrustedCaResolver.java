@@ -20,9 +20,12 @@ import java.util.Map;
 public final class TrustedCaResolver {
 
   private final KubernetesClient client;
+  private final boolean secretsAllowed;
 
-  public TrustedCaResolver(KubernetesClient client) {
+  /** @param secretsAllowed whether the operator may read Secrets (--trusted-ca-secrets) */
+  public TrustedCaResolver(KubernetesClient client, boolean secretsAllowed) {
     this.client = client;
+    this.secretsAllowed = secretsAllowed;
   }
 
   public TrustedCaBundle resolve(DnsOverTlsProxy proxy) {
@@ -37,6 +40,11 @@ public final class TrustedCaResolver {
       return cm == null
           ? missing("ConfigMap", namespace, ref)
           : fromData("ConfigMap", namespace, ref, cm.getData(), false);
+    }
+    if (trustedCA.getSecretRef() != null && !secretsAllowed) {
+      // Said plainly instead of a 403 from the API server that the user would have to decode.
+      return new TrustedCaBundle.Unresolved("trustedCA: this operator may not read Secrets (--trusted-ca-secrets false;"
+          + " chart value rbac.trustedCASecrets); use a configMapRef");
     }
     if (trustedCA.getSecretRef() != null) {
       KeyReference ref = trustedCA.getSecretRef();

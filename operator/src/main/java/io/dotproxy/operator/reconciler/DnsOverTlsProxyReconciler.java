@@ -63,6 +63,12 @@ public class DnsOverTlsProxyReconciler implements Reconciler<DnsOverTlsProxy>, C
    */
   static final int CONFLICTS_BEFORE_DEGRADED = 3;
 
+  static final String SIDECAR_INJECTION_OFF = "spec.mode: Sidecar needs the operator's injection webhook, which is turned off"
+      + " (--webhook-enabled false; chart value webhook.enabled)";
+
+  static final String CORE_DNS_PATCH_OFF = "this operator may not change CoreDNS's ConfigMap (--coredns-patch false;"
+      + " chart value coreDNS.patch)";
+
   private final ProxyWorkflow dependents;
   private final Clock clock;
 
@@ -83,7 +89,12 @@ public class DnsOverTlsProxyReconciler implements Reconciler<DnsOverTlsProxy>, C
       // Returning normally, not throwing: retrying cannot make the spec valid, its next edit will.
       return withStatus(proxy, observe(proxy, context, specProblems, Optional.empty(), Optional.empty(), Optional.empty()));
     }
-    TrustedCaBundle ca = new TrustedCaResolver(context.getClient()).resolve(proxy);
+    if (!proxy.getSpec().runsAsDaemonSet() && dependents.sidecar.isEmpty()) {
+      // Nothing can inject the proxies, so nothing is rendered for them either: a spec this operator
+      // cannot apply, until the mode or the operator's settings change.
+      return withStatus(proxy, observe(proxy, context, List.of(SIDECAR_INJECTION_OFF), Optional.empty(), Optional.empty(), Optional.empty()));
+    }
+    TrustedCaBundle ca = new TrustedCaResolver(context.getClient(), dependents.trustedCaSecrets).resolve(proxy);
     Optional<String> caProblem = ca instanceof TrustedCaBundle.Unresolved unresolved
         ? Optional.of(unresolved.problem())
         : Optional.empty();
@@ -91,7 +102,7 @@ public class DnsOverTlsProxyReconciler implements Reconciler<DnsOverTlsProxy>, C
     Optional<String> clusterDnsProblem = Optional.empty();
     if (!proxy.getSpec().runsAsDaemonSet()) {
       ClusterDnsZone zone = ClusterDnsZone.of(
-          dependents.sidecar.clusterDns(context),
+          dependents.sidecar.orElseThrow().clusterDns(context),
           dependents.sidecarSettings.clusterDns(),
           dependents.sidecarSettings.clusterDomain());
       if (zone instanceof ClusterDnsZone.Found found) {
@@ -159,7 +170,7 @@ public class DnsOverTlsProxyReconciler implements Reconciler<DnsOverTlsProxy>, C
         dependents.configMap.getSecondaryResource(proxy, context).isPresent(),
         daemonSetMode ? FleetReadiness.of(context.getSecondaryResource(DaemonSet.class)) : FleetReadiness.NONE,
         coreDnsStatus(proxy, context),
-        daemonSetMode ? 0 : dependents.sidecar.injectedPods(context),
+        daemonSetMode ? 0 : dependents.sidecar.map(s -> s.injectedPods(context)).orElse(0),
         error);
   }
 
@@ -167,7 +178,10 @@ public class DnsOverTlsProxyReconciler implements Reconciler<DnsOverTlsProxy>, C
     if (proxy.getSpec() == null || !proxy.getSpec().runsAsDaemonSet() || !proxy.getSpec().wantsCoreDnsPatch()) {
       return new CoreDnsStatus(CoreDnsState.DISABLED, null);
     }
-    var plan = dependents.coreDns.plan(proxy, context);
+    if (dependents.coreDns.isEmpty()) {
+      return new CoreDnsStatus(CoreDnsState.REFUSED, CORE_DNS_PATCH_OFF);
+    }
+    var plan = dependents.coreDns.get().plan(proxy, context);
     return new CoreDnsStatus(plan.state(), plan.message());
   }
 }

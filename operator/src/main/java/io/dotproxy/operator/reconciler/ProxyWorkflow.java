@@ -1,6 +1,7 @@
 package io.dotproxy.operator.reconciler;
 
-import io.dotproxy.operator.coredns.CoreDnsLocation;
+import io.dotproxy.operator.app.OperatorFeatures;
+import io.dotproxy.operator.app.OperatorSettings;
 import io.dotproxy.operator.dependent.CoreDnsPatchDependent;
 import io.dotproxy.operator.dependent.CoreDnsPatchWantedCondition;
 import io.dotproxy.operator.dependent.DaemonSetModeCondition;
@@ -16,6 +17,7 @@ import io.javaoperatorsdk.operator.processing.dependent.workflow.WorkflowBuilder
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The dependent resources of a DnsOverTlsProxy and their order.
@@ -29,6 +31,10 @@ import java.util.List;
  * Besides these, Sidecar mode watches labelled pods (for the status) and the cluster DNS Service (for
  * the config); see {@link SidecarEventSources}.
  *
+ * <p>Which of these exist at all follows the operator's {@link OperatorFeatures}: without the CoreDNS
+ * patch there is no CoreDNS dependent (nor its informer), without sidecar injection no pod or cluster
+ * DNS informer. An informer the RBAC does not allow would stop the operator at start-up.
+ *
  * The DaemonSet waits for its ConfigMap so pods never start without a config. The CoreDNS patch depends
  * on nothing in the workflow, so that turning it off reverts it even while the fleet is broken; it
  * checks the fleet's readiness itself before first switching CoreDNS over.
@@ -41,29 +47,35 @@ public final class ProxyWorkflow {
   final ProxyConfigMapDependent configMap = new ProxyConfigMapDependent();
   final ProxyDaemonSetDependent daemonSet;
   final ProxyServiceDependent service = new ProxyServiceDependent();
-  final CoreDnsPatchDependent coreDns;
-  final SidecarEventSources sidecar;
+  /** Empty when the operator may not patch CoreDNS (--coredns-patch false). */
+  final Optional<CoreDnsPatchDependent> coreDns;
+  /** Empty when the injection webhook is off. */
+  final Optional<SidecarEventSources> sidecar;
   final SidecarSettings sidecarSettings;
+  final boolean trustedCaSecrets;
   final Workflow<DnsOverTlsProxy> workflow;
 
-  public ProxyWorkflow(String defaultImage, CoreDnsLocation coreDnsLocation, SidecarSettings sidecarSettings) {
-    daemonSet = new ProxyDaemonSetDependent(defaultImage);
-    coreDns = new CoreDnsPatchDependent(coreDnsLocation, service);
-    this.sidecarSettings = sidecarSettings;
-    sidecar = new SidecarEventSources(sidecarSettings);
+  public ProxyWorkflow(OperatorSettings settings) {
+    OperatorFeatures features = settings.features();
+    daemonSet = new ProxyDaemonSetDependent(settings.proxyImage());
+    coreDns = features.coreDnsPatch() ? Optional.of(new CoreDnsPatchDependent(settings.coreDns(), service)) : Optional.empty();
+    sidecarSettings = settings.sidecar();
+    sidecar = features.sidecarInjection() ? Optional.of(new SidecarEventSources(sidecarSettings)) : Optional.empty();
+    trustedCaSecrets = features.trustedCaSecrets();
     var daemonSetMode = new DaemonSetModeCondition();
-    workflow = new WorkflowBuilder<DnsOverTlsProxy>()
+    var builder = new WorkflowBuilder<DnsOverTlsProxy>()
         .addDependentResource(configMap)
         .addDependentResourceAndConfigure(daemonSet).dependsOn(configMap).withReconcilePrecondition(daemonSetMode)
-        .addDependentResourceAndConfigure(service).withReconcilePrecondition(daemonSetMode)
-        .addDependentResourceAndConfigure(coreDns).withReconcilePrecondition(new CoreDnsPatchWantedCondition())
-        .build();
+        .addDependentResourceAndConfigure(service).withReconcilePrecondition(daemonSetMode);
+    coreDns.ifPresent(d -> builder.addDependentResourceAndConfigure(d).withReconcilePrecondition(new CoreDnsPatchWantedCondition()));
+    workflow = builder.build();
   }
 
   List<EventSource<?, DnsOverTlsProxy>> eventSources(EventSourceContext<DnsOverTlsProxy> context) {
     List<EventSource<?, DnsOverTlsProxy>> sources =
-        new ArrayList<>(EventSourceUtils.dependentEventSources(context, configMap, daemonSet, service, coreDns));
-    sources.addAll(sidecar.create(context));
+        new ArrayList<>(EventSourceUtils.dependentEventSources(context, configMap, daemonSet, service));
+    coreDns.ifPresent(d -> sources.addAll(EventSourceUtils.dependentEventSources(context, d)));
+    sidecar.ifPresent(s -> sources.addAll(s.create(context)));
     return sources;
   }
 }

@@ -101,7 +101,7 @@ public final class FakeKubelet implements AutoCloseable {
       conditions.add(nodeCondition(pressure, false, "KubeletHasSufficient" + pressure.replace("Pressure", ""), now));
     }
     Map<String, Quantity> capacity = Map.of("cpu", new Quantity("4"), "memory", new Quantity("8Gi"), "pods", new Quantity("110"));
-    client.nodes().withName(name).editStatus(node -> new NodeBuilder(node).withNewStatus()
+    retryingConflicts(() -> client.nodes().withName(name).editStatus(node -> new NodeBuilder(node).withNewStatus()
         .withConditions(conditions)
         .withCapacity(capacity)
         .withAllocatable(capacity)
@@ -111,10 +111,10 @@ public final class FakeKubelet implements AutoCloseable {
         .withOperatingSystem(node.getMetadata().getLabels().getOrDefault("kubernetes.io/os", "linux"))
         .withArchitecture("amd64").withContainerRuntimeVersion("fake://0").withOsImage("fake")
         .withKernelVersion("0").withMachineID(name).withSystemUUID(name).withBootID(name).endNodeInfo()
-        .endStatus().build());
+        .endStatus().build()));
     // What the node-lifecycle controller (off: nothing renews the nodes) does with the admission
     // plugin TaintNodesByCondition's taint on new nodes: it follows the Ready condition.
-    client.nodes().withName(name).edit(node -> {
+    retryingConflicts(() -> client.nodes().withName(name).edit(node -> {
       List<Taint> taints = new ArrayList<>(node.getSpec().getTaints());
       taints.removeIf(t -> NOT_READY_TAINT.equals(t.getKey()));
       if (!ready) {
@@ -122,7 +122,7 @@ public final class FakeKubelet implements AutoCloseable {
       }
       node.getSpec().setTaints(taints);
       return node;
-    });
+    }));
   }
 
   private static NodeCondition nodeCondition(String type, boolean status, String reason, String now) {
@@ -156,11 +156,11 @@ public final class FakeKubelet implements AutoCloseable {
 
   /** The pod's containers exit with an error and it will not restart (phase Failed). */
   public void fail(String namespace, String name) {
-    client.pods().inNamespace(namespace).withName(name).editStatus(pod -> {
+    retryingConflicts(() -> client.pods().inNamespace(namespace).withName(name).editStatus(pod -> {
       pod.getStatus().setPhase("Failed");
       pod.getStatus().setConditions(conditions(false));
       return pod;
-    });
+    }));
   }
 
   private void sync(Pod pod) {
@@ -212,7 +212,7 @@ public final class FakeKubelet implements AutoCloseable {
           .withNewState().withNewRunning().withStartedAt(now).endRunning().endState()
           .build());
     }
-    client.pods().inNamespace(pod.getMetadata().getNamespace()).withName(pod.getMetadata().getName()).editStatus(p -> {
+    retryingConflicts(() -> client.pods().inNamespace(pod.getMetadata().getNamespace()).withName(pod.getMetadata().getName()).editStatus(p -> {
       var status = p.getStatus();
       status.setPhase("Running");
       status.setConditions(conditions(ready));
@@ -225,7 +225,24 @@ public final class FakeKubelet implements AutoCloseable {
       status.setInitContainerStatuses(init);
       status.setContainerStatuses(containers);
       return p;
-    });
+    }));
+  }
+
+  /**
+   * edit and editStatus patch against the version read; the controllers write the same objects (node
+   * status, pod conditions), so a conflict means: read again and redo, as a kubelet would.
+   */
+  private static void retryingConflicts(Runnable write) {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        write.run();
+        return;
+      } catch (KubernetesClientException e) {
+        if (e.getCode() != 409 || attempt == 10) {
+          throw e;
+        }
+      }
+    }
   }
 
   private static List<PodCondition> conditions(boolean ready) {

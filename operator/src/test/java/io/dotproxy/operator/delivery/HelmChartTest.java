@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.marcnuri.helm.Helm;
 import com.marcnuri.helm.LintResult;
+import io.dotproxy.operator.app.OperatorFeatures;
 import io.dotproxy.operator.app.OperatorSettings;
 import io.dotproxy.operator.coredns.CoreDnsLocation;
 import io.fabric8.kubernetes.api.model.Container;
@@ -40,6 +41,8 @@ import java.util.TreeSet;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * charts/dotproxy-operator rendered and linted by real Helm (helm-java) for the default values and the
@@ -123,35 +126,46 @@ class HelmChartTest {
         .doesNotContain("kind: CustomResourceDefinition");
   }
 
+  /**
+   * The chart grants exactly the permissions the operator's features need (OperatorFeatures, derived
+   * from the settings the chart's Deployment passes), in every documented variant. ChartInstallIT
+   * holds the same list to what the real API server allows.
+   */
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {
+      "{}",
+      "webhook: {enabled: false}",
+      "watchNamespaces: [dns, apps]",
+      "{watchNamespaces: [apps], coreDNS: {patch: false}}",
+      "webhook: {certMode: certManager}",
+      "{replicaCount: 1, leaderElection: {enabled: false}}",
+      "rbac: {trustedCASecrets: false}",
+      "coreDNS: {configMap: dns-system/coredns-custom}"})
+  void everyVariantGrantsExactlyWhatTheOperatorsFeaturesNeed(String values) {
+    RenderedChart chart = RenderedChart.render(values + "\n");
+
+    assertThat(sortedGrants(chart)).isEqualTo(featureGrants(chart));
+  }
+
   @Test
-  void defaultsGrantExactlyWhatTheOperatorUses() {
-    assertThat(grants(defaults)).containsExactlyInAnyOrderElementsOf(List.of(
-        // DnsOverTlsProxies, in every namespace (README.md, "RBAC the operator needs")
-        "cluster dotproxy.io/dnsovertlsproxies get,list,watch,update,patch",
-        "cluster dotproxy.io/dnsovertlsproxies/status get,update,patch",
+  void defaultsGrantTheseRules() {
+    assertThat(sortedGrants(defaults)).containsExactlyInAnyOrderElementsOf(List.of(
+        "cluster dotproxy.io/dnsovertlsproxies get,list,patch,update,watch",
+        "cluster dotproxy.io/dnsovertlsproxies/status get,patch,update",
         "cluster dotproxy.io/dnsovertlsproxies/finalizers update",
-        // what it makes for them
-        "cluster /configmaps get,list,watch,create,update,patch,delete",
-        "cluster /services get,list,watch,create,update,patch,delete",
-        "cluster apps/daemonsets get,list,watch,create,update,patch,delete",
-        // trustedCA.secretRef is read with a GET, never listed or watched
+        "cluster /configmaps create,delete,get,list,patch,update,watch",
+        "cluster /services create,delete,get,list,patch,update,watch",
+        "cluster apps/daemonsets create,delete,get,list,patch,update,watch",
         "cluster /secrets get",
-        // the webhook counts injected pods
         "cluster /pods get,list,watch",
-        // JOSDK checks its Lease permissions with a SelfSubjectRulesReview
         "cluster authorization.k8s.io/selfsubjectrulesreviews create",
-        // the webhook's caBundle, that one configuration only
         "cluster admissionregistration.k8s.io/mutatingwebhookconfigurations get,patch [dotproxy-operator]",
-        // the leader Lease; creation cannot be limited by name
         "dotproxy-system coordination.k8s.io/leases create",
-        "dotproxy-system coordination.k8s.io/leases get,update [dotproxy-operator]",
-        // the webhook's serving certificate
+        "dotproxy-system coordination.k8s.io/leases get,patch,update [dotproxy-operator]",
         "dotproxy-system /secrets create",
         "dotproxy-system /secrets get,update [dotproxy-operator-webhook-tls]",
-        // CoreDNS's ConfigMap only
-        "kube-system /configmaps get,list,watch,update [coredns]",
-        // the cluster DNS Service, for the sidecars' cluster-domain forwarding
-        "kube-system /services get [kube-dns]"));
+        "kube-system /configmaps get,list,update,watch [coredns]",
+        "kube-system /services get,list,watch [kube-dns]"));
   }
 
   @Test
@@ -371,7 +385,7 @@ class HelmChartTest {
   void aDifferentCoreDnsConfigMapMovesTheGrant() {
     RenderedChart chart = RenderedChart.render("coreDNS:\n  configMap: dns-system/coredns-custom\n");
 
-    assertThat(grants(chart)).contains("dns-system /configmaps get,list,watch,update [coredns-custom]");
+    assertThat(sortedGrants(chart)).contains("dns-system /configmaps get,list,update,watch [coredns-custom]");
     assertThat(OperatorSettings.parse(new String[0], env(chart)).coreDns())
         .isEqualTo(new CoreDnsLocation("dns-system", "coredns-custom"));
   }
@@ -484,6 +498,38 @@ class HelmChartTest {
         assertThat(known).as(name + " is not an operator flag").contains(flag);
       }
     }
+  }
+
+  /** Like {@link #grants} with each rule's verbs sorted. */
+  static Set<String> sortedGrants(RenderedChart chart) {
+    Set<String> sorted = new TreeSet<>();
+    for (String grant : grants(chart)) {
+      String[] parts = grant.split(" ", 4);
+      sorted.add(parts[0] + " " + parts[1] + " " + sortedVerbs(Set.of(parts[2].split(","))) + (parts.length > 3 ? " " + parts[3] : ""));
+    }
+    return sorted;
+  }
+
+  /** What the operator's features need, for the settings the chart passes it, in the form of {@link #sortedGrants}. */
+  static Set<String> featureGrants(RenderedChart chart) {
+    OperatorSettings settings = OperatorSettings.parse(new String[0], env(chart));
+    Set<String> grants = new TreeSet<>();
+    for (OperatorFeatures.Permission p : settings.features().permissions(settings)) {
+      List<String> scopes = switch (p.scope()) {
+        case CLUSTER -> List.of("cluster");
+        case NAMESPACE -> List.of(p.namespace().orElseThrow());
+        case WATCHED_NAMESPACES -> settings.watchNamespaces().isEmpty() ? List.of("cluster") : List.copyOf(settings.watchNamespaces());
+      };
+      for (String scope : scopes) {
+        grants.add(scope + " " + p.apiGroup() + "/" + p.resource() + " " + sortedVerbs(p.verbs())
+            + p.resourceName().map(n -> " [" + n + "]").orElse(""));
+      }
+    }
+    return grants;
+  }
+
+  private static String sortedVerbs(Set<String> verbs) {
+    return String.join(",", new TreeSet<>(verbs));
   }
 
   /** Each rule as "SCOPE GROUP/RESOURCE VERBS [NAMES]", SCOPE being "cluster" or the Role's namespace. */

@@ -24,12 +24,12 @@ public final class TestSettings {
 
   public static OperatorSettings withoutWebhook(String image, Duration resync) {
     return new OperatorSettings(Set.of(), false, "dotproxy-operator", Optional.empty(), image,
-        CoreDnsLocation.kubeadmDefault(), 0, resync, SidecarSettings.defaults(), WebhookSettings.disabled());
+        CoreDnsLocation.kubeadmDefault(), true, 0, resync, true, SidecarSettings.defaults(), WebhookSettings.disabled());
   }
 
   public static OperatorSettings withWebhook(String image, Duration resync, NativeSidecars nativeSidecars) {
     return new OperatorSettings(Set.of(), false, "dotproxy-operator", Optional.empty(), image,
-        CoreDnsLocation.kubeadmDefault(), 0, resync,
+        CoreDnsLocation.kubeadmDefault(), true, 0, resync, true,
         new SidecarSettings(nativeSidecars, ServiceRef.kubeDns(), "cluster.local"),
         operatorModeWebhook());
   }

@@ -1,0 +1,105 @@
+package io.dotproxy.operator.app;
+
+import io.dotproxy.operator.webhook.CertMode;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * What this operator does, decided once from its settings. The one list that decides which informers
+ * run (an informer the RBAC does not allow stops the operator at start-up) and which permissions it
+ * needs ({@link #permissions()}: the chart grants exactly these, and the tests hold the chart and the
+ * real API server's answers to them).
+ *
+ * @param coreDnsPatch the CoreDNS patch is allowed: CoreDNS's ConfigMap is watched and written
+ * @param sidecarInjection the injection webhook runs: labelled pods and the cluster DNS Service are watched
+ * @param managedWebhookCertificates the operator keeps the webhook's CA and certificate in a Secret and the
+ *     MutatingWebhookConfiguration's caBundle in step (webhook on, certificate mode operator)
+ * @param leaderElection only the holder of the Lease reconciles
+ * @param trustedCaSecrets spec.trustedCA.secretRef can be read
+ */
+public record OperatorFeatures(
+    boolean coreDnsPatch,
+    boolean sidecarInjection,
+    boolean managedWebhookCertificates,
+    boolean leaderElection,
+    boolean trustedCaSecrets) {
+
+  public static OperatorFeatures of(OperatorSettings settings) {
+    return new OperatorFeatures(
+        settings.coreDnsPatch(),
+        settings.webhook().enabled(),
+        settings.webhook().enabled() && settings.webhook().certMode() == CertMode.OPERATOR,
+        settings.leaderElection(),
+        settings.trustedCaSecrets());
+  }
+
+  /** One RBAC rule: where (a namespace, the watched namespaces, or the cluster), what and how. */
+  public record Permission(Scope scope, Optional<String> namespace, String apiGroup, String resource,
+      Optional<String> resourceName, Set<String> verbs, String why) {}
+
+  /**
+   * Where a permission applies: in each watched namespace (the whole cluster when all are watched),
+   * in one named namespace, or cluster-wide.
+   */
+  public enum Scope { WATCHED_NAMESPACES, NAMESPACE, CLUSTER }
+
+  /**
+   * Everything the operator may ask the API server, given {@code settings}' namespaces and names.
+   * Each line names the code that needs it.
+   */
+  public List<Permission> permissions(OperatorSettings settings) {
+    List<Permission> p = new ArrayList<>();
+    p.add(watched("dotproxy.io", "dnsovertlsproxies", Set.of("get", "list", "watch", "update", "patch"),
+        "the reconciler's primary resource (finalizer added and removed with update/patch)"));
+    p.add(watched("dotproxy.io", "dnsovertlsproxies/status", Set.of("get", "update", "patch"), "status"));
+    p.add(watched("dotproxy.io", "dnsovertlsproxies/finalizers", Set.of("update"),
+        "owner references with blockOwnerDeletion where OwnerReferencesPermissionEnforcement is on"));
+    for (String resource : List.of("configmaps", "services")) {
+      p.add(watched("", resource, Set.of("get", "list", "watch", "create", "update", "patch", "delete"),
+          "the proxies' " + resource + " (dependents; informers select managed-by=dotproxy-operator)"));
+    }
+    p.add(watched("apps", "daemonsets", Set.of("get", "list", "watch", "create", "update", "patch", "delete"),
+        "the proxies' DaemonSets"));
+    if (trustedCaSecrets) {
+      p.add(watched("", "secrets", Set.of("get"), "spec.trustedCA.secretRef, read on each reconciliation"));
+    }
+    if (sidecarInjection) {
+      p.add(watched("", "pods", Set.of("get", "list", "watch"), "labelled pods, counted in the Sidecar-mode status"));
+      p.add(named(settings.sidecar().clusterDns().namespace(), "", "services", settings.sidecar().clusterDns().name(),
+          Set.of("get", "list", "watch"), "the cluster DNS Service, whose IP sidecars forward the cluster domain to"));
+    }
+    if (coreDnsPatch) {
+      p.add(named(settings.coreDns().namespace(), "", "configmaps", settings.coreDns().configMapName(),
+          Set.of("get", "list", "watch", "update"), "CoreDNS's Corefile (list and watch carry a metadata.name field selector)"));
+    }
+    if (leaderElection) {
+      String leaseNamespace = settings.leaseNamespace().orElse(settings.webhook().operatorNamespace().orElse("default"));
+      p.add(new Permission(Scope.NAMESPACE, Optional.of(leaseNamespace), "coordination.k8s.io", "leases", Optional.empty(),
+          Set.of("create"), "the leader Lease, created on first start (create cannot be limited by name)"));
+      p.add(named(leaseNamespace, "coordination.k8s.io", "leases", settings.leaseName(),
+          Set.of("get", "update", "patch"), "the leader Lease (fabric8's LeaseLock renews with PATCH)"));
+      p.add(new Permission(Scope.CLUSTER, Optional.empty(), "authorization.k8s.io", "selfsubjectrulesreviews",
+          Optional.empty(), Set.of("create"), "JOSDK checks its Lease permissions at start-up"));
+    }
+    if (managedWebhookCertificates) {
+      String namespace = settings.webhook().operatorNamespace().orElse("default");
+      p.add(new Permission(Scope.NAMESPACE, Optional.of(namespace), "", "secrets", Optional.empty(), Set.of("create"),
+          "the webhook's CA and serving certificate, created on first start"));
+      p.add(named(namespace, "", "secrets", settings.webhook().secretName(), Set.of("get", "update"),
+          "the webhook's CA and serving certificate"));
+      p.add(new Permission(Scope.CLUSTER, Optional.empty(), "admissionregistration.k8s.io", "mutatingwebhookconfigurations",
+          Optional.of(settings.webhook().configName()), Set.of("get", "patch"), "the webhook's caBundle"));
+    }
+    return List.copyOf(p);
+  }
+
+  private static Permission watched(String group, String resource, Set<String> verbs, String why) {
+    return new Permission(Scope.WATCHED_NAMESPACES, Optional.empty(), group, resource, Optional.empty(), verbs, why);
+  }
+
+  private static Permission named(String namespace, String group, String resource, String name, Set<String> verbs, String why) {
+    return new Permission(Scope.NAMESPACE, Optional.of(namespace), group, resource, Optional.of(name), verbs, why);
+  }
+}
