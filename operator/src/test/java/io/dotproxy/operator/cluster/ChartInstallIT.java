@@ -9,10 +9,8 @@ import io.dotproxy.operator.model.CoreDnsSpec;
 import io.dotproxy.operator.model.DnsOverTlsProxy;
 import io.dotproxy.operator.model.ProxyMode;
 import io.dotproxy.operator.testing.Eventually;
+import io.dotproxy.operator.testing.TestCertificates;
 import io.dotproxy.operator.testing.TestProxies;
-import io.dotproxy.operator.webhook.tls.CertificateIssuer;
-import io.dotproxy.operator.webhook.tls.Pem;
-import io.dotproxy.operator.webhook.tls.ServingIdentity;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.EnvVar;
@@ -298,16 +296,9 @@ class ChartInstallIT {
    * What cert-manager does for certMode certManager: the Secret with a CA-signed serving certificate,
    * mounted where the Deployment mounts it (here: a directory passed with --webhook-cert-dir).
    */
-  private static Path actAsCertManager(String namespace, OperatorSettings settings, Path dir) throws IOException {
-    Instant now = Instant.now();
-    CertificateIssuer.Authority ca = CertificateIssuer.newAuthority("test cert-manager CA", now, Duration.ofDays(1));
-    String service = settings.webhook().serviceName() + "." + namespace + ".svc";
-    ServingIdentity identity = CertificateIssuer.issue(ca, List.of(service), now, Duration.ofDays(1));
-    Path certs = Files.createDirectories(dir.resolve("webhook-tls"));
-    Files.writeString(certs.resolve("tls.crt"), Pem.encode(identity.chain().toArray(java.security.cert.X509Certificate[]::new)));
-    Files.writeString(certs.resolve("tls.key"), Pem.encode(identity.key()));
-    Files.writeString(certs.resolve("ca.crt"), Pem.encode(ca.certificate()));
-    return certs;
+  private static Path actAsCertManager(String namespace, OperatorSettings settings, Path dir) {
+    return TestCertificates.writeServing(dir.resolve("webhook-tls"),
+        List.of(settings.webhook().serviceName() + "." + namespace + ".svc"));
   }
 
   /** cert-manager's Certificate and Issuer kinds, so that the chart's certManager objects are accepted. */

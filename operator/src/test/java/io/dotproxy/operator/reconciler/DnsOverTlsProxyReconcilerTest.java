@@ -14,6 +14,7 @@ import io.dotproxy.operator.testing.Corefiles;
 import io.dotproxy.operator.testing.Eventually;
 import io.dotproxy.operator.testing.MockCluster;
 import io.dotproxy.operator.testing.ProxyApi;
+import io.dotproxy.operator.testing.TestCertificates;
 import io.dotproxy.operator.testing.TestProxies;
 import io.dotproxy.operator.testing.TestSettings;
 import io.fabric8.kubernetes.api.model.Condition;
@@ -27,12 +28,14 @@ import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The operator against the CRUD mock API server: what a user sees after kubectl apply/edit/delete. */
 @EnableKubernetesMockClient(crud = true)
@@ -42,6 +45,9 @@ class DnsOverTlsProxyReconcilerTest {
   static final String NAME = "edge";
   static final String IMAGE = TestSettings.PROXY_IMAGE;
   static final Duration RESYNC = Duration.ofSeconds(1);
+
+  @TempDir
+  Path certDir;
 
   KubernetesMockServer server;
   KubernetesClient client;
@@ -64,6 +70,12 @@ class DnsOverTlsProxyReconcilerTest {
 
   void start() {
     operator = DotproxyOperator.start(TestSettings.withoutWebhook(IMAGE, RESYNC), client);
+  }
+
+  /** Sidecar mode needs the injection webhook: on, with certificates as cert-manager would mount them. */
+  void startWithWebhook() {
+    Path certs = TestCertificates.writeServing(certDir, List.of("dotproxy-operator-webhook.dotproxy-system.svc"));
+    operator = DotproxyOperator.start(TestSettings.withExternalWebhook(IMAGE, RESYNC, certs), client);
   }
 
   @Test
@@ -190,7 +202,7 @@ class DnsOverTlsProxyReconcilerTest {
   @Test
   void sidecarModeRendersOnlyTheConfigMapAndSwitchingToItRemovesTheFleet() {
     cluster.withClusterDns("10.96.0.10");
-    start();
+    startWithWebhook();
     client.resource(TestProxies.quad9(NS, NAME)).create();
     edge.await(DaemonSet.class, "dotproxy-edge");
     edge.await(Service.class, "dotproxy-edge");
@@ -212,8 +224,22 @@ class DnsOverTlsProxyReconcilerTest {
   }
 
   @Test
-  void sidecarModeWaitsForTheClusterDnsServiceAndNamesIt() {
+  void sidecarModeWithoutTheWebhookSaysSoAndRendersNothing() {
+    cluster.withClusterDns("10.96.0.10");
     start();
+    DnsOverTlsProxy proxy = TestProxies.quad9(NS, NAME);
+    proxy.getSpec().setMode(ProxyMode.SIDECAR);
+    client.resource(proxy).create();
+
+    DnsOverTlsProxy degraded = edge.awaitStatus(p -> hasCondition(p, "Degraded", "True"));
+    assertThat(condition(degraded, "Degraded").getReason()).isEqualTo("InvalidSpec");
+    assertThat(condition(degraded, "Degraded").getMessage()).contains("injection webhook", "--webhook-enabled false");
+    assertThat(edge.get(ConfigMap.class, "dotproxy-edge")).isNull();
+  }
+
+  @Test
+  void sidecarModeWaitsForTheClusterDnsServiceAndNamesIt() {
+    startWithWebhook();
     DnsOverTlsProxy proxy = TestProxies.quad9(NS, NAME);
     proxy.getSpec().setMode(ProxyMode.SIDECAR);
     client.resource(proxy).create();
@@ -233,7 +259,7 @@ class DnsOverTlsProxyReconcilerTest {
   @Test
   void sidecarModeCountsTheInjectedPodsOfItsProxy() {
     cluster.withClusterDns("10.96.0.10");
-    start();
+    startWithWebhook();
     DnsOverTlsProxy proxy = TestProxies.quad9(NS, NAME);
     proxy.getSpec().setMode(ProxyMode.SIDECAR);
     client.resource(proxy).create();

@@ -27,6 +27,12 @@ public final class TestSettings {
         CoreDnsLocation.kubeadmDefault(), true, 0, resync, true, SidecarSettings.defaults(), WebhookSettings.disabled());
   }
 
+  /** The webhook on, its certificate from {@code certDir} (external mode: nothing to patch in the mock). */
+  public static OperatorSettings withExternalWebhook(String image, Duration resync, Path certDir) {
+    return new OperatorSettings(Set.of(), false, "dotproxy-operator", Optional.empty(), image,
+        CoreDnsLocation.kubeadmDefault(), true, 0, resync, true, SidecarSettings.defaults(), externalModeWebhook(certDir));
+  }
+
   public static OperatorSettings withWebhook(String image, Duration resync, NativeSidecars nativeSidecars) {
     return new OperatorSettings(Set.of(), false, "dotproxy-operator", Optional.empty(), image,
         CoreDnsLocation.kubeadmDefault(), true, 0, resync, true,
