@@ -9,6 +9,7 @@ import io.dotproxy.operator.model.CoreDnsSpec;
 import io.dotproxy.operator.model.DnsOverTlsProxy;
 import io.dotproxy.operator.model.ProxyMode;
 import io.dotproxy.operator.testing.Eventually;
+import io.dotproxy.operator.testing.OperatorHttp;
 import io.dotproxy.operator.testing.TestCertificates;
 import io.dotproxy.operator.testing.TestProxies;
 import io.fabric8.kubernetes.api.model.Condition;
@@ -27,10 +28,6 @@ import io.fabric8.kubernetes.client.dsl.NonDeletingOperation;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -347,15 +344,7 @@ class ChartInstallIT {
   }
 
   private static int status(int port, String path) {
-    try {
-      return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-          .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.discarding()).statusCode();
-    } catch (IOException e) {
-      return -1;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
+    return OperatorHttp.status(port, path);
   }
 
   private static int freePort() throws IOException {

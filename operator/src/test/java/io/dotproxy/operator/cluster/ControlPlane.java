@@ -1,5 +1,6 @@
 package io.dotproxy.operator.cluster;
 
+import io.dotproxy.operator.testing.Eventually;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.client.Config;
@@ -342,12 +343,7 @@ public final class ControlPlane implements AutoCloseable {
   }
 
   private static void sleep(long millis) {
-    try {
-      Thread.sleep(millis);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
+    Eventually.sleep(Duration.ofMillis(millis));
   }
 
   /** Stops the programs in reverse order of start: SIGTERM, then SIGKILL after 10 s. */

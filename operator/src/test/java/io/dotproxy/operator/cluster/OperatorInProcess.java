@@ -2,13 +2,8 @@ package io.dotproxy.operator.cluster;
 
 import io.dotproxy.operator.app.DotproxyOperator;
 import io.dotproxy.operator.app.OperatorSettings;
+import io.dotproxy.operator.testing.OperatorHttp;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 
 /**
  * The operator in the test's JVM against the real control plane, with a client of its own (the
@@ -52,31 +47,12 @@ public final class OperatorInProcess implements AutoCloseable {
 
   /** The status code of the operator's health endpoint {@code path}, e.g. /readyz. */
   public int health(String path) {
-    try {
-      HttpResponse<Void> response = HttpClient.newHttpClient().send(
-          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + operator.httpPort() + path)).build(),
-          HttpResponse.BodyHandlers.discarding());
-      return response.statusCode();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
+    return OperatorHttp.status(operator.httpPort(), path);
   }
 
   /** The operator's /metrics text. */
   public String metrics() {
-    try {
-      return HttpClient.newHttpClient().send(
-          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + operator.httpPort() + "/metrics")).build(),
-          HttpResponse.BodyHandlers.ofString()).body();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
+    return OperatorHttp.body(operator.httpPort(), "/metrics");
   }
 
   @Override

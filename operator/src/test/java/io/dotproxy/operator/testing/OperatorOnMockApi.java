@@ -5,12 +5,6 @@ import io.dotproxy.operator.model.CoreDnsSpec;
 import io.dotproxy.operator.model.DnsOverTlsProxy;
 import io.dotproxy.operator.resources.ProxyNames;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 
 /**
@@ -62,17 +56,7 @@ public final class OperatorOnMockApi implements AutoCloseable {
 
   /** The status code of the operator's health endpoint {@code path}, e.g. /readyz. */
   public int health(String path) {
-    try {
-      HttpResponse<Void> response = HttpClient.newHttpClient().send(
-          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + operator.httpPort() + path)).build(),
-          HttpResponse.BodyHandlers.discarding());
-      return response.statusCode();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
+    return OperatorHttp.status(operator.httpPort(), path);
   }
 
   /** The user's view of the proxy {@code name} in {@link #NS}. */
