@@ -2,6 +2,7 @@ package io.dotproxy.operator.app;
 
 import io.dotproxy.operator.reconciler.DnsOverTlsProxyReconciler;
 import io.dotproxy.operator.reconciler.ProxyWorkflow;
+import io.dotproxy.operator.status.UninjectedPodsMetric;
 import io.dotproxy.operator.webhook.SidecarWebhook;
 import io.dotproxy.operator.webhook.tls.CertificateLifetimes;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -90,7 +91,7 @@ public final class DotproxyOperator implements AutoCloseable {
     stopIntent.leading = !settings.leaderElection();
     Operator operator = new Operator(o -> configure(o, settings, client, registry, stopIntent));
     var reconciler = new DnsOverTlsProxyReconciler(
-        new ProxyWorkflow(settings), Clock.systemUTC());
+        new ProxyWorkflow(settings), Clock.systemUTC(), new UninjectedPodsMetric(registry));
     HealthAndMetricsServer http = null;
     try {
       operator.register(reconciler, c -> {

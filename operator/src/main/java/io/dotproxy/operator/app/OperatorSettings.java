@@ -7,6 +7,7 @@ import io.dotproxy.operator.sidecar.ServiceRef;
 import io.dotproxy.operator.sidecar.SidecarSettings;
 import io.dotproxy.operator.webhook.CertMode;
 import io.dotproxy.operator.webhook.WebhookSettings;
+import io.dotproxy.operator.webhook.tls.SubjectNames;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -52,8 +53,8 @@ public record OperatorSettings(
       "watch-namespaces", "leader-election", "lease-name", "lease-namespace", "proxy-image",
       "coredns-configmap", "coredns-patch", "http-port", "resync-interval", "trusted-ca-secrets",
       "webhook-enabled", "webhook-port", "webhook-cert-mode", "webhook-secret", "webhook-config-name",
-      "webhook-cert-dir", "webhook-service", "operator-namespace", "native-sidecars", "cluster-dns-service",
-      "cluster-domain");
+      "webhook-cert-dir", "webhook-service", "webhook-cert-extra-names", "operator-namespace", "native-sidecars",
+      "cluster-dns-service", "cluster-domain");
 
   public static OperatorSettings parse(String[] args, Map<String, String> env) {
     Map<String, String> flags = flags(args);
@@ -80,14 +81,16 @@ public record OperatorSettings(
 
   private static WebhookSettings webhook(Function<String, Optional<String>> setting, Map<String, String> env) {
     WebhookSettings d = WebhookSettings.defaults();
+    CertMode certMode = certMode(setting.apply("webhook-cert-mode").orElse("operator"));
     return new WebhookSettings(
         bool("webhook-enabled", setting.apply("webhook-enabled").orElse("true")),
         port("webhook-port", setting.apply("webhook-port").orElse(String.valueOf(d.port()))),
-        certMode(setting.apply("webhook-cert-mode").orElse("operator")),
+        certMode,
         dnsLabel("webhook-secret", setting.apply("webhook-secret").orElse(d.secretName()), 253),
         dnsLabel("webhook-config-name", setting.apply("webhook-config-name").orElse(d.configName()), 253),
         Path.of(setting.apply("webhook-cert-dir").filter(s -> !s.isEmpty()).orElse(d.certDir().toString())),
         dnsLabel("webhook-service", setting.apply("webhook-service").orElse(d.serviceName()), 63),
+        certExtraNames(setting.apply("webhook-cert-extra-names").orElse(""), certMode),
         // The Downward API's POD_NAMESPACE is the usual source; the flag/env wins when set.
         setting.apply("operator-namespace")
             .or(() -> Optional.ofNullable(env.get("POD_NAMESPACE")).map(String::strip))
@@ -180,6 +183,20 @@ public record OperatorSettings(
       case "external" -> CertMode.EXTERNAL;
       default -> throw new InvalidSettingException("--webhook-cert-mode: '" + value + "' is neither operator nor external");
     };
+  }
+
+  /** Comma-separated DNS names and IP addresses; only the operator's own certificate can carry them. */
+  private static List<String> certExtraNames(String value, CertMode certMode) {
+    List<String> names = Arrays.stream(value.split(",")).map(String::strip).filter(s -> !s.isEmpty()).toList();
+    if (!names.isEmpty() && certMode != CertMode.OPERATOR) {
+      throw new InvalidSettingException("--webhook-cert-extra-names: only for --webhook-cert-mode operator; in external"
+          + " mode the certificate's issuer decides its names");
+    }
+    try {
+      return SubjectNames.canonical(names);
+    } catch (IllegalArgumentException e) {
+      throw new InvalidSettingException("--webhook-cert-extra-names: " + e.getMessage());
+    }
   }
 
   private static ServiceRef serviceRef(String name, String value) {

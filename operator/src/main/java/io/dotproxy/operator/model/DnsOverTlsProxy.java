@@ -28,6 +28,11 @@ import io.fabric8.kubernetes.model.annotation.Version;
     jsonPath = ".status.injectedPods",
     type = AdditionalPrinterColumn.Type.INTEGER,
     priority = 1)
+@AdditionalPrinterColumn(
+    name = "Uninjected",
+    jsonPath = ".status.uninjectedPods",
+    type = AdditionalPrinterColumn.Type.INTEGER,
+    priority = 1)
 @AdditionalPrinterColumn(name = "CoreDNS", jsonPath = ".status.coreDNS.state", priority = 1)
 @AdditionalPrinterColumn(
     name = "Age",

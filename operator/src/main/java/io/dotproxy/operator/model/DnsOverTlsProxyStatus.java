@@ -22,6 +22,10 @@ public class DnsOverTlsProxyStatus {
   @JsonPropertyDescription("Sidecar mode: pods of this proxy that carry an injected sidecar and have not finished.")
   private Integer injectedPods;
 
+  @JsonPropertyDescription("Sidecar mode: pods labelled for this proxy that run without it (created while the webhook"
+      + " was unreachable, or skipped by it) and did not opt out; they need re-creating to get the proxy.")
+  private Integer uninjectedPods;
+
   @JsonProperty("coreDNS")
   private CoreDnsStatus coreDNS;
 
@@ -79,6 +83,14 @@ public class DnsOverTlsProxyStatus {
     this.injectedPods = injectedPods;
   }
 
+  public Integer getUninjectedPods() {
+    return uninjectedPods;
+  }
+
+  public void setUninjectedPods(Integer uninjectedPods) {
+    this.uninjectedPods = uninjectedPods;
+  }
+
   public CoreDnsStatus getCoreDNS() {
     return coreDNS;
   }
@@ -96,11 +108,13 @@ public class DnsOverTlsProxyStatus {
         && Objects.equals(readyProxies, other.readyProxies)
         && Objects.equals(updatedProxies, other.updatedProxies)
         && Objects.equals(injectedPods, other.injectedPods)
+        && Objects.equals(uninjectedPods, other.uninjectedPods)
         && Objects.equals(coreDNS, other.coreDNS);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(observedGeneration, conditions, desiredProxies, readyProxies, updatedProxies, injectedPods, coreDNS);
+    return Objects.hash(observedGeneration, conditions, desiredProxies, readyProxies, updatedProxies, injectedPods, uninjectedPods,
+        coreDNS);
   }
 }

@@ -13,6 +13,7 @@ import io.dotproxy.operator.model.SpecProblems;
 import io.dotproxy.operator.status.FleetReadiness;
 import io.dotproxy.operator.status.Observation;
 import io.dotproxy.operator.status.StatusCalculator;
+import io.dotproxy.operator.status.UninjectedPodsMetric;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -71,10 +72,12 @@ public class DnsOverTlsProxyReconciler implements Reconciler<DnsOverTlsProxy>, C
 
   private final ProxyWorkflow dependents;
   private final Clock clock;
+  private final UninjectedPodsMetric uninjectedPods;
 
-  public DnsOverTlsProxyReconciler(ProxyWorkflow dependents, Clock clock) {
+  public DnsOverTlsProxyReconciler(ProxyWorkflow dependents, Clock clock, UninjectedPodsMetric uninjectedPods) {
     this.dependents = dependents;
     this.clock = clock;
+    this.uninjectedPods = uninjectedPods;
   }
 
   @Override
@@ -129,6 +132,7 @@ public class DnsOverTlsProxyReconciler implements Reconciler<DnsOverTlsProxy>, C
     }
     Observation observation =
         observe(proxy, context, List.of(), Optional.empty(), Optional.empty(), Optional.of(ReconcileErrors.describe(e)));
+    record(proxy, observation);
     DnsOverTlsProxyStatus next = StatusCalculator.next(observation, proxy.getStatus(), clock.instant());
     if (next.equals(proxy.getStatus())) {
       return ErrorStatusUpdateControl.defaultErrorProcessing();
@@ -141,16 +145,29 @@ public class DnsOverTlsProxyReconciler implements Reconciler<DnsOverTlsProxy>, C
   public DeleteControl cleanup(DnsOverTlsProxy proxy, Context<DnsOverTlsProxy> context) {
     // Owned objects go with the owner (garbage collection); only the CoreDNS block needs undoing here.
     dependents.workflow.cleanup(proxy, context);
+    uninjectedPods.remove(proxy.getMetadata().getNamespace(), proxy.getMetadata().getName());
     return DeleteControl.defaultDelete();
   }
 
   private UpdateControl<DnsOverTlsProxy> withStatus(DnsOverTlsProxy proxy, Observation observation) {
+    record(proxy, observation);
     DnsOverTlsProxyStatus next = StatusCalculator.next(observation, proxy.getStatus(), clock.instant());
     if (next.equals(proxy.getStatus())) {
       return UpdateControl.noUpdate();
     }
     proxy.setStatus(next);
     return UpdateControl.patchStatus(proxy);
+  }
+
+  /** The metric mirrors status.uninjectedPods, which only Sidecar mode has. */
+  private void record(DnsOverTlsProxy proxy, Observation observation) {
+    String namespace = proxy.getMetadata().getNamespace();
+    String name = proxy.getMetadata().getName();
+    if (observation.daemonSetMode()) {
+      uninjectedPods.remove(namespace, name);
+    } else {
+      uninjectedPods.set(namespace, name, observation.uninjectedPods().size());
+    }
   }
 
   private Observation observe(
@@ -171,6 +188,7 @@ public class DnsOverTlsProxyReconciler implements Reconciler<DnsOverTlsProxy>, C
         daemonSetMode ? FleetReadiness.of(context.getSecondaryResource(DaemonSet.class)) : FleetReadiness.NONE,
         coreDnsStatus(proxy, context),
         daemonSetMode ? 0 : dependents.sidecar.map(s -> s.injectedPods(context)).orElse(0),
+        daemonSetMode ? List.of() : dependents.sidecar.map(s -> s.uninjectedPods(context)).orElse(List.of()),
         error);
   }
 

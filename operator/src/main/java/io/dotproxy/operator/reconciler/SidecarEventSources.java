@@ -21,8 +21,9 @@ import java.util.stream.Collectors;
  * What a Sidecar-mode proxy's reconciliation watches besides its own objects.
  *
  * <ul>
- *   <li>Pods labelled {@code dotproxy.io/proxy}, to count the injected ones in the status. Only labelled
- *       pods are cached, and only the few fields the count reads ({@link TrimmedPodStore}).
+ *   <li>Pods labelled {@code dotproxy.io/proxy}, to count in the status the injected ones and those that
+ *       run without the proxy. Only labelled pods are cached, and only the few fields the counts read
+ *       ({@link TrimmedPodStore}).
  *   <li>The cluster DNS Service (kube-dns), whose IP the sidecar config forwards the cluster domain to.
  * </ul>
  */
@@ -46,6 +47,7 @@ final class SidecarEventSources {
             .orElse(Set.of()))
         // Pods change status often; only changes that move a count are worth a reconciliation.
         .withOnUpdateFilter((now, before) -> SidecarLabels.countsAsInjected(now) != SidecarLabels.countsAsInjected(before)
+            || SidecarLabels.countsAsUninjected(now) != SidecarLabels.countsAsUninjected(before)
             || !SidecarLabels.proxyName(now).equals(SidecarLabels.proxyName(before)))
         .withItemStore(new TrimmedPodStore())
         .build();
@@ -70,5 +72,14 @@ final class SidecarEventSources {
 
   int injectedPods(Context<DnsOverTlsProxy> context) {
     return SidecarLabels.countInjected(context.getSecondaryResources(Pod.class));
+  }
+
+  /** The names of the proxy's labelled pods that run without it, sorted. */
+  List<String> uninjectedPods(Context<DnsOverTlsProxy> context) {
+    return context.getSecondaryResources(Pod.class).stream()
+        .filter(SidecarLabels::countsAsUninjected)
+        .map(pod -> pod.getMetadata().getName())
+        .sorted()
+        .toList();
   }
 }

@@ -6,7 +6,9 @@ import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.VolumeBuilder;
 import java.util.List;
+import java.util.Set;
 
 /**
  * The proxy container the webhook injects into opted-in pods (Sidecar mode), and the volumes it needs.
@@ -20,7 +22,13 @@ public final class ProxySidecarFactory {
 
   public static final String CONFIG_VOLUME = "dotproxy-config";
   public static final String TMP_VOLUME = "dotproxy-tmp";
+  public static final String NO_TOKEN_VOLUME = "dotproxy-no-token";
+  /** Every volume the sidecar adds to the pod. */
+  public static final Set<String> VOLUMES = Set.of(CONFIG_VOLUME, TMP_VOLUME, NO_TOKEN_VOLUME);
   public static final String ADMIN_PORT_NAME = "dotproxy-admin";
+
+  /** Where the ServiceAccount admission plugin mounts the API token into every container with nothing there. */
+  static final String SERVICE_ACCOUNT_PATH = "/var/run/secrets/kubernetes.io/serviceaccount";
 
   /** Value of the pod sysctl net.ipv4.ip_unprivileged_port_start the sidecar needs (at most this). */
   public static final int UNPRIVILEGED_PORT_START = ProxyNames.DNS_PORT;
@@ -55,13 +63,21 @@ public final class ProxySidecarFactory {
         .withSecurityContext(ProxyContainers.restrictedSecurityContext())
         .addNewVolumeMount().withName(CONFIG_VOLUME).withMountPath(ProxyNames.CONFIG_DIR).withReadOnly(true).endVolumeMount()
         .addNewVolumeMount().withName(TMP_VOLUME).withMountPath("/tmp").endVolumeMount()
+        // The proxy never talks to the API server. The API server runs its built-in admission plugins again
+        // on a pod a webhook changed, and the ServiceAccount plugin would then mount the pod's token into
+        // this container too; an (empty) mount of our own at its path is what makes the plugin skip it.
+        .addNewVolumeMount().withName(NO_TOKEN_VOLUME).withMountPath(SERVICE_ACCOUNT_PATH).withReadOnly(true).endVolumeMount()
         .build();
   }
 
-  /** The proxy's ConfigMap (rendered by the operator, reloaded by the runtime) and a scratch directory. */
+  /**
+   * The proxy's ConfigMap (rendered by the operator, reloaded by the runtime), a scratch directory, and the
+   * empty directory that keeps the service-account token out of the proxy container.
+   */
   public static List<Volume> volumes(DnsOverTlsProxy proxy) {
     return List.of(
         ProxyContainers.configVolume(CONFIG_VOLUME, ProxyNames.of(proxy)),
-        ProxyContainers.tmpVolume(TMP_VOLUME));
+        ProxyContainers.tmpVolume(TMP_VOLUME),
+        new VolumeBuilder().withName(NO_TOKEN_VOLUME).withNewEmptyDir().endEmptyDir().build());
   }
 }

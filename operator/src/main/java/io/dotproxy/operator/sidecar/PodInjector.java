@@ -165,7 +165,7 @@ public final class PodInjector {
       }
     }
     for (Volume v : list(spec.getVolumes())) {
-      if (ProxySidecarFactory.CONFIG_VOLUME.equals(v.getName()) || ProxySidecarFactory.TMP_VOLUME.equals(v.getName())) {
+      if (ProxySidecarFactory.VOLUMES.contains(v.getName())) {
         return Optional.of("the pod already has a volume named " + v.getName());
       }
     }

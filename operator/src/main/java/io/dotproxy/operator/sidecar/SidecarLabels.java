@@ -33,8 +33,20 @@ public final class SidecarLabels {
 
   /** An injected pod that has not finished: what status.injectedPods counts. */
   public static boolean countsAsInjected(Pod pod) {
+    return isInjected(pod) && !finished(pod);
+  }
+
+  /**
+   * A labelled pod that runs without the proxy although it did not opt out: created while the webhook
+   * was unreachable (failurePolicy Ignore), or skipped by it. What status.uninjectedPods counts.
+   */
+  public static boolean countsAsUninjected(Pod pod) {
+    return proxyName(pod).isPresent() && !isInjected(pod) && !optedOut(pod) && !finished(pod);
+  }
+
+  private static boolean finished(Pod pod) {
     String phase = pod.getStatus() == null ? null : pod.getStatus().getPhase();
-    return isInjected(pod) && !"Succeeded".equals(phase) && !"Failed".equals(phase);
+    return "Succeeded".equals(phase) || "Failed".equals(phase);
   }
 
   public static int countInjected(Collection<Pod> pods) {

@@ -16,6 +16,7 @@ import java.util.Optional;
  * @param fleet the fleet's readiness (DaemonSet mode)
  * @param coreDns the CoreDNS patch state
  * @param injectedPods Sidecar mode: pods with an injected proxy that have not finished
+ * @param uninjectedPods Sidecar mode: the names of labelled pods that run without the proxy and did not opt out
  * @param reconcileError the error that stopped the reconciliation, if one did
  */
 public record Observation(
@@ -28,4 +29,10 @@ public record Observation(
     FleetReadiness fleet,
     CoreDnsStatus coreDns,
     int injectedPods,
-    Optional<String> reconcileError) {}
+    List<String> uninjectedPods,
+    Optional<String> reconcileError) {
+
+  public Observation {
+    uninjectedPods = List.copyOf(uninjectedPods);
+  }
+}

@@ -21,6 +21,12 @@ public final class StatusCalculator {
   /** The reason of all three conditions while the spec cannot be applied. */
   public static final String INVALID_SPEC = "InvalidSpec";
 
+  /** Degraded's reason while labelled pods run without the proxy (Sidecar mode). */
+  public static final String PODS_WITHOUT_PROXY = "PodsWithoutProxy";
+
+  /** How many of those pods the message names; the count covers them all. */
+  static final int NAMED_PODS = 5;
+
   private StatusCalculator() {}
 
   public static DnsOverTlsProxyStatus next(Observation o, DnsOverTlsProxyStatus previous, Instant now) {
@@ -32,6 +38,7 @@ public final class StatusCalculator {
       status.setUpdatedProxies(o.fleet().updated());
     } else {
       status.setInjectedPods(o.injectedPods());
+      status.setUninjectedPods(o.uninjectedPods().size());
     }
     status.setCoreDNS(o.coreDns());
     List<Condition> conditions = new ArrayList<>();
@@ -119,7 +126,22 @@ public final class StatusCalculator {
     if (o.reconcileError().isPresent()) {
       return Verdict.yes(ConditionTypes.DEGRADED, "ReconcileError", o.reconcileError().get());
     }
+    if (!o.daemonSetMode() && !o.uninjectedPods().isEmpty()) {
+      return Verdict.yes(ConditionTypes.DEGRADED, PODS_WITHOUT_PROXY, podsWithoutProxyMessage(o.uninjectedPods()));
+    }
     return Verdict.no(ConditionTypes.DEGRADED, "AsExpected", "no problem found");
+  }
+
+  /**
+   * Their DNS goes unencrypted to the cluster DNS, although they asked for the proxy; only re-creating
+   * them helps, because the webhook sees a pod only when it is created.
+   */
+  private static String podsWithoutProxyMessage(List<String> pods) {
+    String names = String.join(", ", pods.subList(0, Math.min(pods.size(), NAMED_PODS)))
+        + (pods.size() > NAMED_PODS ? " and " + (pods.size() - NAMED_PODS) + " more" : "");
+    return pods.size() + (pods.size() == 1 ? " labelled pod runs" : " labelled pods run")
+        + " without the proxy (created while the webhook was unreachable, or skipped by it): " + names
+        + "; re-create them (e.g. kubectl rollout restart) to inject it";
   }
 
   private static String specProblems(Observation o) {

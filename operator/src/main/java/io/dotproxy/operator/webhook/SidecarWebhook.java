@@ -76,7 +76,7 @@ public final class SidecarWebhook implements AutoCloseable {
     ReloadingKeyManager keyManager = new ReloadingKeyManager();
     CertificateSource certificates = switch (settings.certMode()) {
       case OPERATOR -> new OperatorManagedCertificates(client, namespace, settings.secretName(), settings.configName(),
-          WebhookSettings.dnsNames(settings.serviceName(), namespace, sidecar.clusterDomain()), lifetimes, clock, keyManager);
+          settings.certificateNames(namespace, sidecar.clusterDomain()), lifetimes, clock, keyManager);
       case EXTERNAL -> new MountedCertificates(settings.certDir(), keyManager);
     };
     ProxyInformerCache proxies = ProxyInformerCache.start(client, watchNamespaces);

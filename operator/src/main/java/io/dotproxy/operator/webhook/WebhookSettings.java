@@ -1,6 +1,7 @@
 package io.dotproxy.operator.webhook;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
@@ -14,6 +15,8 @@ import java.util.Optional;
  * @param configName the MutatingWebhookConfiguration whose caBundle the operator keeps in step (operator mode)
  * @param certDir where tls.crt and tls.key are mounted (external mode)
  * @param serviceName the Service in front of the webhook; the certificate is issued for its DNS names
+ * @param certExtraNames further DNS names and IP addresses for the operator's serving certificate (operator
+ *     mode), e.g. localhost for an API server that calls an operator running outside the cluster by URL
  * @param operatorNamespace the namespace the operator runs in; empty means the client's namespace
  */
 public record WebhookSettings(
@@ -24,25 +27,36 @@ public record WebhookSettings(
     String configName,
     Path certDir,
     String serviceName,
+    List<String> certExtraNames,
     Optional<String> operatorNamespace) {
 
   public static final int DEFAULT_PORT = 9443;
 
+  public WebhookSettings {
+    certExtraNames = List.copyOf(certExtraNames);
+  }
+
   public static WebhookSettings defaults() {
     return new WebhookSettings(true, DEFAULT_PORT, CertMode.OPERATOR, "dotproxy-operator-webhook-tls",
-        "dotproxy-operator", Path.of("/etc/dotproxy/webhook-tls"), "dotproxy-operator-webhook", Optional.empty());
+        "dotproxy-operator", Path.of("/etc/dotproxy/webhook-tls"), "dotproxy-operator-webhook", List.of(),
+        Optional.empty());
   }
 
   public static WebhookSettings disabled() {
     WebhookSettings d = defaults();
     return new WebhookSettings(false, d.port, d.certMode, d.secretName, d.configName, d.certDir, d.serviceName,
-        d.operatorNamespace);
+        d.certExtraNames, d.operatorNamespace);
   }
 
-  /** The names the API server may use for the Service: it connects to {@code <service>.<namespace>.svc}. */
-  public static List<String> dnsNames(String serviceName, String namespace, String clusterDomain) {
-    return List.of(
+  /**
+   * What the operator's serving certificate is issued for: the names the API server uses for the Service
+   * (it connects to {@code <service>.<namespace>.svc}), then the extra names.
+   */
+  public List<String> certificateNames(String namespace, String clusterDomain) {
+    List<String> names = new ArrayList<>(List.of(
         serviceName + "." + namespace + ".svc",
-        serviceName + "." + namespace + ".svc." + clusterDomain);
+        serviceName + "." + namespace + ".svc." + clusterDomain));
+    names.addAll(certExtraNames);
+    return names;
   }
 }

@@ -10,6 +10,7 @@ import io.dotproxy.operator.webhook.CertMode;
 import io.dotproxy.operator.webhook.WebhookSettings;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -91,6 +92,45 @@ class OperatorSettingsTest {
 
     assertThat(OperatorSettings.parse(new String[0], Map.of("DOTPROXY_OPERATOR_NAMESPACE", "mine", "POD_NAMESPACE", "ops"))
         .webhook().operatorNamespace()).contains("mine");
+  }
+
+  @Test
+  void extraCertificateNamesAreDnsNamesAndIpAddressesInTheirCanonicalForm() {
+    assertThat(OperatorSettings.parse(new String[0], Map.of()).webhook().certExtraNames()).isEmpty();
+
+    OperatorSettings settings = OperatorSettings.parse(
+        new String[] {"--webhook-cert-extra-names", " LocalHost, 127.0.0.1,::1 ,webhook.dev.example,localhost,"}, Map.of());
+
+    assertThat(settings.webhook().certExtraNames())
+        .containsExactly("localhost", "127.0.0.1", "0:0:0:0:0:0:0:1", "webhook.dev.example");
+    assertThat(settings.webhook().certificateNames("dotproxy-system", "cluster.local")).containsExactly(
+        "dotproxy-operator-webhook.dotproxy-system.svc", "dotproxy-operator-webhook.dotproxy-system.svc.cluster.local",
+        "localhost", "127.0.0.1", "0:0:0:0:0:0:0:1", "webhook.dev.example");
+    assertThat(OperatorSettings.parse(new String[0], Map.of("DOTPROXY_WEBHOOK_CERT_EXTRA_NAMES", "fd00::1"))
+        .webhook().certExtraNames()).containsExactly("fd00:0:0:0:0:0:0:1");
+  }
+
+  @Test
+  void anExtraCertificateNameThatIsNeitherADnsNameNorAnIpAddressIsRefused() {
+    for (String bad : List.of("web_hook.local", "*.example.com", "[::1]", "999.1.1.1", "10.1", "1:2:3", "fe80::1%eth0",
+        "-leading.example", "https://localhost")) {
+      assertThatThrownBy(() -> OperatorSettings.parse(new String[] {"--webhook-cert-extra-names", "localhost," + bad}, Map.of()))
+          .as(bad)
+          .isInstanceOf(InvalidSettingException.class)
+          .hasMessageStartingWith("--webhook-cert-extra-names: ")
+          .hasMessageContaining(bad);
+    }
+  }
+
+  @Test
+  void extraCertificateNamesAreOnlyForTheOperatorsOwnCertificate() {
+    assertThatThrownBy(() -> OperatorSettings.parse(new String[] {"--webhook-cert-extra-names", "localhost"},
+        Map.of("DOTPROXY_WEBHOOK_CERT_MODE", "external")))
+        .isInstanceOf(InvalidSettingException.class)
+        .hasMessage("--webhook-cert-extra-names: only for --webhook-cert-mode operator; in external mode the"
+            + " certificate's issuer decides its names");
+    assertThat(OperatorSettings.parse(new String[] {"--webhook-cert-mode", "external", "--webhook-cert-extra-names", " "},
+        Map.of()).webhook().certExtraNames()).isEmpty();
   }
 
   @Test

@@ -49,7 +49,7 @@ class ArgoCdHealthCheckTest {
   @Test
   void aRolloutIsProgressingWithTheOperatorsMessage() {
     DnsOverTlsProxyStatus status = status(new Observation(2, List.of(), true, Optional.empty(), Optional.empty(), true,
-        new FleetReadiness(3, 1, 1, true), new CoreDnsStatus(CoreDnsState.DISABLED, null), 0, Optional.empty()));
+        new FleetReadiness(3, 1, 1, true), new CoreDnsStatus(CoreDnsState.DISABLED, null), 0, List.of(), Optional.empty()));
 
     Health health = health(proxy(2, status));
 
@@ -69,7 +69,7 @@ class ArgoCdHealthCheckTest {
   void aMissingTrustedCaIsDegraded() {
     DnsOverTlsProxyStatus status = status(new Observation(1, List.of(), true,
         Optional.of("ConfigMap dns/corp-dot-ca has no key ca.crt"), Optional.empty(), true, new FleetReadiness(2, 2, 2, true),
-        new CoreDnsStatus(CoreDnsState.DISABLED, null), 0, Optional.empty()));
+        new CoreDnsStatus(CoreDnsState.DISABLED, null), 0, List.of(), Optional.empty()));
 
     Health health = health(proxy(1, status));
 
@@ -82,7 +82,7 @@ class ArgoCdHealthCheckTest {
     DnsOverTlsProxyStatus status = status(new Observation(4, List.of(), true, Optional.empty(), Optional.empty(), true,
         new FleetReadiness(2, 2, 2, true),
         new CoreDnsStatus(CoreDnsState.REFUSED, "the Corefile cannot be patched safely: several forwards"),
-        0, Optional.empty()));
+        0, List.of(), Optional.empty()));
 
     Health health = health(proxy(4, status));
 
@@ -93,7 +93,7 @@ class ArgoCdHealthCheckTest {
   @Test
   void aReconcileErrorIsDegraded() {
     DnsOverTlsProxyStatus status = status(new Observation(1, List.of(), true, Optional.empty(), Optional.empty(), false, FleetReadiness.NONE,
-        new CoreDnsStatus(CoreDnsState.DISABLED, null), 0, Optional.of("daemonsets.apps is forbidden")));
+        new CoreDnsStatus(CoreDnsState.DISABLED, null), 0, List.of(), Optional.of("daemonsets.apps is forbidden")));
 
     assertThat(health(proxy(1, status)).status()).isEqualTo("Degraded");
   }
@@ -101,9 +101,20 @@ class ArgoCdHealthCheckTest {
   @Test
   void aRenderedSidecarConfigIsHealthy() {
     DnsOverTlsProxyStatus status = status(new Observation(1, List.of(), false, Optional.empty(), Optional.empty(), true, FleetReadiness.NONE,
-        new CoreDnsStatus(CoreDnsState.DISABLED, null), 0, Optional.empty()));
+        new CoreDnsStatus(CoreDnsState.DISABLED, null), 0, List.of(), Optional.empty()));
 
     assertThat(health(proxy(1, status)).status()).isEqualTo("Healthy");
+  }
+
+  @Test
+  void sidecarPodsRunningWithoutTheProxyAreDegraded() {
+    DnsOverTlsProxyStatus status = status(new Observation(1, List.of(), false, Optional.empty(), Optional.empty(), true, FleetReadiness.NONE,
+        new CoreDnsStatus(CoreDnsState.DISABLED, null), 3, List.of("web-1"), Optional.empty()));
+
+    Health health = health(proxy(1, status));
+
+    assertThat(health.status()).isEqualTo("Degraded");
+    assertThat(health.message()).contains("web-1").contains("without the proxy");
   }
 
   @Test
@@ -144,7 +155,7 @@ class ArgoCdHealthCheckTest {
 
   static Observation fleet(long generation, int desired, int ready) {
     return new Observation(generation, List.of(), true, Optional.empty(), Optional.empty(), true,
-        new FleetReadiness(desired, ready, ready, true), new CoreDnsStatus(CoreDnsState.DISABLED, null), 0,
+        new FleetReadiness(desired, ready, ready, true), new CoreDnsStatus(CoreDnsState.DISABLED, null), 0, List.of(),
         Optional.empty());
   }
 

@@ -12,7 +12,7 @@ import java.util.Optional;
 import java.util.stream.Collectors;
 
 /** charts/dotproxy-operator rendered by real Helm (helm-java's bundled native library), like `helm template`. */
-final class RenderedChart {
+public final class RenderedChart {
 
   static final String RELEASE = "dotproxy-operator";
   static final String NAMESPACE = "dotproxy-system";
@@ -31,7 +31,7 @@ final class RenderedChart {
   }
 
   /** Renders with the chart's values.yaml plus {@code valuesYaml} (may be empty), CRDs left out. */
-  static RenderedChart render(String valuesYaml) {
+  public static RenderedChart render(String valuesYaml) {
     Path values = null;
     try {
       values = Files.createTempFile("dotproxy-values-", ".yaml");
@@ -70,7 +70,7 @@ final class RenderedChart {
         "no " + type.getSimpleName() + " " + name + " in:\n" + summary()));
   }
 
-  <T extends HasMetadata> T only(Class<T> type) {
+  public <T extends HasMetadata> T only(Class<T> type) {
     List<T> found = all(type);
     if (found.size() != 1) {
       throw new AssertionError("expected one " + type.getSimpleName() + ", got " + found.size() + ":\n" + summary());

@@ -14,6 +14,7 @@ import io.dotproxy.operator.testing.Corefiles;
 import io.dotproxy.operator.testing.Eventually;
 import io.dotproxy.operator.testing.MockCluster;
 import io.dotproxy.operator.testing.ProxyApi;
+import io.dotproxy.operator.testing.OperatorHttp;
 import io.dotproxy.operator.testing.TestCertificates;
 import io.dotproxy.operator.testing.TestProxies;
 import io.dotproxy.operator.testing.TestSettings;
@@ -31,6 +32,7 @@ import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -258,23 +260,53 @@ class DnsOverTlsProxyReconcilerTest {
 
   @Test
   void sidecarModeCountsTheInjectedPodsOfItsProxy() {
-    cluster.withClusterDns("10.96.0.10");
-    startWithWebhook();
-    DnsOverTlsProxy proxy = TestProxies.quad9(NS, NAME);
-    proxy.getSpec().setMode(ProxyMode.SIDECAR);
-    client.resource(proxy).create();
-    edge.awaitStatus(p -> hasCondition(p, "Ready", "True"));
+    startWithAReadySidecarProxy();
 
     client.resource(pod("web-1", NAME, true, "Running")).create();
     client.resource(pod("web-2", NAME, true, "Pending")).create();
     client.resource(pod("job-1", NAME, true, "Succeeded")).create(); // finished: not counted
-    client.resource(pod("opted-out", NAME, false, "Running")).create(); // labelled, not injected
+    Pod optedOut = pod("opted-out", NAME, false, "Running");
+    optedOut.getMetadata().setAnnotations(Map.of("dotproxy.io/inject", "false"));
+    client.resource(optedOut).create(); // labelled, not injected, on purpose
     client.resource(pod("other", "other-proxy", true, "Running")).create();
 
     edge.awaitStatus(p -> Integer.valueOf(2).equals(p.getStatus().getInjectedPods()));
+    assertThat(edge.current().getStatus().getUninjectedPods()).isZero();
+    assertThat(metrics()).contains("dotproxy_operator_uninjected_pods{namespace=\"dns\",proxy=\"edge\"} 0.0");
 
     client.pods().inNamespace(NS).withName("web-2").delete();
     edge.awaitStatus(p -> Integer.valueOf(1).equals(p.getStatus().getInjectedPods()));
+  }
+
+  @Test
+  void sidecarModeReportsLabelledPodsThatRunWithoutTheProxyInStatusAndMetric() {
+    startWithAReadySidecarProxy();
+    client.resource(pod("web-1", NAME, true, "Running")).create();
+
+    // Created while the webhook was down: labelled, never injected.
+    client.resource(pod("web-2", NAME, false, "Running")).create();
+    client.resource(pod("job-1", NAME, false, "Succeeded")).create(); // finished: not counted
+
+    DnsOverTlsProxy degraded = edge.awaitStatus(p -> hasCondition(p, "Degraded", "True"));
+    assertThat(condition(degraded, "Degraded").getReason()).isEqualTo("PodsWithoutProxy");
+    assertThat(condition(degraded, "Degraded").getMessage()).contains(": web-2;");
+    assertThat(degraded.getStatus().getUninjectedPods()).isEqualTo(1);
+    assertThat(degraded.getStatus().getInjectedPods()).isEqualTo(1);
+    assertThat(condition(degraded, "Ready").getStatus()).isEqualTo("True");
+    Eventually.until("the gauge", this::metrics,
+        m -> m.contains("dotproxy_operator_uninjected_pods{namespace=\"dns\",proxy=\"edge\"} 1.0"));
+
+    // The pod finishes (e.g. replaced by a rollout restart): nothing left to report.
+    client.pods().inNamespace(NS).withName("web-2").editStatus(p -> new PodBuilder(p).editStatus().withPhase("Succeeded").endStatus().build());
+    edge.awaitStatus(p -> hasCondition(p, "Degraded", "False"));
+    assertThat(edge.current().getStatus().getUninjectedPods()).isZero();
+    Eventually.until("the gauge back at 0", this::metrics,
+        m -> m.contains("dotproxy_operator_uninjected_pods{namespace=\"dns\",proxy=\"edge\"} 0.0"));
+
+    // A proxy that is gone has no series.
+    edge.delete();
+    edge.awaitGone();
+    assertThat(metrics()).doesNotContain("dotproxy_operator_uninjected_pods{");
   }
 
   @Test
@@ -349,6 +381,15 @@ class DnsOverTlsProxyReconcilerTest {
 
   // --- helpers
 
+  private void startWithAReadySidecarProxy() {
+    cluster.withClusterDns("10.96.0.10");
+    startWithWebhook();
+    DnsOverTlsProxy proxy = TestProxies.quad9(NS, NAME);
+    proxy.getSpec().setMode(ProxyMode.SIDECAR);
+    client.resource(proxy).create();
+    edge.awaitStatus(p -> hasCondition(p, "Ready", "True"));
+  }
+
   private static Pod pod(String name, String proxy, boolean injected, String phase) {
     var builder = new PodBuilder()
         .withNewMetadata().withNamespace(NS).withName(name).addToLabels("dotproxy.io/proxy", proxy).endMetadata()
@@ -358,6 +399,10 @@ class DnsOverTlsProxyReconcilerTest {
       builder.editMetadata().addToAnnotations("dotproxy.io/injected", "true").endMetadata();
     }
     return builder.build();
+  }
+
+  private String metrics() {
+    return OperatorHttp.body(operator.httpPort(), "/metrics");
   }
 
   private List<String> resourceVersions() {

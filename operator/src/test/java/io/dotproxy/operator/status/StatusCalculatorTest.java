@@ -9,6 +9,7 @@ import io.fabric8.kubernetes.api.model.Condition;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 
 class StatusCalculatorTest {
@@ -18,12 +19,16 @@ class StatusCalculatorTest {
 
   static Observation fleet(long generation, int desired, int ready) {
     return new Observation(generation, List.of(), true, Optional.empty(), Optional.empty(), true,
-        new FleetReadiness(desired, ready, ready, true), new CoreDnsStatus(CoreDnsState.DISABLED, null), 0, Optional.empty());
+        new FleetReadiness(desired, ready, ready, true), new CoreDnsStatus(CoreDnsState.DISABLED, null), 0, List.of(), Optional.empty());
   }
 
   static Observation sidecar(Optional<String> clusterDnsProblem, int injectedPods) {
+    return sidecar(clusterDnsProblem, injectedPods, List.of());
+  }
+
+  static Observation sidecar(Optional<String> clusterDnsProblem, int injectedPods, List<String> uninjectedPods) {
     return new Observation(1, List.of(), false, Optional.empty(), clusterDnsProblem, clusterDnsProblem.isEmpty(), FleetReadiness.NONE,
-        new CoreDnsStatus(CoreDnsState.DISABLED, null), injectedPods, Optional.empty());
+        new CoreDnsStatus(CoreDnsState.DISABLED, null), injectedPods, uninjectedPods, Optional.empty());
   }
 
   @Test
@@ -57,7 +62,7 @@ class StatusCalculatorTest {
   @Test
   void aRefusedCoreDnsPatchIsDegraded() {
     var o = new Observation(1, List.of(), true, Optional.empty(), Optional.empty(), true, new FleetReadiness(1, 1, 1, true),
-        new CoreDnsStatus(CoreDnsState.REFUSED, "the Corefile cannot be patched safely: x"), 0, Optional.empty());
+        new CoreDnsStatus(CoreDnsState.REFUSED, "the Corefile cannot be patched safely: x"), 0, List.of(), Optional.empty());
 
     DnsOverTlsProxyStatus status = StatusCalculator.next(o, null, T0);
 
@@ -71,8 +76,48 @@ class StatusCalculatorTest {
     DnsOverTlsProxyStatus status = StatusCalculator.next(sidecar(Optional.empty(), 3), null, T0);
 
     assertThat(status.getInjectedPods()).isEqualTo(3);
+    assertThat(status.getUninjectedPods()).isZero();
     assertThat(status.getDesiredProxies()).isNull();
     assertThat(status.condition("Ready").orElseThrow().getReason()).isEqualTo("ConfigRendered");
+    assertThat(status.condition("Degraded").orElseThrow().getReason()).isEqualTo("AsExpected");
+  }
+
+  @Test
+  void labelledPodsWithoutTheProxyAreCountedNamedAndDegradedButTheConfigStaysReady() {
+    DnsOverTlsProxyStatus status = StatusCalculator.next(sidecar(Optional.empty(), 2, List.of("web-a", "web-b")), null, T0);
+
+    assertThat(status.getInjectedPods()).isEqualTo(2);
+    assertThat(status.getUninjectedPods()).isEqualTo(2);
+    Condition degraded = status.condition("Degraded").orElseThrow();
+    assertThat(degraded.getStatus()).isEqualTo("True");
+    assertThat(degraded.getReason()).isEqualTo("PodsWithoutProxy");
+    assertThat(degraded.getMessage()).startsWith("2 labelled pods run without the proxy").contains("web-a, web-b;")
+        .contains("rollout restart");
+    // New pods are still injected: the config is there.
+    assertThat(status.condition("Ready").orElseThrow().getStatus()).isEqualTo("True");
+    assertThat(status.condition("Progressing").orElseThrow().getStatus()).isEqualTo("False");
+  }
+
+  @Test
+  void manyPodsWithoutTheProxyAreCountedInFullButOnlyTheFirstAreNamed() {
+    List<String> pods = IntStream.range(0, 8).mapToObj(i -> "job-" + i).toList();
+
+    DnsOverTlsProxyStatus status = StatusCalculator.next(sidecar(Optional.empty(), 0, pods), null, T0);
+
+    assertThat(status.getUninjectedPods()).isEqualTo(8);
+    assertThat(status.condition("Degraded").orElseThrow().getMessage())
+        .contains("job-0, job-1, job-2, job-3, job-4 and 3 more;").doesNotContain("job-5");
+    assertThat(StatusCalculator.next(sidecar(Optional.empty(), 0, List.of("solo")), null, T0)
+        .condition("Degraded").orElseThrow().getMessage()).startsWith("1 labelled pod runs without the proxy").contains(": solo;");
+  }
+
+  @Test
+  void aMissingClusterDnsOutranksPodsWithoutTheProxy() {
+    DnsOverTlsProxyStatus status = StatusCalculator.next(
+        sidecar(Optional.of("cluster DNS Service kube-system/kube-dns not found"), 0, List.of("web-a")), null, T0);
+
+    assertThat(status.condition("Degraded").orElseThrow().getReason()).isEqualTo("ClusterDNSNotFound");
+    assertThat(status.getUninjectedPods()).isEqualTo(1);
   }
 
   @Test
@@ -89,7 +134,7 @@ class StatusCalculatorTest {
   void anInvalidSpecOutranksEveryOtherProblemAndListsThemAll() {
     var o = new Observation(3, List.of("spec.upstreams: at least one upstream is required", "spec.cache.size: must be 0 or more"),
         true, Optional.of("trustedCA: ConfigMap dns/ca not found"), Optional.empty(), false, FleetReadiness.NONE,
-        new CoreDnsStatus(CoreDnsState.DISABLED, null), 0, Optional.empty());
+        new CoreDnsStatus(CoreDnsState.DISABLED, null), 0, List.of(), Optional.empty());
 
     DnsOverTlsProxyStatus status = StatusCalculator.next(o, null, T0);
 

@@ -9,6 +9,7 @@ import io.dotproxy.operator.webhook.CertMode;
 import io.dotproxy.operator.webhook.WebhookSettings;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 
@@ -34,21 +35,30 @@ public final class TestSettings {
   }
 
   public static OperatorSettings withWebhook(String image, Duration resync, NativeSidecars nativeSidecars) {
+    return withWebhook(image, resync, nativeSidecars, operatorModeWebhook());
+  }
+
+  public static OperatorSettings withWebhook(String image, Duration resync, NativeSidecars nativeSidecars, WebhookSettings webhook) {
     return new OperatorSettings(Set.of(), false, "dotproxy-operator", Optional.empty(), image,
         CoreDnsLocation.kubeadmDefault(), true, 0, resync, true,
         new SidecarSettings(nativeSidecars, ServiceRef.kubeDns(), "cluster.local"),
-        operatorModeWebhook());
+        webhook);
   }
 
   public static WebhookSettings operatorModeWebhook() {
+    return operatorModeWebhook(0, List.of());
+  }
+
+  /** Operator cert mode on {@code port}, the certificate also issued for {@code certExtraNames}. */
+  public static WebhookSettings operatorModeWebhook(int port, List<String> certExtraNames) {
     WebhookSettings d = WebhookSettings.defaults();
-    return new WebhookSettings(true, 0, CertMode.OPERATOR, d.secretName(), d.configName(), d.certDir(),
-        d.serviceName(), Optional.of(OPERATOR_NAMESPACE));
+    return new WebhookSettings(true, port, CertMode.OPERATOR, d.secretName(), d.configName(), d.certDir(),
+        d.serviceName(), certExtraNames, Optional.of(OPERATOR_NAMESPACE));
   }
 
   public static WebhookSettings externalModeWebhook(Path certDir) {
     WebhookSettings d = WebhookSettings.defaults();
     return new WebhookSettings(true, 0, CertMode.EXTERNAL, d.secretName(), d.configName(), certDir,
-        d.serviceName(), Optional.of(OPERATOR_NAMESPACE));
+        d.serviceName(), List.of(), Optional.of(OPERATOR_NAMESPACE));
   }
 }

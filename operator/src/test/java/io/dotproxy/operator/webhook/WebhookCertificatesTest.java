@@ -1,6 +1,7 @@
 package io.dotproxy.operator.webhook;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.dotproxy.operator.sidecar.NativeSidecars;
 import io.dotproxy.operator.sidecar.ServiceRef;
@@ -205,6 +206,33 @@ class WebhookCertificatesTest {
   }
 
   @Test
+  void extraNamesAreInTheCertificateAndChangingThemReissuesItFromTheSameCa() throws Exception {
+    webhook = SidecarWebhook.start(client, TestSettings.operatorModeWebhook(0, List.of("localhost", "127.0.0.1")),
+        sidecarSettings(), Set.of(), "image", new SimpleMeterRegistry(), Clock.systemUTC(), CertificateLifetimes.DEFAULTS);
+    Eventually.until("the webhook to be ready", () -> webhook.isReady(), ready -> ready);
+    String caBundle = decode(client.secrets().inNamespace(NS).withName(SECRET).get(), "ca.crt");
+    // An API server that calls https://localhost:<port>/... or https://127.0.0.1:<port>/... verifies these.
+    X509Certificate withExtras = call("localhost", caBundle).serverCertificate();
+    assertThat(call("127.0.0.1", caBundle).serverCertificate()).isEqualTo(withExtras);
+    assertThat(call(SERVER_NAME, caBundle).serverCertificate()).isEqualTo(withExtras);
+    assertThat(sans(withExtras)).containsExactlyInAnyOrder(
+        "2:" + DNS_NAMES.get(0), "2:" + DNS_NAMES.get(1), "2:localhost", "7:127.0.0.1");
+    webhook.close();
+
+    // The same Secret, a replica started without the extra names: no longer trusted for localhost.
+    start(Clock.systemUTC());
+
+    X509Certificate without = call(SERVER_NAME, caBundle).serverCertificate();
+    assertThat(without.getSerialNumber()).isNotEqualTo(withExtras.getSerialNumber());
+    assertThat(sans(without)).containsExactlyInAnyOrder("2:" + DNS_NAMES.get(0), "2:" + DNS_NAMES.get(1));
+    assertThat(decode(client.secrets().inNamespace(NS).withName(SECRET).get(), "ca.crt")).isEqualTo(caBundle);
+    WebhookClient localhost = new WebhookClient(webhook.port(), "localhost", caBundle);
+    assertThatThrownBy(() -> localhost.post("/mutate-pods", NOT_A_REVIEW))
+        .hasRootCauseInstanceOf(java.security.cert.CertificateException.class)
+        .rootCause().hasMessageContaining("localhost");
+  }
+
+  @Test
   void externalModeServesTheMountedCertificateAndFollowsTheKubeletsSymlinkSwap(@TempDir Path mount) throws Exception {
     CertificateIssuer.Authority ca = CertificateIssuer.newAuthority("cert-manager test CA", Instant.now(), Duration.ofDays(30));
     String caBundle = Pem.encode(ca.certificate());
@@ -237,9 +265,18 @@ class WebhookCertificatesTest {
   // --- helpers
 
   private WebhookClient.Reply call(String caBundle) {
-    WebhookClient.Reply reply = new WebhookClient(webhook.port(), SERVER_NAME, caBundle).post("/mutate-pods", NOT_A_REVIEW);
+    return call(SERVER_NAME, caBundle);
+  }
+
+  private WebhookClient.Reply call(String serverName, String caBundle) {
+    WebhookClient.Reply reply = new WebhookClient(webhook.port(), serverName, caBundle).post("/mutate-pods", NOT_A_REVIEW);
     assertThat(reply.status()).isEqualTo(400);
     return reply;
+  }
+
+  /** "TYPE:VALUE" for each subjectAltName: 2 for DNS names, 7 for IP addresses. */
+  private static List<String> sans(X509Certificate certificate) throws Exception {
+    return certificate.getSubjectAlternativeNames().stream().map(san -> san.get(0) + ":" + san.get(1)).toList();
   }
 
   private List<String> caBundles() {

@@ -64,9 +64,10 @@ public final class CertificateIssuer {
   }
 
   /**
-   * A serving certificate for {@code dnsNames}, valid for {@code validity} but never beyond its CA.
+   * A serving certificate for {@code names} (canonical DNS names and IP addresses, see {@link SubjectNames}),
+   * valid for {@code validity} but never beyond its CA.
    */
-  public static ServingIdentity issue(Authority ca, List<String> dnsNames, Instant now, Duration validity) {
+  public static ServingIdentity issue(Authority ca, List<String> names, Instant now, Duration validity) {
     try {
       KeyPair keys = newKeyPair();
       Instant notAfter = now.plus(validity);
@@ -75,13 +76,13 @@ public final class CertificateIssuer {
         notAfter = caNotAfter;
       }
       X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(
-          ca.certificate(), serial(), Date.from(now.minus(BACKDATE)), Date.from(notAfter), name(dnsNames.get(0)), keys.getPublic());
+          ca.certificate(), serial(), Date.from(now.minus(BACKDATE)), Date.from(notAfter), name(names.get(0)), keys.getPublic());
       JcaX509ExtensionUtils extensions = new JcaX509ExtensionUtils();
       builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
       builder.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature));
       builder.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeId.id_kp_serverAuth));
       builder.addExtension(Extension.subjectAlternativeName, false,
-          new GeneralNames(dnsNames.stream().map(n -> new GeneralName(GeneralName.dNSName, n)).toArray(GeneralName[]::new)));
+          new GeneralNames(names.stream().map(SubjectNames::generalName).toArray(GeneralName[]::new)));
       builder.addExtension(Extension.subjectKeyIdentifier, false, extensions.createSubjectKeyIdentifier(keys.getPublic()));
       builder.addExtension(Extension.authorityKeyIdentifier, false, extensions.createAuthorityKeyIdentifier(ca.certificate()));
       return new ServingIdentity(keys.getPrivate(), List.of(sign(builder, ca.keys())));

@@ -2,19 +2,16 @@ package io.dotproxy.operator.webhook.tls;
 
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
-import java.security.cert.CertificateParsingException;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.function.Supplier;
-import java.util.stream.Collectors;
 
 /**
  * Decides, from what the operator's Secret holds, which CA and serving certificate the webhook should use
@@ -71,7 +68,10 @@ public final class CertificatePlan {
     }
   }
 
-  public static Result plan(Optional<Map<String, String>> data, List<String> dnsNames, Instant now, CertificateLifetimes lifetimes) {
+  /**
+   * @param names what the serving certificate is for: DNS names and IP addresses (see {@link SubjectNames})
+   */
+  public static Result plan(Optional<Map<String, String>> data, List<String> names, Instant now, CertificateLifetimes lifetimes) {
     Map<String, String> d = data.orElse(Map.of());
     List<String> changes = new ArrayList<>();
 
@@ -98,15 +98,18 @@ public final class CertificatePlan {
       changes.add(bundle.isEmpty() ? "CA created" : "CA renewed, previous CA kept in the caBundle until it expires");
     }
 
-    Optional<ServingIdentity> serving = parse(() -> ServingIdentity.fromPem(d.get(TLS_CERT), d.get(TLS_KEY)))
+    Optional<ServingIdentity> stored = parse(() -> ServingIdentity.fromPem(d.get(TLS_CERT), d.get(TLS_KEY)))
         .filter(s -> isFresh(s.leaf(), now, lifetimes.servingRenewBefore()))
-        .filter(s -> coversNames(s.leaf(), dnsNames))
         .filter(s -> signedByOneOf(s.leaf(), caBundle));
-    if (serving.isEmpty()) {
-      serving = Optional.of(CertificateIssuer.issue(signingCa, dnsNames, now, lifetimes.servingValidity()));
-      changes.add(d.containsKey(TLS_CERT) ? "serving certificate renewed" : "serving certificate created");
+    ServingIdentity serving;
+    if (stored.isPresent() && hasExactlyNames(stored.get().leaf(), names)) {
+      serving = stored.get();
+    } else {
+      serving = CertificateIssuer.issue(signingCa, names, now, lifetimes.servingValidity());
+      changes.add(stored.isPresent() ? "serving certificate reissued for the names " + names
+          : d.containsKey(TLS_CERT) ? "serving certificate renewed" : "serving certificate created");
     }
-    return new Result(List.copyOf(caBundle), signingCa, serving.get(), changes);
+    return new Result(List.copyOf(caBundle), signingCa, serving, changes);
   }
 
   /** Valid now and for longer than {@code renewBefore}. */
@@ -115,19 +118,12 @@ public final class CertificatePlan {
         && certificate.getNotAfter().toInstant().isAfter(now.plus(renewBefore));
   }
 
-  static boolean coversNames(X509Certificate certificate, List<String> dnsNames) {
-    try {
-      Collection<List<?>> sans = certificate.getSubjectAlternativeNames();
-      if (sans == null) {
-        return false;
-      }
-      Set<String> names = sans.stream().filter(san -> Integer.valueOf(2).equals(san.get(0)))
-          .map(san -> String.valueOf(san.get(1)).toLowerCase())
-          .collect(Collectors.toSet());
-      return dnsNames.stream().map(String::toLowerCase).allMatch(names::contains);
-    } catch (CertificateParsingException e) {
-      return false;
-    }
+  /**
+   * Whether the certificate carries these names and no others: a name that was added must be served at
+   * once, and one that was removed (e.g. localhost, once development is over) must stop being trusted.
+   */
+  static boolean hasExactlyNames(X509Certificate certificate, List<String> names) {
+    return SubjectNames.of(certificate).equals(new LinkedHashSet<>(SubjectNames.canonical(names)));
   }
 
   static boolean signedByOneOf(X509Certificate certificate, List<X509Certificate> cas) {

@@ -44,7 +44,7 @@ public final class OperatorManagedCertificates implements CertificateSource {
   private final String namespace;
   private final String secretName;
   private final String webhookConfigName;
-  private final List<String> dnsNames;
+  private final List<String> names;
   private final CertificateLifetimes lifetimes;
   private final Clock clock;
   private final ReloadingKeyManager keyManager;
@@ -55,7 +55,7 @@ public final class OperatorManagedCertificates implements CertificateSource {
       String namespace,
       String secretName,
       String webhookConfigName,
-      List<String> dnsNames,
+      List<String> names,
       CertificateLifetimes lifetimes,
       Clock clock,
       ReloadingKeyManager keyManager) {
@@ -63,7 +63,7 @@ public final class OperatorManagedCertificates implements CertificateSource {
     this.namespace = namespace;
     this.secretName = secretName;
     this.webhookConfigName = webhookConfigName;
-    this.dnsNames = List.copyOf(dnsNames);
+    this.names = SubjectNames.canonical(names);
     this.lifetimes = lifetimes;
     this.clock = clock;
     this.keyManager = keyManager;
@@ -76,7 +76,7 @@ public final class OperatorManagedCertificates implements CertificateSource {
     for (int attempt = 1; result == null; attempt++) {
       Secret secret = client.secrets().inNamespace(namespace).withName(secretName).get();
       CertificatePlan.Result plan = CertificatePlan.plan(Optional.ofNullable(secret).map(OperatorManagedCertificates::decode),
-          dnsNames, clock.instant(), lifetimes);
+          names, clock.instant(), lifetimes);
       if (!plan.changed()) {
         result = plan;
         break;
