@@ -30,7 +30,7 @@ public final class RealCluster implements BeforeAllCallback, ParameterResolver {
   private static final ExtensionContext.Namespace STORE = ExtensionContext.Namespace.create(RealCluster.class);
 
   /** Closes the control plane when the root context (the whole run) ends. */
-  private record Running(ControlPlane plane, FakeKubelet kubelet) implements ExtensionContext.Store.CloseableResource {
+  private record Running(ControlPlane plane, FakeKubelet kubelet) implements AutoCloseable {
     @Override
     public void close() {
       try {
