@@ -8,6 +8,7 @@ import io.dotproxy.operator.dependent.ProxyConfigMapDependent;
 import io.dotproxy.operator.dependent.ProxyDaemonSetDependent;
 import io.dotproxy.operator.dependent.ProxyServiceDependent;
 import io.dotproxy.operator.model.DnsOverTlsProxy;
+import io.dotproxy.operator.resources.FleetCapabilities;
 import io.dotproxy.operator.sidecar.SidecarSettings;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceUtils;
@@ -40,14 +41,17 @@ public final class ProxyWorkflow {
 
   final ProxyConfigMapDependent configMap = new ProxyConfigMapDependent();
   final ProxyDaemonSetDependent daemonSet;
-  final ProxyServiceDependent service = new ProxyServiceDependent();
+  final ProxyServiceDependent service;
   final CoreDnsPatchDependent coreDns;
   final SidecarEventSources sidecar;
   final SidecarSettings sidecarSettings;
   final Workflow<DnsOverTlsProxy> workflow;
 
-  public ProxyWorkflow(String defaultImage, CoreDnsLocation coreDnsLocation, SidecarSettings sidecarSettings) {
-    daemonSet = new ProxyDaemonSetDependent(defaultImage);
+  /** @param fleet what the API server accepts in the DaemonSet and the Service */
+  public ProxyWorkflow(
+      String defaultImage, CoreDnsLocation coreDnsLocation, SidecarSettings sidecarSettings, FleetCapabilities fleet) {
+    daemonSet = new ProxyDaemonSetDependent(defaultImage, fleet);
+    service = new ProxyServiceDependent(fleet);
     coreDns = new CoreDnsPatchDependent(coreDnsLocation, service);
     this.sidecarSettings = sidecarSettings;
     sidecar = new SidecarEventSources(sidecarSettings);

@@ -15,7 +15,11 @@ import io.fabric8.kubernetes.api.model.Toleration;
 import io.fabric8.kubernetes.api.model.TolerationBuilder;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.apps.DaemonSetBuilder;
+import io.fabric8.kubernetes.api.model.apps.RollingUpdateDaemonSet;
+import io.fabric8.kubernetes.api.model.apps.RollingUpdateDaemonSetBuilder;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /** The DaemonSet that runs one proxy per node. */
 public final class ProxyDaemonSetFactory {
@@ -26,11 +30,14 @@ public final class ProxyDaemonSetFactory {
 
   private ProxyDaemonSetFactory() {}
 
+  /** The proxy image is built for Linux only. */
+  static final String OS_LABEL = "kubernetes.io/os";
+
   /**
    * Pods get no checksum of the config: config changes reach running proxies through the mounted
    * ConfigMap and the runtime's hot reload, so only image, resources or placement changes roll pods.
    */
-  public static DaemonSet desired(DnsOverTlsProxy proxy, String defaultImage) {
+  public static DaemonSet desired(DnsOverTlsProxy proxy, String defaultImage, FleetCapabilities capabilities) {
     DnsOverTlsProxySpec spec = proxy.getSpec();
     Placement placement = spec.getPlacement() == null ? new Placement() : spec.getPlacement();
     DaemonSet daemonSet = new DaemonSetBuilder()
@@ -39,14 +46,9 @@ public final class ProxyDaemonSetFactory {
         .withNewSelector()
         .withMatchLabels(ProxyLabels.selector(proxy))
         .endSelector()
-        // A node is never without DNS during a rollout: the new pod starts beside the old one and the
-        // old one stops only when the new one is ready.
         .withNewUpdateStrategy()
         .withType("RollingUpdate")
-        .withNewRollingUpdate()
-        .withMaxUnavailable(new IntOrString(0))
-        .withMaxSurge(new IntOrString(1))
-        .endRollingUpdate()
+        .withRollingUpdate(rollingUpdate(capabilities))
         .endUpdateStrategy()
         .withNewTemplate()
         .withNewMetadata()
@@ -61,7 +63,7 @@ public final class ProxyDaemonSetFactory {
         .withAutomountServiceAccountToken(false)
         .withEnableServiceLinks(false)
         .withTerminationGracePeriodSeconds(gracePeriodSeconds(spec))
-        .withNodeSelector(placement.getNodeSelector())
+        .withNodeSelector(nodeSelector(placement))
         .withTolerations(placement.getTolerations() == null ? defaultTolerations() : placement.getTolerations())
         .withAffinity(placement.getAffinity())
         .withPriorityClassName(placement.getPriorityClassName())
@@ -70,6 +72,29 @@ public final class ProxyDaemonSetFactory {
         .endSpec()
         .build();
     return DesiredStateHash.stamp(daemonSet);
+  }
+
+  /**
+   * Where the cluster allows it, a node is never without DNS during a rollout: the new pod starts beside
+   * the old one, and the old one stops only when the new one is ready.
+   */
+  private static RollingUpdateDaemonSet rollingUpdate(FleetCapabilities capabilities) {
+    return capabilities.daemonSetMaxSurge()
+        ? new RollingUpdateDaemonSetBuilder().withMaxUnavailable(new IntOrString(0)).withMaxSurge(new IntOrString(1)).build()
+        : new RollingUpdateDaemonSetBuilder().withMaxUnavailable(new IntOrString(1)).build();
+  }
+
+  /**
+   * Linux nodes only: the default tolerations admit tainted nodes, and a Windows node would otherwise
+   * get a pod that can never start. An explicit {@code kubernetes.io/os} in the placement wins.
+   */
+  private static Map<String, String> nodeSelector(Placement placement) {
+    Map<String, String> selector = new LinkedHashMap<>();
+    selector.put(OS_LABEL, "linux");
+    if (placement.getNodeSelector() != null) {
+      selector.putAll(placement.getNodeSelector());
+    }
+    return selector;
   }
 
   private static Container container(DnsOverTlsProxySpec spec, String defaultImage) {

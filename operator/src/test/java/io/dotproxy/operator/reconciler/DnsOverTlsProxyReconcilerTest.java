@@ -51,7 +51,8 @@ class DnsOverTlsProxyReconcilerTest {
 
   @BeforeEach
   void startOperator() {
-    cluster = new MockCluster(server, client).withCrd().withNamespaces(NS, "kube-system");
+    // A current cluster: the fleet surges and its Service is node-local (DaemonSetModeIT covers v1.20).
+    cluster = new MockCluster(server, client).withCrd().withNamespaces(NS, "kube-system").withKubernetesVersion("1", "30");
     edge = new ProxyApi(client, NS, NAME);
   }
 
