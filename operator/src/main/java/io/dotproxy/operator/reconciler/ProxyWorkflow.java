@@ -39,7 +39,7 @@ import java.util.List;
  */
 public final class ProxyWorkflow {
 
-  final ProxyConfigMapDependent configMap = new ProxyConfigMapDependent();
+  final ProxyConfigMapDependent configMap;
   final ProxyDaemonSetDependent daemonSet;
   final ProxyServiceDependent service;
   final CoreDnsPatchDependent coreDns;
@@ -47,9 +47,10 @@ public final class ProxyWorkflow {
   final SidecarSettings sidecarSettings;
   final Workflow<DnsOverTlsProxy> workflow;
 
-  /** @param fleet what the API server accepts in the DaemonSet and the Service */
+  /** @param fleet what the cluster accepts in the DaemonSet and the Service */
   public ProxyWorkflow(
       String defaultImage, CoreDnsLocation coreDnsLocation, SidecarSettings sidecarSettings, FleetCapabilities fleet) {
+    configMap = new ProxyConfigMapDependent(fleet);
     daemonSet = new ProxyDaemonSetDependent(defaultImage, fleet);
     service = new ProxyServiceDependent(fleet);
     coreDns = new CoreDnsPatchDependent(coreDnsLocation, service);

@@ -55,9 +55,9 @@ public final class ProxyDaemonSetFactory {
         .withLabels(ProxyLabels.of(proxy))
         .endMetadata()
         .withNewSpec()
-        .withContainers(container(spec, defaultImage))
+        .withContainers(container(spec, defaultImage, capabilities.podDnsPort()))
         .withVolumes(ProxyContainers.configVolume("config", ProxyNames.of(proxy)), ProxyContainers.tmpVolume("tmp"))
-        .withSecurityContext(podSecurityContext())
+        .withSecurityContext(podSecurityContext(capabilities))
         // The proxy must not resolve through CoreDNS, which may be forwarding to this very proxy.
         .withDnsPolicy("Default")
         .withAutomountServiceAccountToken(false)
@@ -97,14 +97,14 @@ public final class ProxyDaemonSetFactory {
     return selector;
   }
 
-  private static Container container(DnsOverTlsProxySpec spec, String defaultImage) {
+  private static Container container(DnsOverTlsProxySpec spec, String defaultImage, int dnsPort) {
     return new ContainerBuilder()
         .withName(ProxyNames.CONTAINER)
         .withImage(ProxyContainers.image(spec, defaultImage))
         .withArgs("--config", ProxyNames.CONFIG_PATH)
         .withPorts(
-            new ContainerPortBuilder().withName(ProxyPorts.DNS_UDP).withContainerPort(ProxyNames.DNS_PORT).withProtocol("UDP").build(),
-            new ContainerPortBuilder().withName(ProxyPorts.DNS_TCP).withContainerPort(ProxyNames.DNS_PORT).withProtocol("TCP").build(),
+            new ContainerPortBuilder().withName(ProxyPorts.DNS_UDP).withContainerPort(dnsPort).withProtocol("UDP").build(),
+            new ContainerPortBuilder().withName(ProxyPorts.DNS_TCP).withContainerPort(dnsPort).withProtocol("TCP").build(),
             new ContainerPortBuilder().withName(ProxyPorts.ADMIN).withContainerPort(ProxyNames.ADMIN_PORT).withProtocol("TCP").build())
         .withResources(ProxyContainers.resources(spec))
         // A JVM takes a few seconds to start; the startup probe keeps liveness from killing it meanwhile.
@@ -122,15 +122,19 @@ public final class ProxyDaemonSetFactory {
    * the NET_BIND_SERVICE capability: a non-root process does not get an added capability in its
    * effective set (Kubernetes sets no ambient capabilities), so the capability would only work together
    * with file capabilities and privilege escalation, both of which the restricted profile forbids.
+   * Where kubelets may refuse the sysctl, the pods listen on an unprivileged port instead.
    */
-  private static PodSecurityContext podSecurityContext() {
-    return new PodSecurityContextBuilder()
+  private static PodSecurityContext podSecurityContext(FleetCapabilities capabilities) {
+    PodSecurityContextBuilder context = new PodSecurityContextBuilder()
         .withRunAsNonRoot(true)
         .withRunAsUser(ProxyContainers.NON_ROOT_ID)
         .withRunAsGroup(ProxyContainers.NON_ROOT_ID)
-        .withNewSeccompProfile().withType("RuntimeDefault").endSeccompProfile()
-        .addNewSysctl().withName(ProxyContainers.UNPRIVILEGED_PORT_SYSCTL).withValue(String.valueOf(ProxyNames.DNS_PORT)).endSysctl()
-        .build();
+        .withNewSeccompProfile().withType("RuntimeDefault").endSeccompProfile();
+    if (capabilities.port53Sysctl()) {
+      context.addNewSysctl().withName(ProxyContainers.UNPRIVILEGED_PORT_SYSCTL)
+          .withValue(String.valueOf(ProxyNames.DNS_PORT)).endSysctl();
+    }
+    return context.build();
   }
 
   /** Node-local DNS has to run where CoreDNS and its clients run, tainted nodes included. */

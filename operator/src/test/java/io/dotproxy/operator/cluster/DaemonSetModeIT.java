@@ -19,11 +19,13 @@ import io.dotproxy.operator.testing.TestSettings;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.ContainerPort;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.Sysctl;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.utils.Serialization;
@@ -61,6 +63,9 @@ class DaemonSetModeIT {
   /** Ten periodic reconciliations: long enough for any update loop to show. */
   static final Duration QUIET = RESYNC.multipliedBy(10);
   static final String FINALIZER = "dnsovertlsproxies.dotproxy.io/finalizer";
+  /** pkg/kubelet/sysctl/safe_sysctls.go in Kubernetes 1.20; ip_unprivileged_port_start joined in 1.22. */
+  static final List<String> V1_20_SAFE_SYSCTLS = List.of(
+      "kernel.shm_rmid_forced", "net.ipv4.ip_local_port_range", "net.ipv4.tcp_syncookies", "net.ipv4.ping_group_range");
   /** JOSDK's counters per proxy (name and namespace labels). */
   static final String RECONCILED = "operator_sdk_reconciliations_success_total";
   static final String FAILED = "operator_sdk_reconciliations_failed_total";
@@ -116,7 +121,6 @@ class DaemonSetModeIT {
         assertThat(ref.getUid()).isEqualTo(created.getMetadata().getUid());
       });
     }
-    assertThat(configMap.getData().get("config.yaml")).contains("9.9.9.9", "dns.quad9.net", "0.0.0.0:53");
     // The API server kept everything the operator sent: nothing is silently dropped...
     FleetCapabilities fleetCapabilities = FleetCapabilities.of(Version.parse(plane.version().getMajor(), plane.version().getMinor()));
     assertThat(droppedFields(ProxyDaemonSetFactory.desired(created, TestSettings.PROXY_IMAGE, fleetCapabilities), daemonSet))
@@ -128,7 +132,16 @@ class DaemonSetModeIT {
     assertThat(rollingUpdate.getMaxSurge()).isNull();
     assertThat(service.getSpec().getInternalTrafficPolicy()).isNull();
     assertThat(service.getSpec().getClusterIP()).startsWith("10.0.0.");
-    assertThat(daemonSet.getSpec().getTemplate().getSpec().getNodeSelector()).containsEntry("kubernetes.io/os", "linux");
+    PodSpec template = daemonSet.getSpec().getTemplate().getSpec();
+    assertThat(template.getNodeSelector()).containsEntry("kubernetes.io/os", "linux");
+    // A v1.20 kubelet refuses pods with sysctls off its safe list (SysctlForbidden); the fake one does
+    // not check, so this does. Without the port sysctl the proxy listens on 5353 behind the Service's 53.
+    assertThat(template.getSecurityContext().getSysctls()).extracting(Sysctl::getName).isSubsetOf(V1_20_SAFE_SYSCTLS);
+    assertThat(configMap.getData().get("config.yaml")).contains("9.9.9.9", "dns.quad9.net", "- 0.0.0.0:5353\n");
+    assertThat(template.getContainers().get(0).getPorts()).filteredOn(p -> p.getName().startsWith("dns"))
+        .extracting(ContainerPort::getContainerPort).containsOnly(5353);
+    assertThat(service.getSpec().getPorts()).extracting(p -> p.getPort() + "->" + p.getTargetPort().getStrVal())
+        .containsExactlyInAnyOrder("53->dns-udp", "53->dns-tcp");
 
     Set<String> linuxNodes = linuxNodes();
     assertThat(linuxNodes).contains("node-a", "node-b", RealCluster.TAINTED_NODE).doesNotContain(RealCluster.WINDOWS_NODE);

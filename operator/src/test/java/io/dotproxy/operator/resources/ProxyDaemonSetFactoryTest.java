@@ -4,24 +4,28 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.entry;
 import static org.assertj.core.api.Assertions.tuple;
 
+import io.dotproxy.operator.config.TrustedCaBundle;
 import io.dotproxy.operator.model.CacheSpec;
 import io.dotproxy.operator.model.DnsOverTlsProxy;
 import io.dotproxy.operator.model.Placement;
 import io.dotproxy.operator.sidecar.ClusterCapabilities.Version;
 import io.dotproxy.operator.testing.TestProxies;
 import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.ContainerPort;
 import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.Toleration;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
 class ProxyDaemonSetFactoryTest {
 
   static final String IMAGE = "ghcr.io/dotproxy/proxy-runtime:1.0.0";
-  static final FleetCapabilities WITHOUT_SURGE = FleetCapabilities.of(Optional.of(new Version(1, 21)));
+  static final FleetCapabilities KUBERNETES_1_21 = FleetCapabilities.of(Optional.of(new Version(1, 21)));
 
   /** For a current cluster; the real v1.20 API server checks the other side (DaemonSetModeIT). */
   static DaemonSet desired(DnsOverTlsProxy proxy) {
@@ -81,13 +85,44 @@ class ProxyDaemonSetFactoryTest {
 
   @Test
   void beforeKubernetes122RollsOneNodeAtATimeBecauseTheApiServerRefusesMaxUnavailableZeroWithoutSurge() {
-    DaemonSet ds = ProxyDaemonSetFactory.desired(TestProxies.quad9("dns", "edge"), IMAGE, WITHOUT_SURGE);
+    DaemonSet ds = ProxyDaemonSetFactory.desired(TestProxies.quad9("dns", "edge"), IMAGE, KUBERNETES_1_21);
 
     assertThat(ds.getSpec().getUpdateStrategy().getType()).isEqualTo("RollingUpdate");
     assertThat(ds.getSpec().getUpdateStrategy().getRollingUpdate().getMaxUnavailable().getIntVal()).isEqualTo(1);
     assertThat(ds.getSpec().getUpdateStrategy().getRollingUpdate().getMaxSurge()).isNull();
     assertThat(DesiredStateHash.same(ds, desired(TestProxies.quad9("dns", "edge"))))
         .as("an operator restarted after an upgrade to 1.22 rewrites the DaemonSet").isFalse();
+  }
+
+  @Test
+  void whereKubeletsMayRefuseThePortSysctlThePodsListenOnAnUnprivilegedPortWithoutIt() {
+    PodSpec pod = ProxyDaemonSetFactory.desired(TestProxies.quad9("dns", "edge"), IMAGE, KUBERNETES_1_21)
+        .getSpec().getTemplate().getSpec();
+
+    assertThat(pod.getSecurityContext().getSysctls()).isEmpty();
+    assertThat(pod.getSecurityContext().getRunAsNonRoot()).isTrue();
+    assertThat(pod.getContainers().get(0).getPorts())
+        .extracting(ContainerPort::getName, ContainerPort::getContainerPort, ContainerPort::getProtocol)
+        .containsExactly(tuple("dns-udp", 5353, "UDP"), tuple("dns-tcp", 5353, "TCP"), tuple("admin", 9153, "TCP"));
+  }
+
+  @Test
+  void theConfigTheContainerPortsAndTheServiceAgreeOnTheDnsPort() {
+    DnsOverTlsProxy proxy = TestProxies.quad9("dns", "edge");
+    for (FleetCapabilities fleet : List.of(FleetCapabilities.CURRENT, KUBERNETES_1_21)) {
+      String config = ProxyConfigMapFactory.desired(proxy, new TrustedCaBundle.SystemTrustStore(), Optional.empty(), fleet)
+          .getData().get("config.yaml");
+      Map<String, Integer> containerPorts = ProxyDaemonSetFactory.desired(proxy, IMAGE, fleet)
+          .getSpec().getTemplate().getSpec().getContainers().get(0).getPorts().stream()
+          .collect(Collectors.toMap(ContainerPort::getName, ContainerPort::getContainerPort));
+      Service service = ProxyServiceFactory.desired(proxy, fleet);
+
+      assertThat(config).as("%s", fleet).contains("- 0.0.0.0:" + fleet.podDnsPort() + "\n");
+      assertThat(service.getSpec().getPorts()).as("%s", fleet).allSatisfy(port -> {
+        assertThat(port.getPort()).isEqualTo(53);
+        assertThat(containerPorts).containsEntry(port.getTargetPort().getStrVal(), fleet.podDnsPort());
+      });
+    }
   }
 
   @Test

@@ -20,7 +20,7 @@ class ProxyServiceFactoryTest {
 
   @Test
   void withoutTheFieldWhereTheApiServerWouldDropItSoThatAnUpgradeChangesTheHash() {
-    FleetCapabilities old = new FleetCapabilities(false, false);
+    FleetCapabilities old = new FleetCapabilities(false, false, false);
     Service service = ProxyServiceFactory.desired(TestProxies.quad9("dns", "edge"), old);
 
     assertThat(service.getSpec().getInternalTrafficPolicy()).isNull();
