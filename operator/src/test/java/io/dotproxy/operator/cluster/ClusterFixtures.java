@@ -37,7 +37,8 @@ public final class ClusterFixtures {
       client.resource(crd).createOr(NonDeletingOperation::update);
       Eventually.until("the CRD to be Established",
           () -> client.apiextensions().v1().customResourceDefinitions().withName(crd.getMetadata().getName()).get(),
-          c -> c.getStatus() != null && c.getStatus().getConditions().stream()
+          // A CRD just created may have a status without conditions yet.
+          c -> c.getStatus() != null && c.getStatus().getConditions() != null && c.getStatus().getConditions().stream()
               .anyMatch(cond -> "Established".equals(cond.getType()) && "True".equals(cond.getStatus())));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
