@@ -28,14 +28,16 @@ public final class ProxyDaemonSetFactory {
 
   private static final IntOrString ADMIN_PORT = new IntOrString(ProxyPorts.ADMIN);
 
-  private ProxyDaemonSetFactory() {}
-
   /** The proxy image is built for Linux only. */
   static final String OS_LABEL = "kubernetes.io/os";
+
+  private ProxyDaemonSetFactory() {}
 
   /**
    * Pods get no checksum of the config: config changes reach running proxies through the mounted
    * ConfigMap and the runtime's hot reload, so only image, resources or placement changes roll pods.
+   *
+   * @param capabilities what the cluster's version accepts in the DaemonSet
    */
   public static DaemonSet desired(DnsOverTlsProxy proxy, String defaultImage, FleetCapabilities capabilities) {
     DnsOverTlsProxySpec spec = proxy.getSpec();
