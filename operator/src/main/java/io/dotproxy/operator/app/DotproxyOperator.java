@@ -3,6 +3,8 @@ package io.dotproxy.operator.app;
 import io.dotproxy.operator.reconciler.DnsOverTlsProxyReconciler;
 import io.dotproxy.operator.reconciler.ProxyWorkflow;
 import io.dotproxy.operator.status.UninjectedPodsMetric;
+import io.dotproxy.operator.resources.FleetCapabilities;
+import io.dotproxy.operator.sidecar.ClusterCapabilities;
 import io.dotproxy.operator.webhook.SidecarWebhook;
 import io.dotproxy.operator.webhook.tls.CertificateLifetimes;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -90,8 +92,9 @@ public final class DotproxyOperator implements AutoCloseable {
     StopIntent stopIntent = new StopIntent();
     stopIntent.leading = !settings.leaderElection();
     Operator operator = new Operator(o -> configure(o, settings, client, registry, stopIntent));
+    FleetCapabilities fleet = FleetCapabilities.of(ClusterCapabilities.Version.read(client));
     var reconciler = new DnsOverTlsProxyReconciler(
-        new ProxyWorkflow(settings), Clock.systemUTC(), new UninjectedPodsMetric(registry));
+        new ProxyWorkflow(settings, fleet), Clock.systemUTC(), new UninjectedPodsMetric(registry));
     HealthAndMetricsServer http = null;
     try {
       operator.register(reconciler, c -> {
@@ -119,11 +122,12 @@ public final class DotproxyOperator implements AutoCloseable {
       throw e;
     }
     log.info(
-        "dotproxy operator {} watching {}, leader election {}, proxy image {}, CoreDNS patch {}, http :{}, {}",
+        "dotproxy operator {} watching {}, leader election {}, proxy image {}, {}, CoreDNS patch {}, http :{}, {}",
         OperatorSettings.version(),
         settings.watchNamespaces().isEmpty() ? "all namespaces" : settings.watchNamespaces(),
         settings.leaderElection() ? "on" : "off",
         settings.proxyImage(),
+        fleet.describe(),
         settings.coreDnsPatch() ? "at " + settings.coreDns() : "off",
         http.port(),
         webhook.map(SidecarWebhook::description).orElse("webhook off"));

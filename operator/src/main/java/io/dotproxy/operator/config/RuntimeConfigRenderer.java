@@ -21,8 +21,11 @@ import org.yaml.snakeyaml.Yaml;
  */
 public final class RuntimeConfigRenderer {
 
-  /** Where a DaemonSet proxy listens inside its pod; 53 is allowed unprivileged through a pod sysctl. */
-  public static final String LISTEN = "0.0.0.0:53";
+  /**
+   * Where a DaemonSet proxy listens inside its pod, on port 53 where a pod sysctl allows it unprivileged;
+   * the fleet's Service answers on 53 either way.
+   */
+  public static final String LISTEN = daemonSetListen(53);
 
   /**
    * Where an injected sidecar listens: loopback only, so that the application pod never becomes a
@@ -38,6 +41,11 @@ public final class RuntimeConfigRenderer {
 
   private RuntimeConfigRenderer() {}
 
+  /** All addresses of the pod: the Service reaches the proxy on the pod IP. */
+  public static String daemonSetListen(int port) {
+    return "0.0.0.0:" + port;
+  }
+
   /**
    * @param caFile where the trusted-CA bundle is mounted in the proxy container, when the spec has one
    */
@@ -52,8 +60,14 @@ public final class RuntimeConfigRenderer {
    *     rather than to the DoT upstreams. A forward zone for the same domain in the spec wins.
    */
   public static String render(DnsOverTlsProxySpec spec, Optional<String> caFile, Optional<ForwardZone> clusterZone) {
+    return render(spec, caFile, clusterZone, LISTEN);
+  }
+
+  /** @param daemonSetListen where a DaemonSet proxy listens, see {@link #daemonSetListen} */
+  public static String render(
+      DnsOverTlsProxySpec spec, Optional<String> caFile, Optional<ForwardZone> clusterZone, String daemonSetListen) {
     Map<String, Object> config = new LinkedHashMap<>();
-    config.put("listen", List.of(spec.runsAsDaemonSet() ? LISTEN : SIDECAR_LISTEN));
+    config.put("listen", List.of(spec.runsAsDaemonSet() ? daemonSetListen : SIDECAR_LISTEN));
     config.put("upstream", spec.getUpstreams().stream().map(RuntimeConfigRenderer::upstream).toList());
     caFile.ifPresent(path -> config.put("ca-file", path));
     putIfSet(config, "policy", spec.getPolicy() == null ? null : spec.getPolicy().runtimeName());

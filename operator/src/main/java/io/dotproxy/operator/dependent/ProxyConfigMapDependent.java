@@ -3,6 +3,7 @@ package io.dotproxy.operator.dependent;
 import io.dotproxy.operator.config.TrustedCaBundle;
 import io.dotproxy.operator.model.DnsOverTlsProxy;
 import io.dotproxy.operator.model.ForwardZone;
+import io.dotproxy.operator.resources.FleetCapabilities;
 import io.dotproxy.operator.resources.ProxyConfigMapFactory;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -13,8 +14,11 @@ import java.util.Optional;
 /** The runtime's config file (and CA bundle), in both modes. */
 public class ProxyConfigMapDependent extends OwnedDependent<ConfigMap> {
 
-  public ProxyConfigMapDependent() {
+  private final FleetCapabilities fleet;
+
+  public ProxyConfigMapDependent(FleetCapabilities fleet) {
     super(ConfigMap.class);
+    this.fleet = fleet;
   }
 
   /**
@@ -34,7 +38,7 @@ public class ProxyConfigMapDependent extends OwnedDependent<ConfigMap> {
   protected ConfigMap desired(DnsOverTlsProxy primary, Context<DnsOverTlsProxy> context) {
     RenderInputs inputs = context.managedWorkflowAndDependentResourceContext()
         .getMandatory(RenderInputs.class, RenderInputs.class);
-    return ProxyConfigMapFactory.desired(primary, inputs.ca(), inputs.clusterZone());
+    return ProxyConfigMapFactory.desired(primary, inputs.ca(), inputs.clusterZone(), fleet);
   }
 
   // The data is compared exactly: it is small, the API server does not rewrite it, and a hand edit

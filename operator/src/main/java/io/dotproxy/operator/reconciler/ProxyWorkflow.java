@@ -9,6 +9,7 @@ import io.dotproxy.operator.dependent.ProxyConfigMapDependent;
 import io.dotproxy.operator.dependent.ProxyDaemonSetDependent;
 import io.dotproxy.operator.dependent.ProxyServiceDependent;
 import io.dotproxy.operator.model.DnsOverTlsProxy;
+import io.dotproxy.operator.resources.FleetCapabilities;
 import io.dotproxy.operator.sidecar.SidecarSettings;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceUtils;
@@ -44,9 +45,9 @@ import java.util.Optional;
  */
 public final class ProxyWorkflow {
 
-  final ProxyConfigMapDependent configMap = new ProxyConfigMapDependent();
+  final ProxyConfigMapDependent configMap;
   final ProxyDaemonSetDependent daemonSet;
-  final ProxyServiceDependent service = new ProxyServiceDependent();
+  final ProxyServiceDependent service;
   /** Empty when the operator may not patch CoreDNS (--coredns-patch false). */
   final Optional<CoreDnsPatchDependent> coreDns;
   /** Empty when the injection webhook is off. */
@@ -55,9 +56,12 @@ public final class ProxyWorkflow {
   final boolean trustedCaSecrets;
   final Workflow<DnsOverTlsProxy> workflow;
 
-  public ProxyWorkflow(OperatorSettings settings) {
+  /** @param fleet what the cluster accepts in the DaemonSet and the Service */
+  public ProxyWorkflow(OperatorSettings settings, FleetCapabilities fleet) {
     OperatorFeatures features = settings.features();
-    daemonSet = new ProxyDaemonSetDependent(settings.proxyImage());
+    configMap = new ProxyConfigMapDependent(fleet);
+    daemonSet = new ProxyDaemonSetDependent(settings.proxyImage(), fleet);
+    service = new ProxyServiceDependent(fleet);
     coreDns = features.coreDnsPatch() ? Optional.of(new CoreDnsPatchDependent(settings.coreDns(), service)) : Optional.empty();
     sidecarSettings = settings.sidecar();
     sidecar = features.sidecarInjection() ? Optional.of(new SidecarEventSources(sidecarSettings)) : Optional.empty();

@@ -15,15 +15,13 @@ public final class ProxyConfigMapFactory {
 
   private ProxyConfigMapFactory() {}
 
-  public static ConfigMap desired(DnsOverTlsProxy proxy, TrustedCaBundle ca) {
-    return desired(proxy, ca, Optional.empty());
-  }
-
   /**
    * @param ca the resolved trustedCA; an unresolved one has no rendering, the caller reports it instead
    * @param clusterZone Sidecar mode: where the cluster domain is forwarded
+   * @param fleet DaemonSet mode: which port the proxies listen on in their pods
    */
-  public static ConfigMap desired(DnsOverTlsProxy proxy, TrustedCaBundle ca, Optional<ForwardZone> clusterZone) {
+  public static ConfigMap desired(
+      DnsOverTlsProxy proxy, TrustedCaBundle ca, Optional<ForwardZone> clusterZone, FleetCapabilities fleet) {
     Map<String, String> data = new LinkedHashMap<>();
     Optional<String> caFile = Optional.empty();
     if (ca instanceof TrustedCaBundle.Pem pem) {
@@ -32,7 +30,8 @@ public final class ProxyConfigMapFactory {
     } else if (ca instanceof TrustedCaBundle.Unresolved unresolved) {
       throw new IllegalArgumentException("no config can be rendered: " + unresolved.problem());
     }
-    data.put(ProxyNames.CONFIG_FILE_KEY, RuntimeConfigRenderer.render(proxy.getSpec(), caFile, clusterZone));
+    data.put(ProxyNames.CONFIG_FILE_KEY, RuntimeConfigRenderer.render(
+        proxy.getSpec(), caFile, clusterZone, RuntimeConfigRenderer.daemonSetListen(fleet.podDnsPort())));
     return new ConfigMapBuilder()
         .withMetadata(ProxyMetadata.of(proxy))
         .withData(data)

@@ -15,7 +15,11 @@ import io.fabric8.kubernetes.api.model.Toleration;
 import io.fabric8.kubernetes.api.model.TolerationBuilder;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.apps.DaemonSetBuilder;
+import io.fabric8.kubernetes.api.model.apps.RollingUpdateDaemonSet;
+import io.fabric8.kubernetes.api.model.apps.RollingUpdateDaemonSetBuilder;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /** The DaemonSet that runs one proxy per node. */
 public final class ProxyDaemonSetFactory {
@@ -24,13 +28,18 @@ public final class ProxyDaemonSetFactory {
 
   private static final IntOrString ADMIN_PORT = new IntOrString(ProxyPorts.ADMIN);
 
+  /** The proxy image is built for Linux only. */
+  static final String OS_LABEL = "kubernetes.io/os";
+
   private ProxyDaemonSetFactory() {}
 
   /**
    * Pods get no checksum of the config: config changes reach running proxies through the mounted
    * ConfigMap and the runtime's hot reload, so only image, resources or placement changes roll pods.
+   *
+   * @param capabilities what the cluster's version accepts in the DaemonSet
    */
-  public static DaemonSet desired(DnsOverTlsProxy proxy, String defaultImage) {
+  public static DaemonSet desired(DnsOverTlsProxy proxy, String defaultImage, FleetCapabilities capabilities) {
     DnsOverTlsProxySpec spec = proxy.getSpec();
     Placement placement = spec.getPlacement() == null ? new Placement() : spec.getPlacement();
     DaemonSet daemonSet = new DaemonSetBuilder()
@@ -39,29 +48,24 @@ public final class ProxyDaemonSetFactory {
         .withNewSelector()
         .withMatchLabels(ProxyLabels.selector(proxy))
         .endSelector()
-        // A node is never without DNS during a rollout: the new pod starts beside the old one and the
-        // old one stops only when the new one is ready.
         .withNewUpdateStrategy()
         .withType("RollingUpdate")
-        .withNewRollingUpdate()
-        .withMaxUnavailable(new IntOrString(0))
-        .withMaxSurge(new IntOrString(1))
-        .endRollingUpdate()
+        .withRollingUpdate(rollingUpdate(capabilities))
         .endUpdateStrategy()
         .withNewTemplate()
         .withNewMetadata()
         .withLabels(ProxyLabels.of(proxy))
         .endMetadata()
         .withNewSpec()
-        .withContainers(container(spec, defaultImage))
+        .withContainers(container(spec, defaultImage, capabilities.podDnsPort()))
         .withVolumes(ProxyContainers.configVolume("config", ProxyNames.of(proxy)), ProxyContainers.tmpVolume("tmp"))
-        .withSecurityContext(podSecurityContext())
+        .withSecurityContext(podSecurityContext(capabilities))
         // The proxy must not resolve through CoreDNS, which may be forwarding to this very proxy.
         .withDnsPolicy("Default")
         .withAutomountServiceAccountToken(false)
         .withEnableServiceLinks(false)
         .withTerminationGracePeriodSeconds(gracePeriodSeconds(spec))
-        .withNodeSelector(placement.getNodeSelector())
+        .withNodeSelector(nodeSelector(placement))
         .withTolerations(placement.getTolerations() == null ? defaultTolerations() : placement.getTolerations())
         .withAffinity(placement.getAffinity())
         .withPriorityClassName(placement.getPriorityClassName())
@@ -72,14 +76,37 @@ public final class ProxyDaemonSetFactory {
     return DesiredStateHash.stamp(daemonSet);
   }
 
-  private static Container container(DnsOverTlsProxySpec spec, String defaultImage) {
+  /**
+   * Where the cluster allows it, a node is never without DNS during a rollout: the new pod starts beside
+   * the old one, and the old one stops only when the new one is ready.
+   */
+  private static RollingUpdateDaemonSet rollingUpdate(FleetCapabilities capabilities) {
+    return capabilities.daemonSetMaxSurge()
+        ? new RollingUpdateDaemonSetBuilder().withMaxUnavailable(new IntOrString(0)).withMaxSurge(new IntOrString(1)).build()
+        : new RollingUpdateDaemonSetBuilder().withMaxUnavailable(new IntOrString(1)).build();
+  }
+
+  /**
+   * Linux nodes only: the default tolerations admit tainted nodes, and a Windows node would otherwise
+   * get a pod that can never start. An explicit {@code kubernetes.io/os} in the placement wins.
+   */
+  private static Map<String, String> nodeSelector(Placement placement) {
+    Map<String, String> selector = new LinkedHashMap<>();
+    selector.put(OS_LABEL, "linux");
+    if (placement.getNodeSelector() != null) {
+      selector.putAll(placement.getNodeSelector());
+    }
+    return selector;
+  }
+
+  private static Container container(DnsOverTlsProxySpec spec, String defaultImage, int dnsPort) {
     return new ContainerBuilder()
         .withName(ProxyNames.CONTAINER)
         .withImage(ProxyContainers.image(spec, defaultImage))
         .withArgs("--config", ProxyNames.CONFIG_PATH)
         .withPorts(
-            new ContainerPortBuilder().withName(ProxyPorts.DNS_UDP).withContainerPort(ProxyNames.DNS_PORT).withProtocol("UDP").build(),
-            new ContainerPortBuilder().withName(ProxyPorts.DNS_TCP).withContainerPort(ProxyNames.DNS_PORT).withProtocol("TCP").build(),
+            new ContainerPortBuilder().withName(ProxyPorts.DNS_UDP).withContainerPort(dnsPort).withProtocol("UDP").build(),
+            new ContainerPortBuilder().withName(ProxyPorts.DNS_TCP).withContainerPort(dnsPort).withProtocol("TCP").build(),
             new ContainerPortBuilder().withName(ProxyPorts.ADMIN).withContainerPort(ProxyNames.ADMIN_PORT).withProtocol("TCP").build())
         .withResources(ProxyContainers.resources(spec))
         // A JVM takes a few seconds to start; the startup probe keeps liveness from killing it meanwhile.
@@ -97,15 +124,19 @@ public final class ProxyDaemonSetFactory {
    * the NET_BIND_SERVICE capability: a non-root process does not get an added capability in its
    * effective set (Kubernetes sets no ambient capabilities), so the capability would only work together
    * with file capabilities and privilege escalation, both of which the restricted profile forbids.
+   * Where kubelets may refuse the sysctl, the pods listen on an unprivileged port instead.
    */
-  private static PodSecurityContext podSecurityContext() {
-    return new PodSecurityContextBuilder()
+  private static PodSecurityContext podSecurityContext(FleetCapabilities capabilities) {
+    PodSecurityContextBuilder context = new PodSecurityContextBuilder()
         .withRunAsNonRoot(true)
         .withRunAsUser(ProxyContainers.NON_ROOT_ID)
         .withRunAsGroup(ProxyContainers.NON_ROOT_ID)
-        .withNewSeccompProfile().withType("RuntimeDefault").endSeccompProfile()
-        .addNewSysctl().withName(ProxyContainers.UNPRIVILEGED_PORT_SYSCTL).withValue(String.valueOf(ProxyNames.DNS_PORT)).endSysctl()
-        .build();
+        .withNewSeccompProfile().withType("RuntimeDefault").endSeccompProfile();
+    if (capabilities.port53Sysctl()) {
+      context.addNewSysctl().withName(ProxyContainers.UNPRIVILEGED_PORT_SYSCTL)
+          .withValue(String.valueOf(ProxyNames.DNS_PORT)).endSysctl();
+    }
+    return context.build();
   }
 
   /** Node-local DNS has to run where CoreDNS and its clients run, tainted nodes included. */

@@ -12,14 +12,16 @@ public final class ProxyServiceFactory {
 
   private ProxyServiceFactory() {}
 
-  public static Service desired(DnsOverTlsProxy proxy) {
+  public static Service desired(DnsOverTlsProxy proxy, FleetCapabilities capabilities) {
     Service service = new ServiceBuilder()
         .withMetadata(ProxyMetadata.of(proxy))
         .withNewSpec()
         .withType("ClusterIP")
         // Every node runs a proxy, so a client is always answered by the one on its own node:
-        // no cross-node hop, and a node's DNS does not depend on other nodes.
-        .withInternalTrafficPolicy("Local")
+        // no cross-node hop, and a node's DNS does not depend on other nodes. Not sent where the API
+        // server would drop it, so that once the cluster supports it the rendering (and its hash) changes
+        // and the Service is rewritten with it.
+        .withInternalTrafficPolicy(capabilities.internalTrafficPolicy() ? "Local" : null)
         .withSelector(ProxyLabels.selector(proxy))
         .withPorts(port(ProxyPorts.DNS_UDP, "UDP"), port(ProxyPorts.DNS_TCP, "TCP"))
         .endSpec()

@@ -1,17 +1,25 @@
 package io.dotproxy.operator.sidecar;
 
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.VersionInfo;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * What the cluster's API server accepts in a pod, decided once at startup from its version.
+ * What the cluster's API server accepts in a pod, decided once at startup from its version. The fleet's
+ * DaemonSet and Service have theirs in {@link io.dotproxy.operator.resources.FleetCapabilities}.
  *
  * @param nativeSidecars inject the proxy as an init container with restartPolicy Always
  * @param maxSearchPaths how many dnsConfig.searches the API server validates (32 since 1.28, 6 before)
  * @param maxSearchChars how long the search list may be, spaces included (2048 since 1.28, 256 before)
  */
 public record ClusterCapabilities(boolean nativeSidecars, int maxSearchPaths, int maxSearchChars) {
+
+  private static final Logger log = LoggerFactory.getLogger(ClusterCapabilities.class);
 
   /** Native sidecars are beta and on by default from 1.29 (alpha, off by default, in 1.28). */
   static final int NATIVE_SIDECARS_MINOR = 29;
@@ -38,6 +46,17 @@ public record ClusterCapabilities(boolean nativeSidecars, int maxSearchPaths, in
 
   /** A Kubernetes version as /version reports it; managed clusters write minors like "29+". */
   public record Version(int major, int minor) {
+
+    /** The API server's /version, or empty when it cannot be read or understood. */
+    public static Optional<Version> read(KubernetesClient client) {
+      try {
+        VersionInfo info = client.getKubernetesVersion();
+        return info == null ? Optional.empty() : parse(info.getMajor(), info.getMinor());
+      } catch (KubernetesClientException e) {
+        log.warn("cannot read the API server's version: {}", e.getMessage());
+        return Optional.empty();
+      }
+    }
 
     public static Optional<Version> parse(String major, String minor) {
       if (major == null || minor == null) {

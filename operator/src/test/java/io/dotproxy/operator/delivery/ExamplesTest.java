@@ -2,6 +2,7 @@ package io.dotproxy.operator.delivery;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.dotproxy.operator.resources.ProxyPorts;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
@@ -137,6 +138,10 @@ class ExamplesTest {
         "app.kubernetes.io/name", "dotproxy", "app.kubernetes.io/instance", (String) metadata(edge).get("name"),
         "app.kubernetes.io/component", "proxy"));
     assertThat(egressTo(fleet)).containsExactlyInAnyOrder("TCP/853 9.9.9.9/32", "TCP/853 149.112.112.112/32");
+    // By name: the pods listen on 53 or, where kubelets may refuse the port sysctl, on 5353.
+    assertThat(fleet.getSpec().getIngress().get(0).getPorts())
+        .extracting(p -> p.getProtocol() + "/" + p.getPort().getStrVal())
+        .containsExactlyInAnyOrder("UDP/" + ProxyPorts.DNS_UDP, "TCP/" + ProxyPorts.DNS_TCP);
     assertThat(upstreamCidrs(edge)).containsExactlyInAnyOrder("9.9.9.9/32", "149.112.112.112/32");
 
     NetworkPolicy pods = sidecar.get(0);

@@ -5,6 +5,7 @@ import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.time.Duration;
 import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
@@ -18,11 +19,18 @@ public final class ProxyApi {
   private final KubernetesClient client;
   private final String namespace;
   private final String name;
+  private final Duration timeout;
 
   public ProxyApi(KubernetesClient client, String namespace, String name) {
+    this(client, namespace, name, Eventually.TIMEOUT);
+  }
+
+  /** Waiting up to {@code timeout}, e.g. longer for a real control plane's controllers. */
+  public ProxyApi(KubernetesClient client, String namespace, String name, Duration timeout) {
     this.client = client;
     this.namespace = namespace;
     this.name = name;
+    this.timeout = timeout;
   }
 
   /** The proxy as stored now, or null once it is gone. */
@@ -52,7 +60,7 @@ public final class ProxyApi {
   }
 
   public void awaitGone() {
-    Eventually.until("DnsOverTlsProxy " + name + " to be gone", () -> Optional.ofNullable(current()), Optional::isEmpty);
+    Eventually.until("DnsOverTlsProxy " + name + " to be gone", timeout, () -> Optional.ofNullable(current()), Optional::isEmpty);
   }
 
   /** An object in the proxy's namespace, or null. */
@@ -61,12 +69,12 @@ public final class ProxyApi {
   }
 
   public <R extends HasMetadata> R await(Class<R> type, String objectName) {
-    return Eventually.until(type.getSimpleName() + " " + objectName, () -> get(type, objectName), r -> true);
+    return Eventually.until(type.getSimpleName() + " " + objectName, timeout, () -> get(type, objectName), r -> true);
   }
 
   /** Waits until the proxy has a status that satisfies {@code condition}. */
   public DnsOverTlsProxy awaitStatus(Predicate<DnsOverTlsProxy> condition) {
-    return Eventually.until("the status of " + name, this::current, p -> p.getStatus() != null && condition.test(p));
+    return Eventually.until("the status of " + name, timeout, this::current, p -> p.getStatus() != null && condition.test(p));
   }
 
   public static boolean hasCondition(DnsOverTlsProxy proxy, String type, String status) {

@@ -24,7 +24,12 @@ public final class TestSettings {
   private TestSettings() {}
 
   public static OperatorSettings withoutWebhook(String image, Duration resync) {
-    return new OperatorSettings(Set.of(), false, "dotproxy-operator", Optional.empty(), image,
+    return withoutWebhook(image, resync, Set.of());
+  }
+
+  /** Reconciling only {@code namespaces} (empty: all), e.g. to leave other test classes' proxies alone. */
+  public static OperatorSettings withoutWebhook(String image, Duration resync, Set<String> namespaces) {
+    return new OperatorSettings(namespaces, false, "dotproxy-operator", Optional.empty(), image,
         CoreDnsLocation.kubeadmDefault(), true, 0, resync, true, SidecarSettings.defaults(), WebhookSettings.disabled());
   }
 
