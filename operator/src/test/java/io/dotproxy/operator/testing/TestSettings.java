@@ -23,7 +23,12 @@ public final class TestSettings {
   private TestSettings() {}
 
   public static OperatorSettings withoutWebhook(String image, Duration resync) {
-    return new OperatorSettings(Set.of(), false, "dotproxy-operator", Optional.empty(), image,
+    return withoutWebhook(image, resync, Set.of());
+  }
+
+  /** Reconciling only {@code namespaces} (all when empty), e.g. a test's own on a shared cluster. */
+  public static OperatorSettings withoutWebhook(String image, Duration resync, Set<String> namespaces) {
+    return new OperatorSettings(namespaces, false, "dotproxy-operator", Optional.empty(), image,
         CoreDnsLocation.kubeadmDefault(), 0, resync, SidecarSettings.defaults(), WebhookSettings.disabled());
   }
 
