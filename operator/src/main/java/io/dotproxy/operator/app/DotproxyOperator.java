@@ -2,6 +2,8 @@ package io.dotproxy.operator.app;
 
 import io.dotproxy.operator.reconciler.DnsOverTlsProxyReconciler;
 import io.dotproxy.operator.reconciler.ProxyWorkflow;
+import io.dotproxy.operator.resources.DaemonSetRollout;
+import io.dotproxy.operator.sidecar.ClusterCapabilities;
 import io.dotproxy.operator.webhook.SidecarWebhook;
 import io.dotproxy.operator.webhook.tls.CertificateLifetimes;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -89,8 +91,9 @@ public final class DotproxyOperator implements AutoCloseable {
     StopIntent stopIntent = new StopIntent();
     stopIntent.leading = !settings.leaderElection();
     Operator operator = new Operator(o -> configure(o, settings, client, registry, stopIntent));
+    DaemonSetRollout rollout = DaemonSetRollout.of(ClusterCapabilities.Version.of(client));
     var reconciler = new DnsOverTlsProxyReconciler(
-        new ProxyWorkflow(settings.proxyImage(), settings.coreDns(), settings.sidecar()), Clock.systemUTC());
+        new ProxyWorkflow(settings.proxyImage(), rollout, settings.coreDns(), settings.sidecar()), Clock.systemUTC());
     HealthAndMetricsServer http = null;
     try {
       operator.register(reconciler, c -> {
@@ -118,11 +121,12 @@ public final class DotproxyOperator implements AutoCloseable {
       throw e;
     }
     log.info(
-        "dotproxy operator {} watching {}, leader election {}, proxy image {}, CoreDNS at {}, http :{}, {}",
+        "dotproxy operator {} watching {}, leader election {}, proxy image {}, DaemonSet rollout {}, CoreDNS at {}, http :{}, {}",
         OperatorSettings.version(),
         settings.watchNamespaces().isEmpty() ? "all namespaces" : settings.watchNamespaces(),
         settings.leaderElection() ? "on" : "off",
         settings.proxyImage(),
+        rollout,
         settings.coreDns(),
         http.port(),
         webhook.map(SidecarWebhook::description).orElse("webhook off"));

@@ -2,7 +2,6 @@ package io.dotproxy.operator.model;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
-import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Pattern;
@@ -37,10 +36,12 @@ public class Upstream {
       + " one before it has DNS.")
   private String address;
 
-  @Default("853")
+  // 853 when unset, by this class, not by a schema default: in the atomic list of upstreams a default
+  // the API server fills in makes the stored list differ from the applied one, so every server-side apply
+  // of an unchanged manifest would write the object again (and GitOps tools would see a diff).
   @Min(1)
   @Max(65535)
-  @JsonPropertyDescription("TCP port of the DNS-over-TLS server.")
+  @JsonPropertyDescription("TCP port of the DNS-over-TLS server; 853 when unset.")
   private Integer port = DEFAULT_PORT;
 
   @Size(max = MAX_SERVER_NAME)

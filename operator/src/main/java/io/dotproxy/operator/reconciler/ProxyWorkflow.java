@@ -6,6 +6,7 @@ import io.dotproxy.operator.dependent.CoreDnsPatchWantedCondition;
 import io.dotproxy.operator.dependent.DaemonSetModeCondition;
 import io.dotproxy.operator.dependent.ProxyConfigMapDependent;
 import io.dotproxy.operator.dependent.ProxyDaemonSetDependent;
+import io.dotproxy.operator.resources.DaemonSetRollout;
 import io.dotproxy.operator.dependent.ProxyServiceDependent;
 import io.dotproxy.operator.model.DnsOverTlsProxy;
 import io.dotproxy.operator.sidecar.SidecarSettings;
@@ -46,8 +47,9 @@ public final class ProxyWorkflow {
   final SidecarSettings sidecarSettings;
   final Workflow<DnsOverTlsProxy> workflow;
 
-  public ProxyWorkflow(String defaultImage, CoreDnsLocation coreDnsLocation, SidecarSettings sidecarSettings) {
-    daemonSet = new ProxyDaemonSetDependent(defaultImage);
+  public ProxyWorkflow(
+      String defaultImage, DaemonSetRollout rollout, CoreDnsLocation coreDnsLocation, SidecarSettings sidecarSettings) {
+    daemonSet = new ProxyDaemonSetDependent(defaultImage, rollout);
     coreDns = new CoreDnsPatchDependent(coreDnsLocation, service);
     this.sidecarSettings = sidecarSettings;
     sidecar = new SidecarEventSources(sidecarSettings);

@@ -15,6 +15,7 @@ import io.fabric8.kubernetes.api.model.Toleration;
 import io.fabric8.kubernetes.api.model.TolerationBuilder;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.apps.DaemonSetBuilder;
+import io.fabric8.kubernetes.api.model.apps.RollingUpdateDaemonSetBuilder;
 import java.util.List;
 
 /** The DaemonSet that runs one proxy per node. */
@@ -30,7 +31,7 @@ public final class ProxyDaemonSetFactory {
    * Pods get no checksum of the config: config changes reach running proxies through the mounted
    * ConfigMap and the runtime's hot reload, so only image, resources or placement changes roll pods.
    */
-  public static DaemonSet desired(DnsOverTlsProxy proxy, String defaultImage) {
+  public static DaemonSet desired(DnsOverTlsProxy proxy, String defaultImage, DaemonSetRollout rollout) {
     DnsOverTlsProxySpec spec = proxy.getSpec();
     Placement placement = spec.getPlacement() == null ? new Placement() : spec.getPlacement();
     DaemonSet daemonSet = new DaemonSetBuilder()
@@ -39,14 +40,11 @@ public final class ProxyDaemonSetFactory {
         .withNewSelector()
         .withMatchLabels(ProxyLabels.selector(proxy))
         .endSelector()
-        // A node is never without DNS during a rollout: the new pod starts beside the old one and the
-        // old one stops only when the new one is ready.
         .withNewUpdateStrategy()
         .withType("RollingUpdate")
-        .withNewRollingUpdate()
-        .withMaxUnavailable(new IntOrString(0))
-        .withMaxSurge(new IntOrString(1))
-        .endRollingUpdate()
+        .withRollingUpdate(rollout == DaemonSetRollout.SURGE
+            ? new RollingUpdateDaemonSetBuilder().withMaxSurge(new IntOrString(1)).withMaxUnavailable(new IntOrString(0)).build()
+            : new RollingUpdateDaemonSetBuilder().withMaxUnavailable(new IntOrString(1)).build())
         .endUpdateStrategy()
         .withNewTemplate()
         .withNewMetadata()

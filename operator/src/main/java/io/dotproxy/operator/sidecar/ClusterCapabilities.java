@@ -1,8 +1,12 @@
 package io.dotproxy.operator.sidecar;
 
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.VersionInfo;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.slf4j.LoggerFactory;
 
 /**
  * What the cluster's API server accepts in a pod, decided once at startup from its version.
@@ -49,6 +53,17 @@ public record ClusterCapabilities(boolean nativeSidecars, int maxSearchPaths, in
         return Optional.empty();
       }
       return Optional.of(new Version(Integer.parseInt(ma.group(1)), Integer.parseInt(mi.group(1))));
+    }
+
+    /** The API server's version, or empty (and a warning logged) when it cannot be read. */
+    public static Optional<Version> of(KubernetesClient client) {
+      try {
+        VersionInfo info = client.getKubernetesVersion();
+        return info == null ? Optional.empty() : parse(info.getMajor(), info.getMinor());
+      } catch (KubernetesClientException e) {
+        LoggerFactory.getLogger(ClusterCapabilities.class).warn("cannot read the API server's version: {}", e.getMessage());
+        return Optional.empty();
+      }
     }
 
     public boolean atLeast(int major, int minor) {

@@ -10,8 +10,6 @@ import io.dotproxy.operator.webhook.tls.MountedCertificates;
 import io.dotproxy.operator.webhook.tls.OperatorManagedCertificates;
 import io.dotproxy.operator.webhook.tls.ReloadingKeyManager;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.VersionInfo;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
@@ -111,14 +109,7 @@ public final class SidecarWebhook implements AutoCloseable {
    * conservative DNS limits otherwise.
    */
   static ClusterCapabilities capabilities(KubernetesClient client, NativeSidecars mode) {
-    Optional<ClusterCapabilities.Version> version;
-    try {
-      VersionInfo info = client.getKubernetesVersion();
-      version = info == null ? Optional.empty() : ClusterCapabilities.Version.parse(info.getMajor(), info.getMinor());
-    } catch (KubernetesClientException e) {
-      version = Optional.empty();
-      log.warn("cannot read the API server's version: {}", e.getMessage());
-    }
+    Optional<ClusterCapabilities.Version> version = ClusterCapabilities.Version.of(client);
     ClusterCapabilities capabilities = ClusterCapabilities.of(version, mode);
     log.info("Kubernetes {}: the proxy is injected as a {}", version.map(Object::toString).orElse("(version unknown)"),
         capabilities.nativeSidecars() ? "native sidecar (init container with restartPolicy Always)" : "plain container");

@@ -101,7 +101,8 @@ public final class FakeKubelet implements AutoCloseable {
       conditions.add(nodeCondition(pressure, false, "KubeletHasSufficient" + pressure.replace("Pressure", ""), now));
     }
     Map<String, Quantity> capacity = Map.of("cpu", new Quantity("4"), "memory", new Quantity("8Gi"), "pods", new Quantity("110"));
-    client.nodes().withName(name).editStatus(node -> new NodeBuilder(node).withNewStatus()
+    // Controllers annotate new nodes (the TTL controller) while this runs: a conflict reads the node again.
+    onConflictAgain(() -> client.nodes().withName(name).editStatus(node -> new NodeBuilder(node).withNewStatus()
         .withConditions(conditions)
         .withCapacity(capacity)
         .withAllocatable(capacity)
@@ -111,10 +112,10 @@ public final class FakeKubelet implements AutoCloseable {
         .withOperatingSystem(node.getMetadata().getLabels().getOrDefault("kubernetes.io/os", "linux"))
         .withArchitecture("amd64").withContainerRuntimeVersion("fake://0").withOsImage("fake")
         .withKernelVersion("0").withMachineID(name).withSystemUUID(name).withBootID(name).endNodeInfo()
-        .endStatus().build());
+        .endStatus().build()));
     // What the node-lifecycle controller (off: nothing renews the nodes) does with the admission
     // plugin TaintNodesByCondition's taint on new nodes: it follows the Ready condition.
-    client.nodes().withName(name).edit(node -> {
+    onConflictAgain(() -> client.nodes().withName(name).edit(node -> {
       List<Taint> taints = new ArrayList<>(node.getSpec().getTaints());
       taints.removeIf(t -> NOT_READY_TAINT.equals(t.getKey()));
       if (!ready) {
@@ -122,7 +123,21 @@ public final class FakeKubelet implements AutoCloseable {
       }
       node.getSpec().setTaints(taints);
       return node;
-    });
+    }));
+  }
+
+  /** Runs an edit, and again (at most 5 times in all) when another writer changed the object first. */
+  private static void onConflictAgain(Runnable edit) {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        edit.run();
+        return;
+      } catch (KubernetesClientException e) {
+        if (e.getCode() != 409 || attempt == 5) {
+          throw e;
+        }
+      }
+    }
   }
 
   private static NodeCondition nodeCondition(String type, boolean status, String reason, String now) {
