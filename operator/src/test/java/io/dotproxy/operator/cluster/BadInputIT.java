@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.dotproxy.operator.model.DnsOverTlsProxy;
 import io.dotproxy.operator.testing.Eventually;
-import io.dotproxy.operator.testing.TestSettings;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -19,7 +18,6 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -50,25 +48,19 @@ class BadInputIT {
   static final ResourceDefinitionContext PROXIES = ResourceDefinitionContext.fromResourceType(DnsOverTlsProxy.class);
   static final String UPSTREAM = "upstreams: [{address: 9.9.9.9, serverName: dns.quad9.net}]";
 
+  TestOperator operator;
   String namespace;
-  OperatorInProcess operator;
 
   @BeforeAll
   void startTheOperator(ControlPlane plane) {
-    ClusterFixtures.installCrd(plane);
-    ClusterFixtures.installKubeadmDns(plane, false);
-    namespace = plane.newNamespace("bad-input");
-    operator = OperatorInProcess.start(plane,
-        TestSettings.withoutWebhook(TestSettings.PROXY_IMAGE, RESYNC, Set.of(namespace)), namespace);
+    operator = TestOperator.start(plane, RESYNC, false, "bad-input");
+    namespace = operator.namespace(0);
   }
 
   @AfterAll
-  void stop(ControlPlane plane) {
+  void stop() {
     if (operator != null) {
       operator.close();
-    }
-    if (namespace != null) {
-      plane.kubectl("delete", "namespace", namespace, "--wait=false");
     }
   }
 
@@ -177,7 +169,7 @@ class BadInputIT {
     }
     assertThat(client.configMaps().inNamespace(namespace).withName("dotproxy-good").get()).isNotNull();
     assertThat(ClusterFixtures.corefile(plane)).doesNotContain("patch-in-sidecar-mode");
-    assertThat(operator.health("/readyz")).isEqualTo(200);
+    assertThat(operator.operator().health("/readyz")).isEqualTo(200);
   }
 
   private String proxy(String name, String spec) {

@@ -52,6 +52,7 @@ class ChartOnKubernetes120IT {
         .call();
 
     assertThat(release.getStatus()).isEqualTo("pending-install");
+    assertThat(release.getOutput()).as("NOTES.txt, for this cluster's version").contains("add --validate=false");
   }
 
   private static void assertAcceptedByTheServer(ControlPlane plane, String manifest) {

@@ -81,6 +81,11 @@ public final class ClusterFixtures {
     }
   }
 
+  /** Deletes every DnsOverTlsProxy in {@code namespace} and waits (at most 60 s) until they are gone. */
+  public static void deleteProxies(ControlPlane plane, String namespace) {
+    plane.kubectl("delete", "dnsovertlsproxies", "--all", "-n", namespace, "--timeout=60s").assertSuccess();
+  }
+
   /** The Corefile as stored now. */
   public static String corefile(ControlPlane plane) {
     return plane.admin().configMaps().inNamespace("kube-system").withName("coredns").get().getData().get("Corefile");

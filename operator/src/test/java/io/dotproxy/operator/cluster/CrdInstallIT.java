@@ -21,14 +21,17 @@ import org.junit.jupiter.api.io.TempDir;
  * create` with {@code --validate=false} install it without them; kubectl's own validation and server-side
  * apply refuse it.
  *
- * <p>Each route installs a copy of the committed CRD under a group of its own, so that the DnsOverTlsProxy
- * CRD the other test classes share is never touched; the route's behaviour depends on the CRD's content,
- * not on its name.
+ * <p>Each route installs a copy of the committed CRD under names and a group of its own, so that the
+ * DnsOverTlsProxy CRD the other test classes share is never touched, and kubectl never takes
+ * "dnsovertlsproxies" or "dotp" for one of the copies; the route's behaviour depends on the schema, not on
+ * the names.
  */
 @ExtendWith(RealCluster.class)
 class CrdInstallIT {
 
   static final String CRD_FILE = "dnsovertlsproxies.dotproxy.io-v1.yml";
+  static final String PLURAL = "routecopies";
+  static final String KIND = "RouteCopy";
 
   @TempDir
   Path dir;
@@ -38,7 +41,7 @@ class CrdInstallIT {
   @AfterEach
   void deleteTheCopy(ControlPlane plane) {
     if (group != null) {
-      plane.kubectl("delete", "crd", "dnsovertlsproxies." + group, "--ignore-not-found");
+      plane.kubectl("delete", "crd", PLURAL + "." + group, "--ignore-not-found");
     }
   }
 
@@ -52,7 +55,7 @@ class CrdInstallIT {
       assertThat(result.err()).as(verb)
           .contains("unknown field \"x-kubernetes-validations\"", "turn validation off with --validate=false");
     }
-    assertThat(plane.admin().apiextensions().v1().customResourceDefinitions().withName("dnsovertlsproxies." + group).get())
+    assertThat(plane.admin().apiextensions().v1().customResourceDefinitions().withName(PLURAL + "." + group).get())
         .isNull();
   }
 
@@ -120,7 +123,7 @@ class CrdInstallIT {
     }
   }
 
-  /** The committed CRD with its group (and so its name) changed to one of this test's. */
+  /** The committed CRD with its group and names changed to this test's. */
   private Path copyOfTheCrd(String route) throws IOException {
     group = route + ".crd-install.dotproxy.test";
     @SuppressWarnings("unchecked")
@@ -129,23 +132,24 @@ class CrdInstallIT {
     Map<String, Object> spec = (Map<String, Object>) crd.get("spec");
     assertThat(Serialization.asYaml(spec)).contains("x-kubernetes-validations");
     spec.put("group", group);
-    ExampleManifests.metadata(crd).put("name", "dnsovertlsproxies." + group);
+    spec.put("names", Map.of("kind", KIND, "plural", PLURAL, "singular", KIND.toLowerCase()));
+    ExampleManifests.metadata(crd).put("name", PLURAL + "." + group);
     return Files.writeString(dir.resolve(route + ".yaml"), Serialization.asYaml(crd));
   }
 
   private CustomResourceDefinition awaitEstablished(ControlPlane plane) {
-    return ClusterFixtures.awaitEstablished(plane, "dnsovertlsproxies." + group);
+    return ClusterFixtures.awaitEstablished(plane, PLURAL + "." + group);
   }
 
   private String proxy(String name, String specLine) {
     String namespace = "default";
     return """
         apiVersion: %s/v1alpha1
-        kind: DnsOverTlsProxy
+        kind: %s
         metadata: {name: %s, namespace: %s}
         spec:
           upstreams: [{address: 9.9.9.9}]
           %s
-        """.formatted(group, name, namespace, specLine);
+        """.formatted(group, KIND, name, namespace, specLine);
   }
 }

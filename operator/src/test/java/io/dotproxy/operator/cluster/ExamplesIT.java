@@ -67,6 +67,7 @@ class ExamplesIT {
   @AfterAll
   void deleteNamespaces(ControlPlane plane) {
     if (examples != null) {
+      List.of(dnsNamespace, demoNamespace).forEach(namespace -> ClusterFixtures.deleteProxies(plane, namespace));
       plane.kubectl("delete", "namespace", dnsNamespace, demoNamespace, "--wait=false", "--ignore-not-found");
     }
   }

@@ -7,7 +7,6 @@ import io.dotproxy.operator.model.CoreDnsState;
 import io.dotproxy.operator.model.DnsOverTlsProxy;
 import io.dotproxy.operator.testing.Corefiles;
 import io.dotproxy.operator.testing.Eventually;
-import io.dotproxy.operator.testing.TestSettings;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.KubernetesResourceList;
 import io.fabric8.kubernetes.api.model.ListOptionsBuilder;
@@ -24,7 +23,6 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
@@ -53,29 +51,23 @@ class GitOpsIT {
   static final List<String> FILES = List.of("daemonset-coredns.yaml", "private-ca.yaml", "multi-upstream.yaml", "sidecar.yaml");
   static final List<String> DNS_PROXIES = List.of("edge", "corp", "multi");
 
+  TestOperator operator;
   String dns;
   String demo;
   ExampleManifests examples;
-  OperatorInProcess operator;
 
   @BeforeAll
   void startTheOperator(ControlPlane plane) {
-    ClusterFixtures.installCrd(plane);
-    ClusterFixtures.installKubeadmDns(plane, true);
-    dns = plane.newNamespace("gitops-dns");
-    demo = plane.newNamespace("gitops-demo");
+    operator = TestOperator.start(plane, RESYNC, true, "gitops-dns", "gitops-demo");
+    dns = operator.namespace(0);
+    demo = operator.namespace(1);
     examples = new ExampleManifests(Map.of("dns", dns, "demo", demo));
-    operator = OperatorInProcess.start(plane,
-        TestSettings.withoutWebhook(TestSettings.PROXY_IMAGE, RESYNC, Set.of(dns, demo)), dns);
   }
 
   @AfterAll
-  void stop(ControlPlane plane) {
+  void stop() {
     if (operator != null) {
       operator.close();
-    }
-    if (dns != null) {
-      plane.kubectl("delete", "namespace", dns, demo, "--wait=false");
     }
   }
 
