@@ -112,7 +112,7 @@ class GitOpsIT {
     }
     List<String> table = plane.kubectl("get", "dotp", "-n", dns).assertSuccess().out().lines().toList();
     assertThat(table.get(0)).matches("NAME\\s+AGE\\s+MODE\\s+READY\\s*");
-    assertThat(table).anySatisfy(row -> assertThat(row).matches("edge\\s+\\d+s\\s+DaemonSet\\s+True\\s*"));
+    assertThat(table).anySatisfy(row -> assertThat(row).matches("edge\\s+\\S+\\s+DaemonSet\\s+True\\s*"));
 
     // A change made in Git: applied without --force-conflicts, and rolled out.
     String changed = manifests.replace("size: 20000", "size: 30000");
