@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
 
@@ -31,8 +32,8 @@ public class CacheSpec {
   private Integer maxTTL;
 
   @Size(max = 16)
-  @ValidationRule(value = Durations.RULE, message = "serveStale " + Durations.MESSAGE)
-  @JsonPropertyDescription("How long expired answers may still be served, e.g. 1h; 0s turns it off (cache-serve-stale).")
+  @Pattern(Durations.PATTERN)
+  @JsonPropertyDescription("How long expired answers may still be served: a duration with a unit, e.g. 1h; 0s turns it off (cache-serve-stale).")
   private String serveStale;
 
   @JsonPropertyDescription("Refresh popular entries before they expire (cache-prefetch).")

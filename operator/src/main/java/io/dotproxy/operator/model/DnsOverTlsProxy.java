@@ -1,7 +1,7 @@
 package io.dotproxy.operator.model;
 
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
-import io.fabric8.generator.annotation.ValidationRule;
+import io.fabric8.crdv2.generator.v1.SchemaCustomizer;
 import io.fabric8.kubernetes.api.model.Namespaced;
 import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.model.annotation.Group;
@@ -38,20 +38,18 @@ import io.fabric8.kubernetes.model.annotation.Version;
     name = "Age",
     jsonPath = ".metadata.creationTimestamp",
     type = AdditionalPrinterColumn.Type.DATE)
-// The generated Service is named "dotproxy-<name>" and must stay a 63-character DNS label.
-@ValidationRule(
-    value = "self.metadata.name.size() <= " + DnsOverTlsProxy.MAX_NAME_LENGTH,
-    message = DnsOverTlsProxy.NAME_LENGTH_MESSAGE)
-@ValidationRule(value = "has(self.spec)", message = "spec is required")
+@SchemaCustomizer(value = NameRules.class, input = "")
 public class DnsOverTlsProxy extends CustomResource<DnsOverTlsProxySpec, DnsOverTlsProxyStatus>
     implements Namespaced {
 
   public static final String GROUP = "dotproxy.io";
   public static final String VERSION = "v1alpha1";
 
+  /** The operator names its Service "dotproxy-<name>", which must be a DNS label of at most 63 characters. */
   static final int MAX_NAME_LENGTH = 54;
-  static final String NAME_LENGTH_MESSAGE =
-      "metadata.name must be at most 54 characters: the operator names its Service dotproxy-<name>";
+  static final String NAME_PATTERN = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$";
+  static final String NAME_MESSAGE = "must be a DNS label of at most " + MAX_NAME_LENGTH
+      + " characters (lower-case letters, digits and '-', no '.'): the operator names its Service dotproxy-<name>";
 
   /** A stored object without a spec reads as one that says so, never as null. */
   @Override

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
 import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
@@ -49,8 +50,8 @@ public class DnsOverTlsProxySpec {
   private UpstreamPolicy policy;
 
   @Size(max = MAX_DURATION)
-  @ValidationRule(value = Durations.RULE, message = "timeout " + Durations.MESSAGE)
-  @JsonPropertyDescription("Overall upstream deadline per query, e.g. 5s.")
+  @Pattern(Durations.PATTERN)
+  @JsonPropertyDescription("Overall upstream deadline per query: a duration with a unit, e.g. 500ms, 5s, 2m or 1h.")
   private String timeout;
 
   @JsonPropertyDescription("Answer cache.")
@@ -67,8 +68,8 @@ public class DnsOverTlsProxySpec {
   private List<ForwardZone> forwardZones;
 
   @Size(max = MAX_DURATION)
-  @ValidationRule(value = Durations.RULE, message = "drainPeriod " + Durations.MESSAGE)
-  @JsonPropertyDescription("How long a stopping proxy keeps answering while it drains, e.g. 5s.")
+  @Pattern(Durations.PATTERN)
+  @JsonPropertyDescription("How long a stopping proxy keeps answering while it drains: a duration with a unit, e.g. 5s.")
   private String drainPeriod;
 
   @JsonPropertyDescription("Log every query name; off by default because query names are personal data.")

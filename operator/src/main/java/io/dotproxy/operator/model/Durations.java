@@ -3,11 +3,11 @@ package io.dotproxy.operator.model;
 /** The duration syntax shared by the CRD's validation and the runtime's config format. */
 public final class Durations {
 
-  /** A duration with its unit; a unit is required so that "30" is never read as 30 ms or 30 min. */
+  /**
+   * A duration with its unit; a unit is required so that "30" is never read as 30 ms or 30 min. A schema
+   * pattern rather than a CEL rule, so that API servers before 1.25 enforce it too.
+   */
   static final String PATTERN = "^[0-9]+(ms|s|m|h)$";
-
-  /** CEL rule for a duration field. */
-  public static final String RULE = "self.matches('" + PATTERN + "')";
 
   public static final String MESSAGE = "must be a duration with a unit, such as 500ms, 5s, 2m or 1h";
 
@@ -17,7 +17,7 @@ public final class Durations {
     return duration.matches(PATTERN);
   }
 
-  /** Whole seconds, rounded up, of a duration that passed {@link #RULE}. */
+  /** Whole seconds, rounded up, of a duration that matches {@link #PATTERN}. */
   public static long toSecondsRoundedUp(String duration) {
     if (!isValid(duration)) {
       throw new IllegalArgumentException("not a duration: " + duration);

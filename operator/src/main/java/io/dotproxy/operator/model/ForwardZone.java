@@ -2,9 +2,9 @@ package io.dotproxy.operator.model;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
-import io.fabric8.generator.annotation.ValidationRule;
 import java.util.List;
 
 /** A zone answered by plain-DNS servers instead of the DoT upstreams (e.g. cluster.local to kube-dns). */
@@ -13,7 +13,7 @@ public class ForwardZone {
 
   static final String ZONE_PATTERN = "^([A-Za-z0-9_-]+[.])*[A-Za-z0-9_-]+[.]?$";
   static final String ZONE_MESSAGE = "zone must be a DNS name such as cluster.local";
-  static final String SERVER_PATTERN = "^([0-9.]+|[[][0-9a-fA-F:.]+[]])(:[0-9]{1,5})?$";
+  static final String SERVER_PATTERN = "^([0-9.]+|\\[[0-9a-fA-F:.]+\\])(:[0-9]{1,5})?$";
   static final String SERVER_MESSAGE =
       "each server must be ADDR or ADDR:PORT with an IP address, IPv6 in brackets: 10.96.0.10:53, [fd00::a]:53";
   static final int MAX_ZONE = 253;
@@ -21,17 +21,14 @@ public class ForwardZone {
 
   @Required
   @Size(min = 1, max = MAX_ZONE)
-  @ValidationRule(
-      value = "self.matches('" + ZONE_PATTERN + "')",
-      message = ZONE_MESSAGE)
+  @Pattern(ZONE_PATTERN)
   @JsonPropertyDescription("DNS zone, e.g. cluster.local.")
   private String zone;
 
   @Required
   @Size(min = 1, max = MAX_SERVERS)
-  @ValidationRule(value = "self.all(s, s.matches('" + SERVER_PATTERN + "'))", message = SERVER_MESSAGE)
-  @JsonPropertyDescription("Plain-DNS servers for the zone, as ADDR[:PORT] (IPv6 as [ADDR]:PORT).")
-  private List<@Size(max = 53) String> servers;
+  @JsonPropertyDescription("Plain-DNS servers for the zone, as ADDR[:PORT] with an IP address (IPv6 as [ADDR]:PORT).")
+  private List<@Size(max = 53) @Pattern(SERVER_PATTERN) String> servers;
 
   public ForwardZone() {}
 

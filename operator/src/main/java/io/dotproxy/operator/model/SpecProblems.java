@@ -8,21 +8,14 @@ import java.util.List;
 /**
  * What is wrong with a DnsOverTlsProxy, checked by the operator before it renders anything.
  *
- * <p>The CRD's schema and CEL rules (same messages, from the same constants) normally keep such objects
- * out, but not always: CEL rules are ignored by API servers older than 1.25 and by a CRD applied without
- * them, and an object stored under an older CRD is not checked again. What gets through must not become a
- * DaemonSet whose proxies refuse their config and restart forever, so the operator checks the same
- * rules, plus a few the proxy runtime enforces that a CEL pattern cannot (an IPv4 octet above 255, a TLS
- * server name with an underscore).
+ * <p>The CRD's schema (from the same constants) and its CEL rules (same messages) normally keep such
+ * objects out, but not always: CEL rules are ignored by API servers older than 1.25 and by a CRD applied
+ * without them, and an object stored under an older CRD is not checked again. What gets through must not
+ * become a DaemonSet whose proxies refuse their config and restart forever, or a ConfigMap and DaemonSet
+ * without their Service, so the operator checks the same rules, plus a few the proxy runtime enforces
+ * that a schema pattern cannot (an IPv4 octet above 255, a TLS server name with an underscore).
  */
 public final class SpecProblems {
-
-  /**
-   * ForwardZone.SERVER_PATTERN in Java's dialect: CEL (RE2) reads "[[]" and "[]]" as one bracket each,
-   * Java would read the first as the start of a nested class.
-   */
-  private static final String FORWARD_SERVER =
-      ForwardZone.SERVER_PATTERN.replace("[[]", "\\[").replace("[]]", "\\]");
 
   private static final String DNS_NAME =
       "[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?([.][A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*[.]?";
@@ -35,8 +28,8 @@ public final class SpecProblems {
   public static List<String> of(DnsOverTlsProxy proxy) {
     SpecProblems found = new SpecProblems();
     String name = proxy.getMetadata().getName();
-    if (name != null && name.length() > DnsOverTlsProxy.MAX_NAME_LENGTH) {
-      found.add("metadata.name", DnsOverTlsProxy.NAME_LENGTH_MESSAGE);
+    if (name != null && (name.length() > DnsOverTlsProxy.MAX_NAME_LENGTH || !name.matches(DnsOverTlsProxy.NAME_PATTERN))) {
+      found.add("metadata.name", DnsOverTlsProxy.NAME_MESSAGE + given(name));
     }
     DnsOverTlsProxySpec spec = proxy.getSpec();
     if (spec == null) {
@@ -200,7 +193,7 @@ public final class SpecProblems {
       }
       return true;
     }
-    if (text.contains(":") && text.matches(Upstream.IPV6_SHAPE)) {
+    if (text.matches(Upstream.IPV6_SHAPE)) {
       try {
         // A text with a colon is parsed as an IPv6 literal and never resolved.
         InetAddress.getByName(text);
@@ -214,7 +207,7 @@ public final class SpecProblems {
 
   /** ADDR or ADDR:PORT, IPv6 in brackets (ForwardZone.SERVER_PATTERN), with a real address and port. */
   private static boolean isForwardServer(String server) {
-    if (!server.matches(FORWARD_SERVER)) {
+    if (!server.matches(ForwardZone.SERVER_PATTERN)) {
       return false;
     }
     String address;

@@ -2,12 +2,11 @@ package io.dotproxy.operator.model;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
-import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
-import io.fabric8.generator.annotation.ValidationRule;
 import java.util.List;
 
 /** A DNS-over-TLS server the proxies forward to. */
@@ -16,9 +15,13 @@ public class Upstream {
 
   public static final int DEFAULT_PORT = 853;
 
-  /** The shapes the CRD accepts; {@link SpecProblems} also checks that the text is a real address. */
-  static final String IPV4_SHAPE = "^[0-9]{1,3}([.][0-9]{1,3}){3}$";
-  static final String IPV6_SHAPE = "^[0-9a-fA-F:.]+$";
+  /**
+   * The shapes the CRD accepts: dotted digits, or hex digits, dots and at least one colon.
+   * {@link SpecProblems} also checks that the text is a real address.
+   */
+  static final String IPV4_SHAPE = "[0-9]{1,3}([.][0-9]{1,3}){3}";
+  static final String IPV6_SHAPE = "[0-9a-fA-F.]*:[0-9a-fA-F:.]*";
+  static final String ADDRESS_PATTERN = "^(" + IPV4_SHAPE + "|" + IPV6_SHAPE + ")$";
   static final String ADDRESS_MESSAGE =
       "address must be an IPv4 or IPv6 address (a hostname cannot be resolved before the proxy has DNS)";
   static final String SPKI_PIN_PATTERN = "^[A-Za-z0-9+/]{43}=$";
@@ -28,17 +31,17 @@ public class Upstream {
 
   @Required
   @Size(max = 45)
-  // An IP, never a hostname: the proxy would need DNS to find its DNS server.
-  @ValidationRule(
-      value = "self.matches('" + IPV4_SHAPE + "') || (self.contains(':') && self.matches('" + IPV6_SHAPE + "'))",
-      message = ADDRESS_MESSAGE)
-  @JsonPropertyDescription("IPv4 or IPv6 address of the DNS-over-TLS server.")
+  @Pattern(ADDRESS_PATTERN)
+  @JsonPropertyDescription("IPv4 or IPv6 address of the DNS-over-TLS server, never a hostname: the proxy cannot resolve"
+      + " one before it has DNS.")
   private String address;
 
-  @Default("853")
+  // 853 when unset, by this class, not by a schema default: in the atomic list of upstreams a default
+  // the API server fills in makes the stored list differ from the applied one, so every server-side apply
+  // of an unchanged manifest would write the object again (and GitOps tools would see a diff).
   @Min(1)
   @Max(65535)
-  @JsonPropertyDescription("TCP port of the DNS-over-TLS server.")
+  @JsonPropertyDescription("TCP port of the DNS-over-TLS server; 853 when unset.")
   private Integer port = DEFAULT_PORT;
 
   @Size(max = MAX_SERVER_NAME)
@@ -46,9 +49,9 @@ public class Upstream {
   private String serverName;
 
   @Size(max = MAX_PINS)
-  @ValidationRule(value = "self.all(p, p.matches('" + SPKI_PIN_PATTERN + "'))", message = SPKI_PIN_MESSAGE)
-  @JsonPropertyDescription("Base64 SHA-256 digests of SubjectPublicKeyInfo; the server must present one of them.")
-  private List<@Size(max = 44) String> spkiPins;
+  @JsonPropertyDescription("Base64 SHA-256 digests of SubjectPublicKeyInfo (44 characters ending in '='); the server"
+      + " must present one of them.")
+  private List<@Size(max = 44) @Pattern(SPKI_PIN_PATTERN) String> spkiPins;
 
   public Upstream() {}
 

@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.time.Duration;
 
 /**
  * What a cluster has before dotproxy is installed, as kubeadm lays it out, and the CRD installed as
@@ -35,14 +36,18 @@ public final class ClusterFixtures {
     try (InputStream in = Files.newInputStream(MockCluster.committedCrd())) {
       CustomResourceDefinition crd = client.apiextensions().v1().customResourceDefinitions().load(in).item();
       client.resource(crd).createOr(NonDeletingOperation::update);
-      Eventually.until("the CRD to be Established",
-          () -> client.apiextensions().v1().customResourceDefinitions().withName(crd.getMetadata().getName()).get(),
-          // A CRD just created has a status without conditions for a moment.
-          c -> c.getStatus() != null && c.getStatus().getConditions() != null && c.getStatus().getConditions().stream()
-              .anyMatch(cond -> "Established".equals(cond.getType()) && "True".equals(cond.getStatus())));
+      awaitEstablished(plane, crd.getMetadata().getName());
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /** The CRD {@code name} once the API server serves its resources. */
+  public static CustomResourceDefinition awaitEstablished(ControlPlane plane, String name) {
+    return Eventually.until("CRD " + name + " to be Established", Duration.ofSeconds(60),
+        () -> plane.admin().apiextensions().v1().customResourceDefinitions().withName(name).get(),
+        c -> c.getStatus() != null && c.getStatus().getConditions() != null && c.getStatus().getConditions().stream()
+            .anyMatch(cond -> "Established".equals(cond.getType()) && "True".equals(cond.getStatus())));
   }
 
   /**
@@ -74,6 +79,11 @@ public final class ClusterFixtures {
       client.configMaps().inNamespace("kube-system").withName("coredns")
           .edit(c -> new ConfigMapBuilder(c).addToData("Corefile", Corefiles.KUBEADM).build());
     }
+  }
+
+  /** Deletes every DnsOverTlsProxy in {@code namespace} and waits (at most 60 s) until they are gone. */
+  public static void deleteProxies(ControlPlane plane, String namespace) {
+    plane.kubectl("delete", "dnsovertlsproxies", "--all", "-n", namespace, "--timeout=60s").assertSuccess();
   }
 
   /** The Corefile as stored now. */

@@ -15,8 +15,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
@@ -25,18 +23,15 @@ import java.util.stream.Collectors;
  * <ul>
  *   <li>objects with declared properties reject unknown fields, like kubectl's strict field validation
  *       (the API server would otherwise prune them silently);
- *   <li>apiVersion, kind and metadata are allowed at the top, as the API server adds them to the schema;
- *   <li>CEL rules of the form {@code self.matches('RE')} and {@code self.all(x, x.matches('RE'))} become
- *       JSON Schema patterns. Every other CEL rule (address syntax, trustedCA's one-of, coreDNS.patch
- *       needs DaemonSet, minTTL <= maxTTL, the name length) cannot run here: there is no CEL
- *       interpreter, and the API server is the place that enforces them.
+ *   <li>apiVersion, kind and metadata are allowed at the top, as the API server adds them to the schema
+ *       (metadata keeps the CRD's rules on its name, and its other fields are not checked);
+ *   <li>CEL rules (trustedCA's one-of, coreDNS.patch needs DaemonSet, minTTL <= maxTTL) cannot run here:
+ *       there is no CEL interpreter, and the API server is the place that enforces them.
  * </ul>
  */
 final class CrdSchema {
 
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final Pattern MATCHES = Pattern.compile("^self\\.matches\\('(.*)'\\)$");
-  private static final Pattern ALL_MATCH = Pattern.compile("^self\\.all\\((\\w+), \\1\\.matches\\('(.*)'\\)\\)$");
 
   private final JsonSchema schema;
   private final List<String> celRulesNotRun = new ArrayList<>();
@@ -46,7 +41,11 @@ final class CrdSchema {
     ObjectNode properties = (ObjectNode) root.get("properties");
     properties.set("apiVersion", JSON.createObjectNode().put("type", "string"));
     properties.set("kind", JSON.createObjectNode().put("type", "string"));
-    properties.set("metadata", JSON.createObjectNode().put("type", "object"));
+    if (properties.get("metadata") instanceof ObjectNode metadata) {
+      metadata.put("x-kubernetes-preserve-unknown-fields", true);
+    } else {
+      properties.set("metadata", JSON.createObjectNode().put("type", "object"));
+    }
     adapt(root, "");
     this.schema = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V7).getSchema(root);
   }
@@ -73,7 +72,7 @@ final class CrdSchema {
     JsonNode validations = node.remove("x-kubernetes-validations");
     if (validations instanceof ArrayNode rules) {
       for (JsonNode rule : rules) {
-        translate(node, path, rule.get("rule").asText());
+        celRulesNotRun.add((path.isEmpty() ? "." : path) + ": " + rule.get("rule").asText());
       }
     }
     boolean preserveUnknown = node.path("x-kubernetes-preserve-unknown-fields").asBoolean(false);
@@ -97,22 +96,5 @@ final class CrdSchema {
     if (node.get("anyOf") instanceof ArrayNode anyOf) {
       anyOf.forEach(option -> adapt((ObjectNode) option, path));
     }
-  }
-
-  private void translate(ObjectNode node, String path, String rule) {
-    Matcher matches = MATCHES.matcher(rule);
-    Matcher allMatch = ALL_MATCH.matcher(rule);
-    if (matches.matches() && "string".equals(node.path("type").asText())) {
-      node.put("pattern", javaRegex(matches.group(1)));
-    } else if (allMatch.matches() && node.get("items") instanceof ObjectNode items) {
-      items.put("pattern", javaRegex(allMatch.group(2)));
-    } else {
-      celRulesNotRun.add((path.isEmpty() ? "." : path) + ": " + rule);
-    }
-  }
-
-  /** CEL uses RE2, where "[[]" and "[]]" are classes of one bracket; Java needs them escaped. */
-  private static String javaRegex(String re2) {
-    return re2.replace("[[]", "\\[").replace("[]]", "\\]");
   }
 }

@@ -301,6 +301,32 @@ class HelmChartTest {
         .isEqualTo("/readyz");
   }
 
+  /**
+   * policy/v1 PodDisruptionBudgets exist from Kubernetes 1.21 and unhealthyPodEvictionPolicy is on by
+   * default from 1.27; older clusters get what they know (ChartOnKubernetes120IT has a 1.20 API server
+   * accept it). The same selector and budget either way.
+   */
+  @Test
+  void thePodDisruptionBudgetIsWhatTheClustersVersionKnows() {
+    RenderedChart v120 = RenderedChart.render("", "1.20.2");
+    io.fabric8.kubernetes.api.model.policy.v1beta1.PodDisruptionBudget beta =
+        v120.only(io.fabric8.kubernetes.api.model.policy.v1beta1.PodDisruptionBudget.class);
+    assertThat(beta.getApiVersion()).isEqualTo("policy/v1beta1");
+    assertThat(beta.getSpec().getMaxUnavailable().getIntVal()).isEqualTo(1);
+    assertThat(beta.getSpec().getSelector().getMatchLabels())
+        .isEqualTo(defaults.only(PodDisruptionBudget.class).getSpec().getSelector().getMatchLabels());
+    assertThat(v120.manifest).doesNotContain("unhealthyPodEvictionPolicy");
+    assertThat(v120.all(PodDisruptionBudget.class)).isEmpty();
+
+    for (String version : List.of("1.21.0", "1.26.15")) {
+      RenderedChart chart = RenderedChart.render("", version);
+      assertThat(chart.only(PodDisruptionBudget.class).getApiVersion()).as(version).isEqualTo("policy/v1");
+      assertThat(chart.manifest).as(version).doesNotContain("unhealthyPodEvictionPolicy");
+    }
+    assertThat(RenderedChart.render("", "1.27.0").only(PodDisruptionBudget.class).getSpec().getUnhealthyPodEvictionPolicy())
+        .isEqualTo("AlwaysAllow");
+  }
+
   @Test
   void certManagerIssuesTheWebhookCertificateAndInjectsTheCa() {
     RenderedChart chart = RenderedChart.render("webhook:\n  certMode: certManager\n");

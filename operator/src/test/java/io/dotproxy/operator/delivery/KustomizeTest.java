@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
  * examples/kustomization.yaml built by the real kustomize inside kubectl ({@code kubectl kustomize}), the
  * way `kubectl apply -k` and ArgoCD build it. Skipped, saying so, where kubectl is not installed.
  */
-class KustomizeTest {
+public class KustomizeTest {
 
   @Test
   void theExamplesKustomizationBuilds() throws Exception {
@@ -50,7 +50,8 @@ class KustomizeTest {
     assertThat(demo.getSpec().getTemplate().getMetadata().getLabels()).containsEntry("dotproxy.io/proxy", "app-dns");
   }
 
-  static Optional<String> kubectl() {
+  /** The kubectl on the PATH, if any. */
+  public static Optional<String> kubectl() {
     String path = System.getenv("PATH");
     if (path == null) {
       return Optional.empty();
@@ -63,7 +64,7 @@ class KustomizeTest {
   }
 
   /** Runs a command (no cluster access: kustomize only reads files) and returns its standard output. */
-  static String run(String... command) throws Exception {
+  public static String run(String... command) throws Exception {
     Path stderr = Files.createTempFile("kubectl-", ".err");
     try {
       Process process = new ProcessBuilder(command)

@@ -14,8 +14,8 @@ import java.util.stream.Collectors;
 /** charts/dotproxy-operator rendered by real Helm (helm-java's bundled native library), like `helm template`. */
 public final class RenderedChart {
 
-  static final String RELEASE = "dotproxy-operator";
-  static final String NAMESPACE = "dotproxy-system";
+  public static final String RELEASE = "dotproxy-operator";
+  public static final String NAMESPACE = "dotproxy-system";
   static final String KUBE_VERSION = "1.31.0";
 
   final String manifest;
@@ -26,12 +26,22 @@ public final class RenderedChart {
     this.objects = RepoFiles.objects(manifest);
   }
 
+  /** The rendered manifest, as `helm template` prints it. */
+  public String manifest() {
+    return manifest;
+  }
+
   static Path chart() {
     return RepoFiles.path("charts/dotproxy-operator");
   }
 
   /** Renders with the chart's values.yaml plus {@code valuesYaml} (may be empty), CRDs left out. */
   public static RenderedChart render(String valuesYaml) {
+    return render(valuesYaml, KUBE_VERSION);
+  }
+
+  /** As {@link #render(String)}, for a cluster of {@code kubeVersion} (what `helm template --kube-version` sets). */
+  public static RenderedChart render(String valuesYaml, String kubeVersion) {
     Path values = null;
     try {
       values = Files.createTempFile("dotproxy-values-", ".yaml");
@@ -39,7 +49,7 @@ public final class RenderedChart {
       String manifest = new Helm(chart()).template()
           .withName(RELEASE)
           .withNamespace(NAMESPACE)
-          .withKubeVersion(KUBE_VERSION)
+          .withKubeVersion(kubeVersion)
           .withValuesFile(values)
           .skipCrds()
           .call();

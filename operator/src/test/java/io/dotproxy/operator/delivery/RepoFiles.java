@@ -14,14 +14,14 @@ import java.util.Map;
 import java.util.regex.Pattern;
 
 /** The repository's delivery files (chart, examples, Dockerfiles, docs) and YAML manifests read from them. */
-final class RepoFiles {
+public final class RepoFiles {
 
   private static final Pattern DOCUMENT_SEPARATOR = Pattern.compile("(?m)^---[ \\t]*$");
 
   private RepoFiles() {}
 
   /** The repository root: the surefire/failsafe property, else the parent of the module directory. */
-  static Path root() {
+  public static Path root() {
     String configured = System.getProperty("dotproxy.repo.root");
     Path root = (configured != null ? Path.of(configured) : Path.of("..")).toAbsolutePath().normalize();
     if (!Files.isRegularFile(root.resolve("operator/pom.xml"))) {
@@ -30,15 +30,15 @@ final class RepoFiles {
     return root;
   }
 
-  static Path path(String relative) {
+  public static Path path(String relative) {
     return root().resolve(relative);
   }
 
-  static String read(String relative) {
+  public static String read(String relative) {
     return read(path(relative));
   }
 
-  static String read(Path file) {
+  public static String read(Path file) {
     try {
       return Files.readString(file);
     } catch (IOException e) {
@@ -47,7 +47,7 @@ final class RepoFiles {
   }
 
   /** The non-empty YAML documents of a multi-document text, each as a map. */
-  static List<Map<String, Object>> documents(String yaml) {
+  public static List<Map<String, Object>> documents(String yaml) {
     List<Map<String, Object>> documents = new ArrayList<>();
     for (String part : DOCUMENT_SEPARATOR.split(yaml)) {
       if (part.lines().allMatch(line -> line.isBlank() || line.stripLeading().startsWith("#"))) {

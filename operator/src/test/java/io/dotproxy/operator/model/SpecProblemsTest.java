@@ -56,11 +56,18 @@ class SpecProblemsTest {
   }
 
   @Test
-  void aNameTooLongForTheServiceIsAProblem() {
-    DnsOverTlsProxy proxy = proxy(spec -> {});
-    proxy.getMetadata().setName("p".repeat(55));
+  void aNameThatCannotNameTheServiceIsAProblem() {
+    // A custom resource's name may be a DNS subdomain; the Service's, dotproxy-<name>, must be a DNS label.
+    for (String name : List.of("p".repeat(55), "edge.v2", "edge-")) {
+      DnsOverTlsProxy proxy = proxy(spec -> {});
+      proxy.getMetadata().setName(name);
 
-    assertThat(SpecProblems.of(proxy)).singleElement().asString().startsWith("metadata.name: metadata.name must be at most 54");
+      assertThat(SpecProblems.of(proxy)).as(name).containsExactly("metadata.name: must be a DNS label of at most 54 characters"
+          + " (lower-case letters, digits and '-', no '.'): the operator names its Service dotproxy-<name> (not \"" + name + "\")");
+    }
+    DnsOverTlsProxy longest = proxy(spec -> {});
+    longest.getMetadata().setName("p".repeat(54));
+    assertThat(SpecProblems.of(longest)).isEmpty();
   }
 
   @Test

@@ -63,6 +63,8 @@ class InvalidSpecTest {
         "spec.cache.size: expected a whole number, not \"big\""));
     invalid.put("future-field", List.of("{\"upstreams\": [" + UPSTREAM + "], \"ecs\": \"forward\"}",
         "spec.ecs: not a field of DnsOverTlsProxy in this version of the operator"));
+    // Custom resources may have DNS-subdomain names; the Service dotproxy-<name> needs a DNS label.
+    invalid.put("edge.v2", List.of("{\"upstreams\": [" + UPSTREAM + "]}", "metadata.name: must be a DNS label of at most 54"));
     cluster.start();
     invalid.forEach((name, spec) -> TestProxies.createRaw(cluster.client(), NS, name, spec.get(0)));
     TestProxies.createRaw(cluster.client(), NS, "no-spec", null);

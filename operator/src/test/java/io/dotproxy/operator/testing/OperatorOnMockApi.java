@@ -18,7 +18,9 @@ public final class OperatorOnMockApi implements AutoCloseable {
   public static final Duration RESYNC = Duration.ofSeconds(1);
 
   private final FaultyApiServer api = new FaultyApiServer();
-  private final MockCluster cluster = new MockCluster(api.server(), api.client()).withCrd().withNamespaces(NS, "kube-system");
+  // A current Kubernetes: the operator chooses what it writes (e.g. the DaemonSet's rollout) by version.
+  private final MockCluster cluster = new MockCluster(api.server(), api.client())
+      .withCrd().withNamespaces(NS, "kube-system").withKubernetesVersion("1", "31");
   private DotproxyOperator operator;
 
   public OperatorOnMockApi start() {
