@@ -111,7 +111,7 @@ class ExamplesIT {
 
     List<String> wide = plane.kubectl("get", "dnsovertlsproxies", "-n", demoNamespace, "-o", "wide").assertSuccess().out()
         .lines().toList();
-    assertThat(wide.get(0)).matches("NAME\\s+AGE\\s+MODE\\s+READY\\s+COREDNS\\s+INJECTED\\s+PROXIES\\s*");
+    assertThat(wide.get(0)).matches("NAME\\s+AGE\\s+MODE\\s+READY\\s+COREDNS\\s+INJECTED\\s+PROXIES\\s+UNINJECTED\\s*");
     assertThat(wide.subList(1, wide.size())).singleElement().asString().matches("app-dns\\s+\\S+\\s+Sidecar\\s*");
   }
 

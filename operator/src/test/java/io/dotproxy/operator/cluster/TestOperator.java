@@ -1,6 +1,8 @@
 package io.dotproxy.operator.cluster;
 
+import io.dotproxy.operator.testing.TestCertificates;
 import io.dotproxy.operator.testing.TestSettings;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -8,8 +10,9 @@ import java.util.Set;
 
 /**
  * What a test class that runs the operator on the shared control plane starts with: the CRD and kubeadm's
- * DNS objects, namespaces of its own, and an operator (webhook off, leader election off) that reconciles
- * those namespaces only. Closing it deletes what it left there and stops the operator.
+ * DNS objects, namespaces of its own, and an operator (leader election off) that reconciles those
+ * namespaces only. Its webhook runs (Sidecar-mode CRs need it) with certificates as cert-manager would
+ * mount them; no MutatingWebhookConfiguration points at it. Closing it deletes what it left there and stops the operator.
  */
 final class TestOperator implements AutoCloseable {
 
@@ -34,8 +37,10 @@ final class TestOperator implements AutoCloseable {
     for (String prefix : prefixes) {
       namespaces.add(plane.newNamespace(prefix));
     }
+    Path certs = TestCertificates.writeServing(plane.workDir().resolve("webhook-tls-" + namespaces.get(0)),
+        List.of("dotproxy-operator-webhook.dotproxy-system.svc"));
     OperatorInProcess operator = OperatorInProcess.start(plane,
-        TestSettings.withoutWebhook(TestSettings.PROXY_IMAGE, resync, Set.copyOf(namespaces)), namespaces.get(0));
+        TestSettings.withExternalWebhook(TestSettings.PROXY_IMAGE, resync, certs, Set.copyOf(namespaces)), namespaces.get(0));
     return new TestOperator(plane, List.copyOf(namespaces), operator);
   }
 

@@ -35,7 +35,12 @@ public final class TestSettings {
 
   /** The webhook on, its certificate from {@code certDir} (external mode: nothing to patch in the mock). */
   public static OperatorSettings withExternalWebhook(String image, Duration resync, Path certDir) {
-    return new OperatorSettings(Set.of(), false, "dotproxy-operator", Optional.empty(), image,
+    return withExternalWebhook(image, resync, certDir, Set.of());
+  }
+
+  /** As {@link #withExternalWebhook(String, Duration, Path)}, reconciling only {@code namespaces} (all when empty). */
+  public static OperatorSettings withExternalWebhook(String image, Duration resync, Path certDir, Set<String> namespaces) {
+    return new OperatorSettings(namespaces, false, "dotproxy-operator", Optional.empty(), image,
         CoreDnsLocation.kubeadmDefault(), true, 0, resync, true, SidecarSettings.defaults(), externalModeWebhook(certDir));
   }
 
