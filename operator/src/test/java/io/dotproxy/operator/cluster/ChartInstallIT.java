@@ -40,6 +40,7 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -97,36 +98,18 @@ class ChartInstallIT {
   @MethodSource("variants")
   void theOperatorRunsUnderTheChartsRbacAndIsRefusedNothing(Variant variant, @TempDir Path dir) throws Exception {
     KubernetesClient admin = plane.admin();
-    String releaseNamespace = plane.newNamespace("dotproxy-" + variant.id());
     String watched = plane.newNamespace("apps-" + variant.id());
-    Path values = Files.writeString(dir.resolve("values.yaml"), variant.values().replace("WATCHED", watched) + "\n");
-
-    new Helm(RepoRoot.chart()).install().withName(RELEASE).withNamespace(releaseNamespace)
-        .withKubeConfig(plane.adminKubeconfig()).withValuesFile(values).call();
-    Process operator = null;
-    Path log = dir.resolve("operator.log");
+    Installed installed = install(variant.id(), variant.values().replace("WATCHED", watched), dir);
+    OperatorSettings settings = installed.settings();
+    OperatorFeatures features = settings.features();
+    Replica operator = null;
     try {
-      Deployment deployment = admin.apps().deployments().inNamespace(releaseNamespace).withName(RELEASE).require();
-      Map<String, String> env = environment(deployment, releaseNamespace);
-      OperatorSettings settings = OperatorSettings.parse(new String[0], env);
-      OperatorFeatures features = settings.features();
-      String serviceAccount = deployment.getSpec().getTemplate().getSpec().getServiceAccountName();
-
-      int httpPort = freePort();
-      List<String> args = new ArrayList<>(List.of("--http-port", String.valueOf(httpPort), "--webhook-port", String.valueOf(freePort())));
-      if (settings.webhook().enabled() && !features.managedWebhookCertificates()) {
-        args.addAll(List.of("--webhook-cert-dir", actAsCertManager(releaseNamespace, settings, dir).toString()));
-      }
-      Path kubeconfig = plane.writeKubeconfig(dir.resolve("kubeconfig"),
-          plane.serviceAccountToken(releaseNamespace, serviceAccount), releaseNamespace);
-      operator = startJar(args, env, kubeconfig, dir, log);
+      operator = startReplica(installed, dir, "operator");
       Instant started = Instant.now();
 
-      awaitReady(operator, httpPort, log);
+      awaitReady(operator);
       if (settings.leaderElection()) {
-        Eventually.until("the operator to take its leader Lease", WAIT,
-            () -> admin.resources(Lease.class).inNamespace(releaseNamespace).withName(settings.leaseName()).get(),
-            lease -> lease.getSpec().getHolderIdentity() != null && !lease.getSpec().getHolderIdentity().isEmpty());
+        Eventually.until("the operator to take its leader Lease", WAIT, () -> leaseHolder(installed), Optional::isPresent);
       }
       if (features.managedWebhookCertificates()) {
         Eventually.until("the webhook's caBundle", WAIT,
@@ -134,38 +117,125 @@ class ChartInstallIT {
             c -> c.getWebhooks().stream().allMatch(w -> w.getClientConfig().getCaBundle() != null && !w.getClientConfig().getCaBundle().isEmpty()));
       }
 
-      reconcilesProxies(admin, watched, features, log);
+      reconcilesProxies(admin, watched, features);
 
       Duration left = HOLD_LEASE_FOR.minus(Duration.between(started, Instant.now()));
       if (!left.isNegative()) {
         Thread.sleep(left.toMillis());
       }
-      assertThat(operator.isAlive()).as("still running after %s; log:%n%s", HOLD_LEASE_FOR, Files.readString(log)).isTrue();
-      assertThat(status(httpPort, "/readyz")).isEqualTo(200);
+      assertThat(operator.process().isAlive()).as("still running after %s; log:%n%s", HOLD_LEASE_FOR, operator.log()).isTrue();
+      assertThat(OperatorHttp.status(operator.httpPort(), "/readyz")).isEqualTo(200);
       if (settings.leaderElection()) {
-        Lease lease = admin.resources(Lease.class).inNamespace(releaseNamespace).withName(settings.leaseName()).require();
+        Lease lease = admin.resources(Lease.class).inNamespace(installed.namespace()).withName(settings.leaseName()).require();
         assertThat(lease.getSpec().getRenewTime().toInstant()).as("the Lease is being renewed").isAfter(started.plusSeconds(10));
       }
-      assertThat(Files.readString(log)).as("refused nothing").doesNotContainIgnoringCase("forbidden").doesNotContain(" 403");
+      assertThat(operator.log()).as("refused nothing").doesNotContainIgnoringCase("forbidden").doesNotContain(" 403");
 
       deleteProxiesWhileTheOperatorRuns(admin, watched);
-      assertApiServerAllowsExactlyTheFeatures(settings, releaseNamespace, serviceAccount, watched);
+      assertApiServerAllowsExactlyTheFeatures(settings, installed.namespace(), installed.serviceAccount(), watched);
     } finally {
-      if (operator != null) {
-        operator.destroy();
-        if (!operator.waitFor(20, TimeUnit.SECONDS)) {
-          operator.destroyForcibly();
-        }
-        System.out.println("---- operator (" + variant.id() + ") ----\n" + Files.readString(log));
-      }
-      Helm.uninstall(RELEASE).withNamespace(releaseNamespace).withKubeConfig(plane.adminKubeconfig()).call();
+      stop(operator, variant.id());
+      uninstall(installed);
       admin.namespaces().withName(watched).delete();
-      admin.namespaces().withName(releaseNamespace).delete();
     }
   }
 
+  /**
+   * The chart's two replicas: the standby is ready (it serves the webhook) without leading, and takes
+   * over, under the chart's RBAC, once the leader stops and its Lease expires.
+   */
+  @Test
+  void aStandbyReplicaIsReadyWithoutLeadingAndTakesOverWhenTheLeaderStops(@TempDir Path dir) throws Exception {
+    KubernetesClient admin = plane.admin();
+    Installed installed = install("replicas", "{}", dir);
+    Replica first = null;
+    Replica second = null;
+    try {
+      first = startReplica(installed, dir, "first");
+      awaitReady(first);
+      String leader = Eventually.until("the first replica to lead", WAIT, () -> leaseHolder(installed), Optional::isPresent).get();
+      second = startReplica(installed, dir, "second");
+      awaitReady(second);
+      assertThat(leaseHolder(installed)).as("the standby does not take the Lease").contains(leader);
+
+      first.process().destroy(); // SIGTERM, as the kubelet stops a pod
+      assertThat(first.process().waitFor(20, TimeUnit.SECONDS)).as("the leader stops within 20 s of SIGTERM").isTrue();
+      Eventually.until("the standby to take over", WAIT, () -> leaseHolder(installed), h -> h.isPresent() && !h.get().equals(leader));
+
+      String watched = plane.newNamespace("apps-replicas");
+      admin.resource(TestProxies.quad9(watched, "edge")).create();
+      Eventually.until("the new leader to reconcile", WAIT,
+          () -> Optional.ofNullable(admin.resources(ConfigMap.class).inNamespace(watched).withName("dotproxy-edge").get()),
+          Optional::isPresent);
+      assertThat(second.process().isAlive()).isTrue();
+      assertThat(second.log()).doesNotContainIgnoringCase("forbidden");
+      deleteProxiesWhileTheOperatorRuns(admin, watched);
+      admin.namespaces().withName(watched).delete();
+    } finally {
+      stop(first, "first");
+      stop(second, "second");
+      uninstall(installed);
+    }
+  }
+
+  /** The chart installed with {@code values} in a namespace of its own, and how its Deployment runs the operator. */
+  record Installed(String namespace, Map<String, String> env, OperatorSettings settings, String serviceAccount) {}
+
+  private static Installed install(String id, String values, Path dir) throws IOException {
+    String namespace = plane.newNamespace("dotproxy-" + id);
+    Path valuesFile = Files.writeString(dir.resolve("values.yaml"), values + "\n");
+    new Helm(RepoRoot.chart()).install().withName(RELEASE).withNamespace(namespace)
+        .withKubeConfig(plane.adminKubeconfig()).withValuesFile(valuesFile).call();
+    Deployment deployment = plane.admin().apps().deployments().inNamespace(namespace).withName(RELEASE).require();
+    Map<String, String> env = environment(deployment, namespace);
+    return new Installed(namespace, env, OperatorSettings.parse(new String[0], env),
+        deployment.getSpec().getTemplate().getSpec().getServiceAccountName());
+  }
+
+  private static void uninstall(Installed installed) {
+    Helm.uninstall(RELEASE).withNamespace(installed.namespace()).withKubeConfig(plane.adminKubeconfig()).call();
+    plane.admin().namespaces().withName(installed.namespace()).delete();
+  }
+
+  /** One replica: operator.jar with the Deployment's environment and the ServiceAccount's token, on ports of its own. */
+  record Replica(Process process, int httpPort, Path logFile) {
+    String log() throws IOException {
+      return Files.readString(logFile);
+    }
+  }
+
+  private static Replica startReplica(Installed installed, Path dir, String name) throws IOException {
+    OperatorSettings settings = installed.settings();
+    int httpPort = freePort();
+    List<String> args = new ArrayList<>(List.of("--http-port", String.valueOf(httpPort), "--webhook-port", String.valueOf(freePort())));
+    if (settings.webhook().enabled() && !settings.features().managedWebhookCertificates()) {
+      args.addAll(List.of("--webhook-cert-dir", actAsCertManager(installed.namespace(), settings, dir).toString()));
+    }
+    Path kubeconfig = plane.writeKubeconfig(dir.resolve("kubeconfig"),
+        plane.serviceAccountToken(installed.namespace(), installed.serviceAccount()), installed.namespace());
+    Path log = dir.resolve(name + ".log");
+    return new Replica(startJar(args, installed.env(), kubeconfig, dir, log), httpPort, log);
+  }
+
+  private static void stop(Replica replica, String name) throws Exception {
+    if (replica == null) {
+      return;
+    }
+    replica.process().destroy();
+    if (!replica.process().waitFor(20, TimeUnit.SECONDS)) {
+      replica.process().destroyForcibly();
+    }
+    System.out.println("---- operator (" + name + ") ----\n" + replica.log());
+  }
+
+  private static Optional<String> leaseHolder(Installed installed) {
+    Lease lease = plane.admin().resources(Lease.class).inNamespace(installed.namespace())
+        .withName(installed.settings().leaseName()).get();
+    return Optional.ofNullable(lease).map(l -> l.getSpec().getHolderIdentity()).filter(h -> !h.isEmpty());
+  }
+
   /** A DaemonSet-mode proxy is deployed; what the features leave out is reported, not attempted. */
-  private static void reconcilesProxies(KubernetesClient admin, String namespace, OperatorFeatures features, Path log) {
+  private static void reconcilesProxies(KubernetesClient admin, String namespace, OperatorFeatures features) {
     DnsOverTlsProxy fleet = TestProxies.quad9(namespace, "edge");
     fleet.getSpec().setCoreDNS(new CoreDnsSpec(true));
     admin.resource(fleet).create();
@@ -329,22 +399,18 @@ class ChartInstallIT {
     return builder.start();
   }
 
-  private static void awaitReady(Process operator, int port, Path log) throws IOException {
+  private static void awaitReady(Replica replica) throws IOException {
     long deadline = System.nanoTime() + WAIT.toNanos();
     while (System.nanoTime() < deadline) {
-      if (!operator.isAlive()) {
-        throw new AssertionError("operator exited with " + operator.exitValue() + ":\n" + Files.readString(log));
+      if (!replica.process().isAlive()) {
+        throw new AssertionError("operator exited with " + replica.process().exitValue() + ":\n" + replica.log());
       }
-      if (status(port, "/readyz") == 200) {
+      if (OperatorHttp.status(replica.httpPort(), "/readyz") == 200) {
         return;
       }
       Eventually.sleep(Duration.ofMillis(200));
     }
-    throw new AssertionError("operator not ready within " + WAIT + ":\n" + Files.readString(log));
-  }
-
-  private static int status(int port, String path) {
-    return OperatorHttp.status(port, path);
+    throw new AssertionError("operator not ready within " + WAIT + ":\n" + replica.log());
   }
 
   private static int freePort() throws IOException {
