@@ -56,10 +56,12 @@ public record OperatorFeatures(
     p.add(watched("dotproxy.io", "dnsovertlsproxies/status", Set.of("get", "update", "patch"), "status"));
     p.add(watched("dotproxy.io", "dnsovertlsproxies/finalizers", Set.of("update"),
         "owner references with blockOwnerDeletion where OwnerReferencesPermissionEnforcement is on"));
-    for (String resource : List.of("configmaps", "services")) {
-      p.add(watched("", resource, Set.of("get", "list", "watch", "create", "update", "patch", "delete"),
-          "the proxies' " + resource + " (dependents; informers select managed-by=dotproxy-operator)"));
-    }
+    p.add(watched("", "configmaps", Set.of("get", "list", "watch", "create", "update", "patch", "delete"),
+        "the proxies' configmaps (dependents; their informer selects managed-by=dotproxy-operator), and"
+            + " spec.trustedCA.configMapRef, read by name and watched (names, uids and resourceVersions only)"
+            + " so that a rotated bundle is applied at once"));
+    p.add(watched("", "services", Set.of("get", "list", "watch", "create", "update", "patch", "delete"),
+        "the proxies' services (dependents; their informer selects managed-by=dotproxy-operator)"));
     p.add(watched("apps", "daemonsets", Set.of("get", "list", "watch", "create", "update", "patch", "delete"),
         "the proxies' DaemonSets"));
     if (trustedCaSecrets) {

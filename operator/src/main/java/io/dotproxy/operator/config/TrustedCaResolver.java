@@ -13,9 +13,10 @@ import java.util.Map;
 /**
  * Reads the CA bundle a DnsOverTlsProxy refers to.
  *
- * <p>It reads with a plain GET on each reconciliation instead of watching: watching would mean caching
- * every Secret in the watched namespaces (and the RBAC to list them all) for the sake of a handful of
- * CA bundles. A rotated bundle is picked up by the periodic reconciliation.
+ * <p>It reads with a plain GET on each reconciliation rather than from an informer's cache, so no
+ * ConfigMap's or Secret's data is cached. A change of a referenced ConfigMap starts a reconciliation at
+ * once (the reconciler's {@code TrustedCaConfigMaps}); a rotated Secret is picked up by the periodic
+ * one, since watching Secrets would need the RBAC to read them all.
  */
 public final class TrustedCaResolver {
 

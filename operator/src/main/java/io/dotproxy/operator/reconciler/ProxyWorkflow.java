@@ -30,7 +30,8 @@ import java.util.Optional;
  * </pre>
  *
  * Besides these, Sidecar mode watches labelled pods (for the status) and the cluster DNS Service (for
- * the config); see {@link SidecarEventSources}.
+ * the config); see {@link SidecarEventSources}. In both modes a change of a trustedCA ConfigMap
+ * reconciles the proxies that name it ({@link TrustedCaConfigMaps}).
  *
  * <p>Which of these exist at all follows the operator's {@link OperatorFeatures}: without the CoreDNS
  * patch there is no CoreDNS dependent (nor its informer), without sidecar injection no pod or cluster
@@ -80,6 +81,7 @@ public final class ProxyWorkflow {
         new ArrayList<>(EventSourceUtils.dependentEventSources(context, configMap, daemonSet, service));
     coreDns.ifPresent(d -> sources.addAll(EventSourceUtils.dependentEventSources(context, d)));
     sidecar.ifPresent(s -> sources.addAll(s.create(context)));
+    sources.add(TrustedCaConfigMaps.create(context));
     return sources;
   }
 }
