@@ -331,15 +331,8 @@ class SidecarModeIT {
 
   /** The operator as its command line configures it, the webhook on the port the configuration names. */
   private void startOperator() {
-    OperatorSettings settings = OperatorSettings.parse(new String[] {
-        "--leader-election", "false",
-        "--http-port", "0",
-        "--proxy-image", TestSettings.PROXY_IMAGE,
-        "--operator-namespace", operatorNamespace,
-        "--webhook-port", String.valueOf(webhookPort),
-        "--webhook-config-name", CONFIG,
-        "--webhook-cert-extra-names", "localhost",
-        "--drain-period", "0s"}, Map.of()); // WebhookDrainIT covers the drain
+    // No drain period: WebhookDrainIT covers it, and here it would only slow the stop down.
+    OperatorSettings settings = WebhookByUrl.operatorSettings(operatorNamespace, webhookPort, CONFIG, Duration.ZERO);
     operator = OperatorInProcess.start(plane, settings, operatorNamespace);
     Eventually.until("the operator to be ready", WAIT, () -> operator.health("/readyz"), code -> code == 200);
     Eventually.until("the caBundle of " + CONFIG, WAIT,

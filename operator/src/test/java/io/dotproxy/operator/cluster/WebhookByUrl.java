@@ -1,12 +1,16 @@
 package io.dotproxy.operator.cluster;
 
+import io.dotproxy.operator.app.OperatorSettings;
 import io.dotproxy.operator.delivery.RenderedChart;
+import io.dotproxy.operator.testing.TestSettings;
 import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhookConfiguration;
 import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhookConfigurationBuilder;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.time.Duration;
+import java.util.Map;
 
 /**
  * The chart's webhook configuration, pointed at an operator in the test JVM: the API server would turn
@@ -40,5 +44,21 @@ final class WebhookByUrl {
         .withNewClientConfig().withUrl("https://localhost:" + port + "/mutate-pods").endClientConfig()
         .endWebhook()
         .build();
+  }
+
+  /**
+   * The operator as its command line configures it, the webhook on {@code port} patching the caBundle of
+   * the configuration {@code configName}, answering admissions for {@code drainPeriod} when stopped.
+   */
+  static OperatorSettings operatorSettings(String operatorNamespace, int port, String configName, Duration drainPeriod) {
+    return OperatorSettings.parse(new String[] {
+        "--leader-election", "false",
+        "--http-port", "0",
+        "--proxy-image", TestSettings.PROXY_IMAGE,
+        "--operator-namespace", operatorNamespace,
+        "--webhook-port", String.valueOf(port),
+        "--webhook-config-name", configName,
+        "--webhook-cert-extra-names", "localhost",
+        "--drain-period", drainPeriod.toSeconds() + "s"}, Map.of());
   }
 }

@@ -2,13 +2,11 @@ package io.dotproxy.operator.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.dotproxy.operator.app.OperatorSettings;
 import io.dotproxy.operator.model.DnsOverTlsProxy;
 import io.dotproxy.operator.model.ProxyMode;
 import io.dotproxy.operator.sidecar.SidecarLabels;
 import io.dotproxy.operator.testing.Eventually;
 import io.dotproxy.operator.testing.TestProxies;
-import io.dotproxy.operator.testing.TestSettings;
 import io.dotproxy.operator.testing.WebhookClient;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -52,15 +50,8 @@ class WebhookDrainIT {
     OperatorInProcess operator = null;
     CompletableFuture<Void> stopping = null;
     try {
-      operator = OperatorInProcess.start(plane, OperatorSettings.parse(new String[] {
-          "--leader-election", "false",
-          "--http-port", "0",
-          "--proxy-image", TestSettings.PROXY_IMAGE,
-          "--operator-namespace", operatorNamespace,
-          "--webhook-port", String.valueOf(webhookPort),
-          "--webhook-config-name", CONFIG,
-          "--webhook-cert-extra-names", "localhost",
-          "--drain-period", DRAIN.toSeconds() + "s"}, Map.of()), operatorNamespace);
+      operator = OperatorInProcess.start(plane,
+          WebhookByUrl.operatorSettings(operatorNamespace, webhookPort, CONFIG, DRAIN), operatorNamespace);
       DnsOverTlsProxy proxy = TestProxies.quad9(ns, PROXY);
       proxy.getSpec().setMode(ProxyMode.SIDECAR);
       admin.resource(proxy).create();
