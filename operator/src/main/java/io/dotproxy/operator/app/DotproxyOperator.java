@@ -20,8 +20,10 @@ import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,6 +35,11 @@ import org.slf4j.LoggerFactory;
  * that reconciles, every informer healthy. A standby replica (waiting for the Lease) is ready as soon as
  * its webhook is: it serves admissions, so the webhook Service keeps endpoints through a failover, and
  * a rolling update of the operator's Deployment is not held up by a replica that can never lead.
+ *
+ * <p>Stopping drains the webhook first: {@code /readyz} turns 503 at once, so the Service's endpoints
+ * drop this replica, but admissions are still answered for the drain period, because the endpoints
+ * controller and every API server learn of that asynchronously and keep sending pods here meanwhile;
+ * with {@code failurePolicy: Ignore} a refused connection would create them without the proxy.
  */
 public final class DotproxyOperator implements AutoCloseable {
 
@@ -45,14 +52,16 @@ public final class DotproxyOperator implements AutoCloseable {
   private final HealthAndMetricsServer http;
   private final Optional<SidecarWebhook> webhook;
   private final StopIntent stopIntent;
+  private final Duration drainPeriod;
   private final CountDownLatch stopped = new CountDownLatch(1);
 
-  private DotproxyOperator(
-      Operator operator, HealthAndMetricsServer http, Optional<SidecarWebhook> webhook, StopIntent stopIntent) {
+  private DotproxyOperator(Operator operator, HealthAndMetricsServer http, Optional<SidecarWebhook> webhook,
+      StopIntent stopIntent, Duration drainPeriod) {
     this.operator = operator;
     this.http = http;
     this.webhook = webhook;
     this.stopIntent = stopIntent;
+    this.drainPeriod = drainPeriod;
   }
 
   /** Tells a lease lost to another replica apart from the release during our own shutdown. */
@@ -108,8 +117,10 @@ public final class DotproxyOperator implements AutoCloseable {
       });
       http = HealthAndMetricsServer.start(
           settings.httpPort(),
-          () -> operator.getRuntimeInfo().isStarted(),
-          () -> operator.getRuntimeInfo().isStarted()
+          // JOSDK reports not started once stopped, but a draining replica must not be restarted.
+          () -> stopIntent.stopping || operator.getRuntimeInfo().isStarted(),
+          () -> !stopIntent.stopping
+              && operator.getRuntimeInfo().isStarted()
               && webhook.map(SidecarWebhook::isReady).orElse(true)
               && (!stopIntent.leading || operator.getRuntimeInfo().allEventSourcesAreHealthy()),
           registry);
@@ -131,7 +142,7 @@ public final class DotproxyOperator implements AutoCloseable {
         settings.coreDnsPatch() ? "at " + settings.coreDns() : "off",
         http.port(),
         webhook.map(SidecarWebhook::description).orElse("webhook off"));
-    return new DotproxyOperator(operator, http, webhook, stopIntent);
+    return new DotproxyOperator(operator, http, webhook, stopIntent, settings.webhook().drainPeriod());
   }
 
   /**
@@ -184,15 +195,43 @@ public final class DotproxyOperator implements AutoCloseable {
     stopped.await();
   }
 
+  /**
+   * Stops the operator: {@code /readyz} answers 503 from here on; reconciliation stops at once; the
+   * webhook answers admissions until the drain period (counted from this call) is over, then closes.
+   * {@code /healthz} answers throughout, so the kubelet does not kill a draining replica.
+   *
+   * <p>Reconciliation stops first, not after the drain, because only the webhook has callers that cannot
+   * know yet that this replica is going. The Lease is not renewed from then on, so a standby's takeover
+   * (when the Lease expires) is not delayed by the drain.
+   */
   @Override
   public void close() {
+    long drainEnd = System.nanoTime() + drainPeriod.toNanos();
     stopIntent.stopping = true;
     try {
       operator.stop();
     } finally {
-      webhook.ifPresent(SidecarWebhook::close);
-      http.close();
-      stopped.countDown();
+      try {
+        webhook.ifPresent(w -> drain(drainEnd));
+      } finally {
+        webhook.ifPresent(SidecarWebhook::close);
+        http.close();
+        stopped.countDown();
+      }
+    }
+  }
+
+  private static void drain(long drainEnd) {
+    long left = drainEnd - System.nanoTime();
+    if (left <= 0) {
+      return;
+    }
+    log.info("stopping: /readyz answers 503; the webhook answers admissions for {} ms more", left / 1_000_000);
+    try {
+      TimeUnit.NANOSECONDS.sleep(left);
+    } catch (InterruptedException e) {
+      // Whoever interrupts wants the process gone now; the rest of the shutdown still runs.
+      Thread.currentThread().interrupt();
     }
   }
 }

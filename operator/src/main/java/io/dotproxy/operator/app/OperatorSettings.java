@@ -54,7 +54,7 @@ public record OperatorSettings(
       "coredns-configmap", "coredns-patch", "http-port", "resync-interval", "trusted-ca-secrets",
       "webhook-enabled", "webhook-port", "webhook-cert-mode", "webhook-secret", "webhook-config-name",
       "webhook-cert-dir", "webhook-service", "webhook-cert-extra-names", "operator-namespace", "native-sidecars",
-      "cluster-dns-service", "cluster-domain");
+      "cluster-dns-service", "cluster-domain", "drain-period");
 
   public static OperatorSettings parse(String[] args, Map<String, String> env) {
     Map<String, String> flags = flags(args);
@@ -95,7 +95,8 @@ public record OperatorSettings(
         setting.apply("operator-namespace")
             .or(() -> Optional.ofNullable(env.get("POD_NAMESPACE")).map(String::strip))
             .filter(s -> !s.isEmpty())
-            .map(ns -> dnsLabel("operator-namespace", ns, 63)));
+            .map(ns -> dnsLabel("operator-namespace", ns, 63)),
+        duration("drain-period", setting.apply("drain-period").orElse(d.drainPeriod().toSeconds() + "s")));
   }
 
   /** What this operator does, and so which informers run and which permissions it needs. */

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.dotproxy.operator.testing.Eventually;
 import io.dotproxy.operator.testing.MockCluster;
+import io.dotproxy.operator.testing.OperatorHttp;
 import io.dotproxy.operator.testing.TestProxies;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
@@ -45,13 +46,21 @@ class OperatorJarIT {
       client.resource(TestProxies.quad9("dns", "edge")).create();
       Eventually.until("the ConfigMap", () -> client.resources(ConfigMap.class).inNamespace("dns").withName("dotproxy-edge").get(), c -> true);
       Eventually.until("the DaemonSet", () -> client.resources(DaemonSet.class).inNamespace("dns").withName("dotproxy-edge").get(), d -> true);
+      Eventually.until("/readyz 200", () -> OperatorHttp.status(port, "/readyz"), s -> s == 200);
     } finally {
       operator.destroy(); // SIGTERM
+    }
+    try {
+      // The shutdown hook drains the webhook (default 5 s): unready, but alive and serving.
+      Eventually.until("/readyz 503 after SIGTERM", () -> OperatorHttp.status(port, "/readyz"), s -> s == 503);
+      assertThat(OperatorHttp.status(port, "/healthz")).isEqualTo(200);
+    } finally {
       assertThat(operator.waitFor(20, TimeUnit.SECONDS)).as("stops within 20 s of SIGTERM").isTrue();
       System.out.println(Files.readString(home.resolve("operator.log")));
     }
     assertThat(Files.readString(home.resolve("operator.log")))
         .contains("dotproxy operator", "leader election on", "webhook https :", "native sidecars",
-            "webhook certificates in Secret dotproxy-system/dotproxy-operator-webhook-tls: CA created");
+            "webhook certificates in Secret dotproxy-system/dotproxy-operator-webhook-tls: CA created",
+            "stopping: /readyz answers 503; the webhook answers admissions for");
   }
 }

@@ -148,4 +148,19 @@ class OperatorSettingsTest {
     assertThatThrownBy(() -> OperatorSettings.parse(new String[] {"--cluster-domain", "-bad-"}, Map.of()))
         .isInstanceOf(InvalidSettingException.class).hasMessageStartingWith("--cluster-domain:");
   }
+
+  @Test
+  void theDrainPeriodIsFiveSecondsByDefaultReadsTheEnvironmentAndZeroTurnsItOff() {
+    assertThat(OperatorSettings.parse(new String[0], Map.of()).webhook().drainPeriod()).isEqualTo(Duration.ofSeconds(5));
+    assertThat(OperatorSettings.parse(new String[0], Map.of("DOTPROXY_DRAIN_PERIOD", "12s")).webhook().drainPeriod())
+        .isEqualTo(Duration.ofSeconds(12));
+    assertThat(OperatorSettings.parse(new String[] {"--drain-period", "0s"}, Map.of("DOTPROXY_DRAIN_PERIOD", "12s"))
+        .webhook().drainPeriod()).isZero();
+    assertThat(OperatorSettings.parse(new String[] {"--drain-period=1500ms"}, Map.of()).webhook().drainPeriod())
+        .as("whole seconds, rounded up").isEqualTo(Duration.ofSeconds(2));
+    assertThatThrownBy(() -> OperatorSettings.parse(new String[] {"--drain-period", "5"}, Map.of()))
+        .isInstanceOf(InvalidSettingException.class).hasMessageStartingWith("--drain-period: '5' must be a duration");
+    assertThatThrownBy(() -> OperatorSettings.parse(new String[] {"--drain-period", "-1s"}, Map.of()))
+        .isInstanceOf(InvalidSettingException.class).hasMessageStartingWith("--drain-period:");
+  }
 }

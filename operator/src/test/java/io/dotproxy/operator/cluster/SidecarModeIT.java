@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.tuple;
 
 import io.dotproxy.operator.app.OperatorSettings;
-import io.dotproxy.operator.delivery.RenderedChart;
 import io.dotproxy.operator.model.DnsOverTlsProxy;
 import io.dotproxy.operator.model.DnsOverTlsProxyStatus;
 import io.dotproxy.operator.model.ProxyMode;
@@ -23,15 +22,9 @@ import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.Sysctl;
 import io.fabric8.kubernetes.api.model.VolumeMount;
-import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhookConfiguration;
-import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhookConfigurationBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.utils.Serialization;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -88,9 +81,9 @@ class SidecarModeIT {
     ClusterFixtures.installKubeadmDns(plane, false);
     operatorNamespace = plane.newNamespace("sidecar-operator");
     namespaces.add(operatorNamespace);
-    webhookPort = freeLoopbackPort();
+    webhookPort = WebhookByUrl.freeLoopbackPort();
     // Before the operator: it patches the caBundle of an existing configuration, it never creates one.
-    admin.resource(webhookConfiguration()).create();
+    admin.resource(WebhookByUrl.configuration(CONFIG, webhookPort, operatorNamespace)).create();
     startOperator();
   }
 
@@ -336,28 +329,10 @@ class SidecarModeIT {
 
   // --- helpers
 
-  /** The chart's webhook configuration (its namespaceSelector excluding the operator's namespace), called by URL. */
-  private MutatingWebhookConfiguration webhookConfiguration() {
-    MutatingWebhookConfiguration chart = RenderedChart.render("webhook:\n  excludeNamespaces: [" + operatorNamespace + "]\n")
-        .only(MutatingWebhookConfiguration.class);
-    return new MutatingWebhookConfigurationBuilder(chart)
-        .editMetadata().withName(CONFIG).endMetadata()
-        .editFirstWebhook()
-        .withNewClientConfig().withUrl("https://localhost:" + webhookPort + "/mutate-pods").endClientConfig()
-        .endWebhook()
-        .build();
-  }
-
   /** The operator as its command line configures it, the webhook on the port the configuration names. */
   private void startOperator() {
-    OperatorSettings settings = OperatorSettings.parse(new String[] {
-        "--leader-election", "false",
-        "--http-port", "0",
-        "--proxy-image", TestSettings.PROXY_IMAGE,
-        "--operator-namespace", operatorNamespace,
-        "--webhook-port", String.valueOf(webhookPort),
-        "--webhook-config-name", CONFIG,
-        "--webhook-cert-extra-names", "localhost"}, Map.of());
+    // No drain period: WebhookDrainIT covers it, and here it would only slow the stop down.
+    OperatorSettings settings = WebhookByUrl.operatorSettings(operatorNamespace, webhookPort, CONFIG, Duration.ZERO);
     operator = OperatorInProcess.start(plane, settings, operatorNamespace);
     Eventually.until("the operator to be ready", WAIT, () -> operator.health("/readyz"), code -> code == 200);
     Eventually.until("the caBundle of " + CONFIG, WAIT,
@@ -445,13 +420,5 @@ class SidecarModeIT {
     assertThat(start).as("column " + name + " in\n" + table).isNotNegative();
     String rest = lines.get(1).substring(Math.min(start, lines.get(1).length()));
     return rest.isEmpty() || rest.startsWith(" ") ? "" : rest.split("\\s+")[0];
-  }
-
-  private static int freeLoopbackPort() {
-    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return socket.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
   }
 }

@@ -32,6 +32,7 @@ import io.fabric8.kubernetes.api.model.rbac.RoleRef;
 import io.fabric8.kubernetes.api.model.rbac.Subject;
 import java.lang.reflect.Field;
 import java.nio.file.Files;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -90,6 +91,18 @@ class HelmChartTest {
         .hasMessageContaining("webhok");
     assertThatThrownBy(() -> RenderedChart.render("coreDNS:\n  configMap: coredns\n"))
         .hasMessageContaining("configMap");
+  }
+
+  /** The drain period must end before the kubelet's SIGKILL: the grace period is 30 s. */
+  @Test
+  void theDrainPeriodIsSetFromItsValueAndCannotOutlastTheGracePeriod() {
+    assertThat(env(RenderedChart.render("webhook:\n  drainPeriod: 20s\n"))).containsEntry("DOTPROXY_DRAIN_PERIOD", "20s");
+    assertThat(OperatorSettings.parse(new String[0], env(RenderedChart.render("webhook:\n  drainPeriod: 0s\n")))
+        .webhook().drainPeriod()).isZero();
+    for (String tooLong : List.of("21s", "30s", "1m", "10000ms", "5")) {
+      assertThatThrownBy(() -> RenderedChart.render("webhook:\n  drainPeriod: " + tooLong + "\n"))
+          .as(tooLong).hasMessageContaining("drainPeriod");
+    }
   }
 
   /** The chart with its default values, rendered once for the tests named "defaults...". */
@@ -280,7 +293,11 @@ class HelmChartTest {
         .containsEntry("DOTPROXY_OPERATOR_NAMESPACE", NAMESPACE)
         .containsEntry("DOTPROXY_NATIVE_SIDECARS", "auto")
         .containsEntry("DOTPROXY_CLUSTER_DNS_SERVICE", "kube-system/kube-dns")
-        .containsEntry("DOTPROXY_CLUSTER_DOMAIN", "cluster.local");
+        .containsEntry("DOTPROXY_CLUSTER_DOMAIN", "cluster.local")
+        .containsEntry("DOTPROXY_DRAIN_PERIOD", "5s");
+    assertThat(settings.webhook().drainPeriod())
+        .as("answering admissions while unready fits in the pod's grace period, with time to stop the rest")
+        .isLessThan(Duration.ofSeconds(deployment(defaults).getSpec().getTemplate().getSpec().getTerminationGracePeriodSeconds() - 10));
     assertThat(operator(defaults).getEnv()).filteredOn(e -> e.getName().equals("POD_NAMESPACE")).singleElement()
         .satisfies(e -> assertThat(e.getValueFrom().getFieldRef().getFieldPath()).isEqualTo("metadata.namespace"));
     assertThat(operator(defaults).getImage()).isEqualTo("ghcr.io/dotproxy/operator:" + appVersion());

@@ -3,6 +3,7 @@ package io.dotproxy.operator.testing;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
+import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhookConfiguration;
 import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhookConfigurationBuilder;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
@@ -13,8 +14,10 @@ import io.fabric8.kubernetes.client.VersionInfo;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Base64;
 
 /**
  * Makes the CRUD mock server look enough like a cluster: the committed CRD installed (so /status is a
@@ -99,6 +102,15 @@ public final class MockCluster {
     }
     client.resource(builder.build()).create();
     return this;
+  }
+
+  /** The caBundle the operator wrote into the webhook configuration {@code name}, as the API server reads it. */
+  public String caBundle(String name) {
+    MutatingWebhookConfiguration config = Eventually.until("the caBundle of " + name,
+        () -> client.admissionRegistration().v1().mutatingWebhookConfigurations().withName(name).get(),
+        c -> c.getWebhooks().get(0).getClientConfig().getCaBundle() != null);
+    return new String(Base64.getDecoder().decode(config.getWebhooks().get(0).getClientConfig().getCaBundle()),
+        StandardCharsets.US_ASCII);
   }
 
   /** The mock knows no RBAC; JOSDK asks before it campaigns for the leader Lease. */

@@ -13,7 +13,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 
-/** Operator settings for tests: no leader election, any free ports. */
+/** Operator settings for tests: no leader election, any free ports, no drain period when stopped. */
 public final class TestSettings {
 
   public static final String OPERATOR_NAMESPACE = "dotproxy-system";
@@ -61,14 +61,19 @@ public final class TestSettings {
 
   /** Operator cert mode on {@code port}, the certificate also issued for {@code certExtraNames}. */
   public static WebhookSettings operatorModeWebhook(int port, List<String> certExtraNames) {
+    return operatorModeWebhook(port, certExtraNames, Duration.ZERO);
+  }
+
+  /** As {@link #operatorModeWebhook(int, List)}, answering admissions for {@code drainPeriod} when stopped. */
+  public static WebhookSettings operatorModeWebhook(int port, List<String> certExtraNames, Duration drainPeriod) {
     WebhookSettings d = WebhookSettings.defaults();
     return new WebhookSettings(true, port, CertMode.OPERATOR, d.secretName(), d.configName(), d.certDir(),
-        d.serviceName(), certExtraNames, Optional.of(OPERATOR_NAMESPACE));
+        d.serviceName(), certExtraNames, Optional.of(OPERATOR_NAMESPACE), drainPeriod);
   }
 
   public static WebhookSettings externalModeWebhook(Path certDir) {
     WebhookSettings d = WebhookSettings.defaults();
     return new WebhookSettings(true, 0, CertMode.EXTERNAL, d.secretName(), d.configName(), certDir,
-        d.serviceName(), List.of(), Optional.of(OPERATOR_NAMESPACE));
+        d.serviceName(), List.of(), Optional.of(OPERATOR_NAMESPACE), Duration.ZERO);
   }
 }

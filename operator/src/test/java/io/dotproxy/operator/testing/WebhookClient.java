@@ -35,6 +35,16 @@ public final class WebhookClient {
     this.caBundlePem = caBundlePem;
   }
 
+  /** Whether anything accepts TCP connections on loopback {@code port}, e.g. whether the webhook still listens. */
+  public static boolean accepts(int port) {
+    try (Socket tcp = new Socket()) {
+      tcp.connect(new InetSocketAddress("127.0.0.1", port), 2000);
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
   /** An HTTP answer and the certificate the server presented. */
   public record Reply(int status, String body, X509Certificate serverCertificate) {}
 

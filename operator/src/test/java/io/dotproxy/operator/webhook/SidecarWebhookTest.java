@@ -30,7 +30,6 @@ import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
 import io.fabric8.kubernetes.api.model.Sysctl;
 import io.fabric8.kubernetes.api.model.Volume;
-import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhookConfiguration;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
@@ -38,7 +37,6 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -106,11 +104,7 @@ class SidecarWebhookTest {
 
   /** The caBundle as the API server reads it from the webhook configuration. */
   static String caBundle() {
-    MutatingWebhookConfiguration config = Eventually.until("the caBundle",
-        () -> client.admissionRegistration().v1().mutatingWebhookConfigurations().withName("dotproxy-operator").get(),
-        c -> c.getWebhooks().get(0).getClientConfig().getCaBundle() != null);
-    return new String(Base64.getDecoder().decode(config.getWebhooks().get(0).getClientConfig().getCaBundle()),
-        StandardCharsets.US_ASCII);
+    return new MockCluster(server, client).caBundle("dotproxy-operator");
   }
 
   static Answer admit(ObjectNode review) {
