@@ -11,13 +11,11 @@ import io.dotproxy.operator.testing.Corefiles;
 import io.dotproxy.operator.testing.Eventually;
 import io.dotproxy.operator.testing.ProxyApi;
 import io.dotproxy.operator.testing.TestProxies;
-import io.dotproxy.operator.testing.TestSettings;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.Resource;
 import java.time.Duration;
-import java.util.Set;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -35,37 +33,32 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class CoreDnsOwnershipIT {
 
-  static final Duration WAIT = Duration.ofSeconds(60);
+  /** The operator's periodic reconciliation, which is how it finds NodeLocal DNSCache. */
   static final Duration RESYNC = Duration.ofSeconds(2);
   /** Several periodic reconciliations: long enough for a write the operator should not make to show. */
   static final Duration QUIET = RESYNC.multipliedBy(4);
   static final String ADDON_MODE = "addonmanager.kubernetes.io/mode";
   static final String ALLOW = "dotproxy.io/patch";
 
-  ControlPlane plane;
+  TestOperator operator;
   KubernetesClient client;
   String ns;
-  OperatorInProcess operator;
 
   @BeforeAll
   void startOperator(ControlPlane plane) {
-    this.plane = plane;
-    this.client = plane.admin();
-    ClusterFixtures.installCrd(plane);
-    ClusterFixtures.installKubeadmDns(plane, true);
-    ns = plane.newNamespace("coredns-owner");
-    operator = OperatorInProcess.start(plane, TestSettings.withoutWebhook(TestSettings.PROXY_IMAGE, RESYNC, Set.of(ns)), ns);
+    client = plane.admin();
+    operator = TestOperator.start(plane, RESYNC, true, "coredns-owner");
+    ns = operator.namespace(0);
   }
 
-  /** Proxies deleted through the operator first, so that no block of theirs stays in the Corefile. */
+  /** Proxies deleted through the operator first (its close), so that no block of theirs stays in the Corefile. */
   @AfterAll
-  void restoreTheSharedCluster() {
+  void restoreTheSharedCluster(ControlPlane plane) {
     try {
-      ClusterFixtures.deleteProxies(plane, ns);
-    } finally {
       if (operator != null) {
         operator.close();
       }
+    } finally {
       nodeLocalDns().delete();
       coredns().edit(c -> new ConfigMapBuilder(c)
           .editMetadata().removeFromLabels(ADDON_MODE).removeFromAnnotations(ALLOW).endMetadata().build());
@@ -74,14 +67,14 @@ class CoreDnsOwnershipIT {
   }
 
   @Test
-  void aManagedCorefileAndNodeLocalDnsCacheAreRefusedWithoutAWriteUntilTheMarkIsGoneOrTheAdminAllowsIt() {
+  void aManagedCorefileAndNodeLocalDnsCacheAreRefusedWithoutAWriteUntilTheMarkIsGoneOrTheAdminAllowsIt(ControlPlane plane) {
     String original = ClusterFixtures.corefile(plane);
     editCoredns(c -> new ConfigMapBuilder(c).editMetadata().addToLabels(ADDON_MODE, "Reconcile").endMetadata().build());
     String managedVersion = coredns().get().getMetadata().getResourceVersion();
     DnsOverTlsProxy asked = TestProxies.quad9(ns, "edge");
     asked.getSpec().setCoreDNS(new CoreDnsSpec(true));
     client.resource(asked).create();
-    ProxyApi edge = new ProxyApi(client, ns, "edge", WAIT);
+    ProxyApi edge = new ProxyApi(client, ns, "edge", DaemonSetModeIT.WAIT);
 
     // Refused as soon as it is seen, and still refused once the fleet is ready: the patch would only
     // start a fight with the addon manager.

@@ -23,21 +23,20 @@ import org.junit.jupiter.api.Test;
  */
 class NodeLocalDnsReadTest {
 
-  static final String FLEET_IP = "10.96.0.53";
   static final String NODE_LOCAL_DNS = ApiPaths.configMap("kube-system", "node-local-dns");
+  static final String FLEET_IP = "10.96.0.53";
 
   final OperatorOnMockApi cluster = new OperatorOnMockApi();
+  final MockCluster k8s = cluster.cluster().withCorefile(Corefiles.KUBEADM);
   final FaultyApiServer api = cluster.api();
-  final MockCluster k8s = cluster.cluster();
 
   @AfterEach
-  void stop() {
+  void stopTheOperatorAndTheServer() {
     cluster.close();
   }
 
   @Test
   void aForbiddenReadCountsAsAbsentAndThePatchGoesAhead() {
-    k8s.withCorefile(Corefiles.KUBEADM);
     withNodeLocalDns();
     api.failNext("GET", NODE_LOCAL_DNS, 403, Integer.MAX_VALUE);
     cluster.start();
@@ -52,7 +51,6 @@ class NodeLocalDnsReadTest {
 
   @Test
   void theStockNodeLocalDnsCacheIsRefusedAndTheCorefileNeverWritten() {
-    k8s.withCorefile(Corefiles.KUBEADM);
     withNodeLocalDns();
     cluster.start();
 

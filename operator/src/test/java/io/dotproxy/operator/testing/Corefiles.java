@@ -51,7 +51,8 @@ public final class Corefiles {
   /**
    * NodeLocal DNSCache's (Kubernetes' cluster/addons/dns/nodelocaldns/nodelocaldns.yaml) as its install
    * instructions leave it: the domain, the link-local and the kube-dns addresses filled in, the other
-   * placeholders left for node-cache to replace when it loads the file.
+   * placeholders left for node-cache to replace when it loads the file. Its blocks for the reverse
+   * zones, like the cluster domain's, are left out.
    */
   public static final String NODE_LOCAL_DNS = """
       cluster.local:53 {
@@ -68,17 +69,6 @@ public final class Corefiles {
           }
           prometheus :9253
           health 169.254.20.10:8080
-          }
-      in-addr.arpa:53 {
-          errors
-          cache 30
-          reload
-          loop
-          bind 169.254.20.10 10.96.0.10
-          forward . __PILLAR__CLUSTER__DNS__ {
-                  force_tcp
-          }
-          prometheus :9253
           }
       .:53 {
           errors
