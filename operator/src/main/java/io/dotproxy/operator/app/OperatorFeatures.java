@@ -1,5 +1,6 @@
 package io.dotproxy.operator.app;
 
+import io.dotproxy.operator.coredns.NodeLocalDnsCache;
 import io.dotproxy.operator.webhook.CertMode;
 import java.util.ArrayList;
 import java.util.List;
@@ -75,6 +76,8 @@ public record OperatorFeatures(
     if (coreDnsPatch) {
       p.add(named(settings.coreDns().namespace(), "", "configmaps", settings.coreDns().configMapName(),
           Set.of("get", "list", "watch", "update"), "CoreDNS's Corefile (list and watch carry a metadata.name field selector)"));
+      p.add(named(settings.coreDns().namespace(), "", "configmaps", NodeLocalDnsCache.CONFIG_MAP, Set.of("get"),
+          "NodeLocal DNSCache's Corefile, read by name: if it sends names outside the cluster past CoreDNS, the patch is refused"));
     }
     if (leaderElection) {
       String leaseNamespace = settings.leaseNamespace().orElse(settings.webhook().operatorNamespace().orElse("default"));

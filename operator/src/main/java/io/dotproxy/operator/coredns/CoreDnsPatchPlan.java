@@ -17,13 +17,21 @@ public record CoreDnsPatchPlan(CoreDnsState state, String message, Optional<Stri
    * @param fleetReady whether every proxy of the fleet is ready; CoreDNS is first switched only to a
    *     ready fleet, but once switched it stays switched while the fleet rolls or recovers, because
    *     flapping cluster DNS between two resolvers would be worse than a brief partial outage
+   * @param obstacle why the patch would not last or not take effect, whatever the Corefile says (see
+   *     {@link CorefileManager}, {@link NodeLocalDnsCache}); nothing is written then. A block already in
+   *     place stays: it is removed, as always, when the patch is turned off or the proxy deleted
    */
-  public static CoreDnsPatchPlan of(
-      CoreDnsLocation location, Optional<String> corefile, BlockOwner owner, Optional<String> forwardTo, boolean fleetReady) {
+  public static CoreDnsPatchPlan of(CoreDnsLocation location, Optional<String> corefile, BlockOwner owner,
+      Optional<String> forwardTo, boolean fleetReady, Optional<String> obstacle) {
     if (corefile.isEmpty()) {
       return refused("ConfigMap " + location + " with a Corefile key not found");
     }
     boolean alreadyOurs = CorefilePatcher.owners(corefile.get()).contains(owner);
+    if (obstacle.isPresent()) {
+      return refused(obstacle.get() + (alreadyOurs
+          ? " (this proxy's block, already in the Corefile, is removed when the patch is turned off or the proxy deleted)"
+          : ""));
+    }
     if (forwardTo.isEmpty() || (!fleetReady && !alreadyOurs)) {
       return alreadyOurs
           ? new CoreDnsPatchPlan(CoreDnsState.PATCHED, "the default zone forwards to this fleet", Optional.empty())

@@ -3,13 +3,16 @@ package io.dotproxy.operator.dependent;
 import io.dotproxy.operator.coredns.BlockOwner;
 import io.dotproxy.operator.coredns.CoreDnsLocation;
 import io.dotproxy.operator.coredns.CoreDnsPatchPlan;
+import io.dotproxy.operator.coredns.CorefileManager;
 import io.dotproxy.operator.coredns.CorefileNotUnderstoodException;
 import io.dotproxy.operator.coredns.CorefilePatcher;
+import io.dotproxy.operator.coredns.NodeLocalDnsCache;
 import io.dotproxy.operator.model.DnsOverTlsProxy;
 import io.dotproxy.operator.status.FleetReadiness;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.api.config.informer.FieldSelector;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -24,6 +27,8 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The marked block in the cluster's Corefile.
@@ -32,16 +37,24 @@ import java.util.stream.Collectors;
  * namespaced proxy cannot own a kube-system object) and no annotations. "Deleting" this dependent
  * means reverting our block; the workflow does that when the patch is turned off, and on cleanup, which
  * is why the proxy carries a finalizer.
+ *
+ * <p>The patch is not written when it would not last or not take effect: when the ConfigMap carries the
+ * marks of a tool that rewrites it ({@link CorefileManager}), or when NodeLocal DNSCache sends names
+ * outside the cluster past CoreDNS ({@link NodeLocalDnsCache}).
  */
 public class CoreDnsPatchDependent extends KubernetesDependentResource<ConfigMap, DnsOverTlsProxy>
     implements Updater<ConfigMap, DnsOverTlsProxy>, Deleter<DnsOverTlsProxy> {
 
+  private static final Logger log = LoggerFactory.getLogger(CoreDnsPatchDependent.class);
+
   private final CoreDnsLocation location;
+  private final CoreDnsLocation nodeLocalDns;
   private final ProxyServiceDependent fleetService;
 
   public CoreDnsPatchDependent(CoreDnsLocation location, ProxyServiceDependent fleetService) {
     super(ConfigMap.class, "coredns-patch");
     this.location = location;
+    this.nodeLocalDns = NodeLocalDnsCache.nextTo(location);
     this.fleetService = fleetService;
   }
 
@@ -55,7 +68,48 @@ public class CoreDnsPatchDependent extends KubernetesDependentResource<ConfigMap
         .map(s -> s.getSpec().getClusterIP())
         .filter(ip -> !ip.isBlank() && !ip.equals("None"));
     boolean fleetReady = FleetReadiness.of(context.getSecondaryResource(DaemonSet.class)).isReady();
-    return CoreDnsPatchPlan.of(location, corefile(getSecondaryResource(primary, context)), ownerOf(primary), forwardTo, fleetReady);
+    Optional<ConfigMap> coreDns = getSecondaryResource(primary, context);
+    return CoreDnsPatchPlan.of(location, corefile(coreDns), ownerOf(primary), forwardTo, fleetReady,
+        coreDns.flatMap(c -> obstacle(c, context)));
+  }
+
+  private Optional<String> obstacle(ConfigMap coreDns, Context<DnsOverTlsProxy> context) {
+    if (CorefileManager.allowed(coreDns.getMetadata())) {
+      return Optional.empty();
+    }
+    return CorefileManager.of(coreDns.getMetadata()).map(m -> m.refusal(location))
+        .or(() -> NodeLocalDnsCache.bypass(location, nodeLocalCorefile(context)));
+  }
+
+  /** NodeLocal DNSCache's Corefile as read in this reconciliation; the plan is made more than once per reconciliation. */
+  private record NodeLocalRead(Optional<String> corefile) {}
+
+  /**
+   * Read by name when a plan needs it, once per reconciliation, rather than watched: it is one object
+   * that rarely changes, and the periodic reconciliation notices it. Forbidden reads as absent, so an
+   * operator whose RBAC predates this check still patches as before.
+   */
+  private Optional<String> nodeLocalCorefile(Context<DnsOverTlsProxy> context) {
+    var memo = context.managedWorkflowAndDependentResourceContext();
+    Optional<NodeLocalRead> read = memo.get(NodeLocalRead.class, NodeLocalRead.class);
+    if (read.isEmpty()) {
+      read = Optional.of(readNodeLocal(context));
+      memo.put(NodeLocalRead.class, read.get());
+    }
+    return read.get().corefile();
+  }
+
+  private NodeLocalRead readNodeLocal(Context<DnsOverTlsProxy> context) {
+    try {
+      return new NodeLocalRead(corefile(Optional.ofNullable(context.getClient().configMaps()
+          .inNamespace(nodeLocalDns.namespace()).withName(nodeLocalDns.configMapName()).get())));
+    } catch (KubernetesClientException e) {
+      if (e.getCode() != 403) {
+        throw e;
+      }
+      log.debug("may not read ConfigMap {}; NodeLocal DNSCache counts as absent", nodeLocalDns);
+      return new NodeLocalRead(Optional.empty());
+    }
   }
 
   @Override

@@ -178,6 +178,7 @@ class HelmChartTest {
         "dotproxy-system /secrets create",
         "dotproxy-system /secrets get,update [dotproxy-operator-webhook-tls]",
         "kube-system /configmaps get,list,update,watch [coredns]",
+        "kube-system /configmaps get [node-local-dns]",
         "kube-system /services get,list,watch [kube-dns]"));
   }
 

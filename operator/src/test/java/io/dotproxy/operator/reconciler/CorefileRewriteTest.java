@@ -20,9 +20,10 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Someone else writes the coredns ConfigMap while dotproxy's block is in it (kubeadm upgrade, an addon
- * manager, an administrator): the block comes back on top of whatever they wrote, their changes are
- * kept, and deleting the proxy leaves exactly their text.
+ * Someone else writes the coredns ConfigMap while dotproxy's block is in it (kubeadm upgrade, an
+ * administrator): the block comes back on top of whatever they wrote, their changes are kept, and
+ * deleting the proxy leaves exactly their text. (A tool that rewrites it again and again is recognised
+ * by its marks and refused instead: CorefileManagerTest, CoreDnsOwnershipIT.)
  */
 class CorefileRewriteTest {
 
