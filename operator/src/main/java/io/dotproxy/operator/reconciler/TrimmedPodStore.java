@@ -1,58 +1,24 @@
 package io.dotproxy.operator.reconciler;
 
+import io.dotproxy.operator.informers.TrimmingItemStore;
 import io.dotproxy.operator.sidecar.SidecarLabels;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
-import io.fabric8.kubernetes.client.informers.cache.BasicItemStore;
-import io.fabric8.kubernetes.client.informers.cache.Cache;
 import io.fabric8.kubernetes.client.informers.cache.ItemStore;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.stream.Stream;
 
 /**
- * Keeps only what counting injected and uninjected pods needs: a full pod is tens of kilobytes, of which
- * the counts read one label, two annotations, the name and the phase. With thousands of injected pods
- * this is the difference between megabytes and hundreds of megabytes of operator heap.
+ * Keeps only what counting injected and uninjected pods needs: the counts read one label, two
+ * annotations, the name and the phase.
  */
-final class TrimmedPodStore implements ItemStore<Pod> {
+final class TrimmedPodStore {
 
-  private final BasicItemStore<Pod> store = new BasicItemStore<>(Cache::metaNamespaceKeyFunc);
+  private TrimmedPodStore() {}
 
-  @Override
-  public String getKey(Pod pod) {
-    return store.getKey(pod);
-  }
-
-  @Override
-  public Pod put(String key, Pod pod) {
-    return store.put(key, trim(pod));
-  }
-
-  @Override
-  public Pod remove(String key) {
-    return store.remove(key);
-  }
-
-  @Override
-  public Stream<String> keySet() {
-    return store.keySet();
-  }
-
-  @Override
-  public Stream<Pod> values() {
-    return store.values();
-  }
-
-  @Override
-  public int size() {
-    return store.size();
-  }
-
-  @Override
-  public Pod get(String key) {
-    return store.get(key);
+  static ItemStore<Pod> create() {
+    return new TrimmingItemStore<>(TrimmedPodStore::trim);
   }
 
   static Pod trim(Pod pod) {

@@ -334,7 +334,39 @@ class SidecarModeIT {
     Eventually.until("the gauge back at 0", WAIT, () -> sample(uninjectedGauge(ns, PROXY)), v -> v == 0);
   }
 
+  @Test
+  @Order(6)
+  void withThisApiServerTheProxyStaysAPlainContainerWhateverTheNodesRunAndTheirKubeletsAreWatched(FakeKubelet kubelet) {
+    assertThat(sample(NATIVE_SIDECARS)).isZero();
+    double older = sample(linuxNodes(false));
+    double newer = sample(linuxNodes(true));
+    assertThat(older).as("node-a, node-b and node-tainted report kubelet v1.20.2").isGreaterThanOrEqualTo(3);
+    String windows = "native-it-windows";
+    String upgraded = "native-it-upgraded";
+    try {
+      kubelet.addNode(windows, Map.of("kubernetes.io/os", "windows"), List.of(), "v1.28.0");
+      kubelet.addNode(upgraded, Map.of(), List.of(), "v1.29.1");
+
+      // One watch stream, in order: once the second node is counted, the first has been seen.
+      Eventually.until("the upgraded Linux node counted", WAIT, () -> sample(linuxNodes(true)), v -> v == newer + 1);
+      assertThat(sample(linuxNodes(false))).as("the Windows node does not count").isEqualTo(older);
+      assertThat(sample(NATIVE_SIDECARS)).as("the API server is 1.20").isZero();
+
+      kubelet.deleteNode(upgraded);
+      Eventually.until("the deleted node no longer counted", WAIT, () -> sample(linuxNodes(true)), v -> v == newer);
+    } finally {
+      admin.nodes().withName(upgraded).delete();
+      admin.nodes().withName(windows).delete();
+    }
+  }
+
   // --- helpers
+
+  static final String NATIVE_SIDECARS = "dotproxy_operator_native_sidecars";
+
+  private static String linuxNodes(boolean nativeSidecars) {
+    return "dotproxy_operator_linux_nodes{native_sidecars=\"" + nativeSidecars + "\"}";
+  }
 
   /** The chart's webhook configuration (its namespaceSelector excluding the operator's namespace), called by URL. */
   private MutatingWebhookConfiguration webhookConfiguration() {
