@@ -9,6 +9,9 @@ import io.dotproxy.operator.delivery.RenderedChart;
 import io.dotproxy.operator.model.DnsOverTlsProxy;
 import io.dotproxy.operator.model.DnsOverTlsProxyStatus;
 import io.dotproxy.operator.model.ProxyMode;
+import io.dotproxy.operator.sidecar.ClusterCapabilities;
+import io.dotproxy.operator.sidecar.ClusterCapabilities.Version;
+import io.dotproxy.operator.sidecar.KubeletVersionWatch;
 import io.dotproxy.operator.sidecar.SidecarLabels;
 import io.dotproxy.operator.testing.Eventually;
 import io.dotproxy.operator.testing.TestProxies;
@@ -28,6 +31,7 @@ import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhookC
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.utils.Serialization;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -357,6 +361,23 @@ class SidecarModeIT {
     } finally {
       admin.nodes().withName(upgraded).delete();
       admin.nodes().withName(windows).delete();
+    }
+  }
+
+  @Test
+  @Order(7)
+  void withoutAccessToNodesTheWatchFallsBackToPlainContainersAndSaysWhy() {
+    String ns = plane.newNamespace("native-norbac");
+    namespaces.add(ns);
+    ClusterCapabilities limits = new ClusterCapabilities(false, 32, 2048);
+    try (KubernetesClient noNodes = plane.client(plane.serviceAccountToken(ns, "default"), ns);
+        KubeletVersionWatch watch = KubeletVersionWatch.start(noNodes, new Version(1, 31), limits, new SimpleMeterRegistry())) {
+      Eventually.until("a decision without the nodes", WAIT, watch::hasDecided, decided -> decided);
+
+      assertThat(watch.get()).isEqualTo(limits);
+      assertThat(watch.decision().reason())
+          .contains("403: nodes is forbidden: User \"system:serviceaccount:" + ns + ":default\" cannot list resource \"nodes\"")
+          .contains("grant list and watch on nodes");
     }
   }
 
