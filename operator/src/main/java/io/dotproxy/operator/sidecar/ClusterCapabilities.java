@@ -10,8 +10,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * What the cluster's API server accepts in a pod, decided once at startup from its version. The fleet's
- * DaemonSet and Service have theirs in {@link io.dotproxy.operator.resources.FleetCapabilities}.
+ * What the cluster accepts in a pod, decided once at startup from the API server's version; with
+ * {@code --native-sidecars auto} native sidecars also wait for every Linux node's kubelet
+ * ({@link KubeletVersionWatch}). The fleet's DaemonSet and Service have theirs in
+ * {@link io.dotproxy.operator.resources.FleetCapabilities}.
  *
  * @param nativeSidecars inject the proxy as an init container with restartPolicy Always
  * @param maxSearchPaths how many dnsConfig.searches the API server validates (32 since 1.28, 6 before)

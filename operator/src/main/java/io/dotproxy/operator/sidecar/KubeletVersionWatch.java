@@ -14,6 +14,8 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -45,6 +47,7 @@ public final class KubeletVersionWatch implements Supplier<ClusterCapabilities>,
   private final SharedIndexInformer<Node> informer;
   private volatile boolean forbidden;
   private volatile boolean settled;
+  private final AtomicBoolean decisionQueued = new AtomicBoolean();
   private volatile NativeSidecarDecision decision = NativeSidecarDecision.notReadYet();
   private volatile ClusterCapabilities current;
 
@@ -76,20 +79,21 @@ public final class KubeletVersionWatch implements Supplier<ClusterCapabilities>,
     informer.addEventHandler(new ResourceEventHandler<>() {
       @Override
       public void onAdd(Node node) {
-        watch.nodesRead();
+        watch.nodesChanged();
       }
 
       @Override
       public void onUpdate(Node before, Node node) {
-        // Most updates are the kubelet's status reports, with nothing the decision reads changed.
-        if (!inputs(before).equals(inputs(node))) {
-          watch.nodesRead();
+        // Most updates are the kubelet's status reports, with nothing the decision reads changed; a
+        // relist after a 403 brings unchanged nodes too.
+        if (watch.forbidden || !inputs(before).equals(inputs(node))) {
+          watch.nodesChanged();
         }
       }
 
       @Override
       public void onDelete(Node node, boolean deletedFinalStateUnknown) {
-        watch.nodesRead();
+        watch.nodesChanged();
       }
     });
     informer.exceptionHandler((started, t) -> {
@@ -97,7 +101,7 @@ public final class KubeletVersionWatch implements Supplier<ClusterCapabilities>,
       return true;
     });
     // Also when the first list is empty, which calls no handler.
-    informer.start().thenRun(watch::nodesRead);
+    informer.start().thenRun(watch::nodesChanged);
     return watch;
   }
 
@@ -114,6 +118,22 @@ public final class KubeletVersionWatch implements Supplier<ClusterCapabilities>,
 
   public NativeSidecarDecision decision() {
     return decision;
+  }
+
+  /**
+   * Decides again from all nodes, once for a burst of events: the first list of a large cluster calls
+   * the handler once per node, and deciding is a pass over every node.
+   */
+  private void nodesChanged() {
+    if (decisionQueued.compareAndSet(false, true)) {
+      CompletableFuture.runAsync(() -> {
+        decisionQueued.set(false);
+        nodesRead();
+      }).exceptionally(t -> {
+        log.error("cannot decide on native sidecars from the nodes; the previous choice stays", t);
+        return null;
+      });
+    }
   }
 
   private void nodesRead() {
