@@ -1,6 +1,7 @@
 package io.dotproxy.operator.app;
 
 import io.dotproxy.operator.coredns.NodeLocalDnsCache;
+import io.dotproxy.operator.sidecar.NativeSidecars;
 import io.dotproxy.operator.webhook.CertMode;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,13 +20,16 @@ import java.util.Set;
  *     MutatingWebhookConfiguration's caBundle in step (webhook on, certificate mode operator)
  * @param leaderElection only the holder of the Lease reconciles
  * @param trustedCaSecrets spec.trustedCA.secretRef can be read
+ * @param nodeKubelets the webhook decides native sidecars from the nodes' kubelet versions (webhook on,
+ *     {@code --native-sidecars auto})
  */
 public record OperatorFeatures(
     boolean coreDnsPatch,
     boolean sidecarInjection,
     boolean managedWebhookCertificates,
     boolean leaderElection,
-    boolean trustedCaSecrets) {
+    boolean trustedCaSecrets,
+    boolean nodeKubelets) {
 
   public static OperatorFeatures of(OperatorSettings settings) {
     return new OperatorFeatures(
@@ -33,7 +37,8 @@ public record OperatorFeatures(
         settings.webhook().enabled(),
         settings.webhook().enabled() && settings.webhook().certMode() == CertMode.OPERATOR,
         settings.leaderElection(),
-        settings.trustedCaSecrets());
+        settings.trustedCaSecrets(),
+        settings.webhook().enabled() && settings.sidecar().nativeSidecars() == NativeSidecars.AUTO);
   }
 
   /** One RBAC rule: where (a namespace, the watched namespaces, or the cluster), what and how. */
@@ -72,6 +77,10 @@ public record OperatorFeatures(
       p.add(watched("", "pods", Set.of("get", "list", "watch"), "labelled pods, counted in the Sidecar-mode status"));
       p.add(named(settings.sidecar().clusterDns().namespace(), "", "services", settings.sidecar().clusterDns().name(),
           Set.of("get", "list", "watch"), "the cluster DNS Service, whose IP sidecars forward the cluster domain to"));
+    }
+    if (nodeKubelets) {
+      p.add(new Permission(Scope.CLUSTER, Optional.empty(), "", "nodes", Optional.empty(), Set.of("list", "watch"),
+          "--native-sidecars auto: native sidecars only while every Linux node's kubelet runs them (an informer)"));
     }
     if (coreDnsPatch) {
       p.add(named(settings.coreDns().namespace(), "", "configmaps", settings.coreDns().configMapName(),

@@ -49,7 +49,7 @@ final class SidecarEventSources {
         .withOnUpdateFilter((now, before) -> SidecarLabels.countsAsInjected(now) != SidecarLabels.countsAsInjected(before)
             || SidecarLabels.countsAsUninjected(now) != SidecarLabels.countsAsUninjected(before)
             || !SidecarLabels.proxyName(now).equals(SidecarLabels.proxyName(before)))
-        .withItemStore(new TrimmedPodStore())
+        .withItemStore(TrimmedPodStore.create())
         .build();
     ResourceID clusterDnsId = new ResourceID(settings.clusterDns().name(), settings.clusterDns().namespace());
     var clusterDns = InformerEventSourceConfiguration.from(Service.class, DnsOverTlsProxy.class)

@@ -1,21 +1,24 @@
 package io.dotproxy.operator.reconciler;
 
+import io.dotproxy.operator.informers.TrimmingItemStore;
 import io.dotproxy.operator.sidecar.SidecarLabels;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.client.informers.cache.ItemStore;
 import java.util.HashMap;
 import java.util.Map;
 
 /**
- * Keeps only what counting injected and uninjected pods needs: a full pod is tens of kilobytes, of which
- * the counts read one label, two annotations, the name and the phase. With thousands of injected pods
- * this is the difference between megabytes and hundreds of megabytes of operator heap.
+ * Keeps only what counting injected and uninjected pods needs: the counts read one label, two
+ * annotations, the name and the phase.
  */
-final class TrimmedPodStore extends TrimmingStore<Pod> {
+final class TrimmedPodStore {
 
-  TrimmedPodStore() {
-    super(TrimmedPodStore::trim);
+  private TrimmedPodStore() {}
+
+  static ItemStore<Pod> create() {
+    return new TrimmingItemStore<>(TrimmedPodStore::trim);
   }
 
   static Pod trim(Pod pod) {

@@ -1,5 +1,6 @@
 package io.dotproxy.operator.reconciler;
 
+import io.dotproxy.operator.informers.TrimmingItemStore;
 import io.dotproxy.operator.model.DnsOverTlsProxy;
 import io.dotproxy.operator.model.KeyReference;
 import io.dotproxy.operator.model.TrustedCA;
@@ -45,7 +46,7 @@ final class TrustedCaConfigMaps {
         .withName(NAME)
         .withSecondaryToPrimaryMapper(configMap -> referencing(configMap,
             context.getPrimaryCache().list(configMap.getMetadata().getNamespace())))
-        .withItemStore(new TrimmingStore<>(TrustedCaConfigMaps::trim))
+        .withItemStore(new TrimmingItemStore<>(TrustedCaConfigMaps::trim))
         .withInformerListLimit(LIST_PAGE)
         .build();
     return new InformerEventSource<>(configuration, context);

@@ -24,6 +24,7 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 
 /**
@@ -49,7 +50,7 @@ public final class PodInjector {
 
   private final ProxyLookup proxies;
   private final String defaultImage;
-  private final ClusterCapabilities capabilities;
+  private final Supplier<ClusterCapabilities> capabilities;
   private final String clusterDomain;
   private final String operatorNamespace;
 
@@ -57,6 +58,16 @@ public final class PodInjector {
       ProxyLookup proxies,
       String defaultImage,
       ClusterCapabilities capabilities,
+      String clusterDomain,
+      String operatorNamespace) {
+    this(proxies, defaultImage, () -> capabilities, clusterDomain, operatorNamespace);
+  }
+
+  /** @param capabilities read once per pod: with {@code --native-sidecars auto} they follow the nodes */
+  public PodInjector(
+      ProxyLookup proxies,
+      String defaultImage,
+      Supplier<ClusterCapabilities> capabilities,
       String clusterDomain,
       String operatorNamespace) {
     this.proxies = proxies;
@@ -67,7 +78,7 @@ public final class PodInjector {
   }
 
   public boolean nativeSidecars() {
-    return capabilities.nativeSidecars();
+    return capabilities.get().nativeSidecars();
   }
 
   /**
@@ -116,6 +127,7 @@ public final class PodInjector {
       return Injection.skipped(Injection.Outcome.CONFLICT, "dotproxy: not injected: " + conflict.get());
     }
 
+    ClusterCapabilities capabilities = this.capabilities.get();
     List<String> warnings = new ArrayList<>();
     notReady(proxy).ifPresent(warnings::add);
     if (!capabilities.nativeSidecars() && !list(spec.getInitContainers()).isEmpty()) {
@@ -125,17 +137,17 @@ public final class PodInjector {
     ObjectNode injected = podJson.deepCopy();
     PodDnsSettings.Result dns = PodDnsSettings.of(spec.getDnsPolicy(), spec.getDnsConfig(), namespace, clusterDomain, capabilities);
     warnings.addAll(dns.warnings());
-    inject(injected, proxy, dns, spec);
+    inject(injected, proxy, dns, spec, capabilities.nativeSidecars());
     JsonNode patch = JsonDiff.asJson(podJson, injected, DIFF_FLAGS);
     return new Injection(Injection.Outcome.INJECTED, Optional.of(patch), warnings);
   }
 
-  private void inject(ObjectNode pod, DnsOverTlsProxy proxy, PodDnsSettings.Result dns, PodSpec spec) {
+  private void inject(ObjectNode pod, DnsOverTlsProxy proxy, PodDnsSettings.Result dns, PodSpec spec, boolean nativeSidecars) {
     ObjectNode specNode = object(pod, "spec");
-    Container sidecar = ProxySidecarFactory.container(proxy, defaultImage, capabilities.nativeSidecars());
+    Container sidecar = ProxySidecarFactory.container(proxy, defaultImage, nativeSidecars);
     // First in line: native sidecars start before the pod's own init containers (which may need DNS
     // too); as a plain container it is at least started first.
-    array(specNode, capabilities.nativeSidecars() ? "initContainers" : "containers").insert(0, tree(sidecar));
+    array(specNode, nativeSidecars ? "initContainers" : "containers").insert(0, tree(sidecar));
     ArrayNode volumes = array(specNode, "volumes");
     for (Volume volume : ProxySidecarFactory.volumes(proxy)) {
       volumes.add(tree(volume));

@@ -1,6 +1,7 @@
 package io.dotproxy.operator.webhook;
 
 import io.dotproxy.operator.sidecar.ClusterCapabilities;
+import io.dotproxy.operator.sidecar.KubeletVersionWatch;
 import io.dotproxy.operator.sidecar.NativeSidecars;
 import io.dotproxy.operator.sidecar.PodInjector;
 import io.dotproxy.operator.sidecar.SidecarSettings;
@@ -10,6 +11,7 @@ import io.dotproxy.operator.webhook.tls.MountedCertificates;
 import io.dotproxy.operator.webhook.tls.OperatorManagedCertificates;
 import io.dotproxy.operator.webhook.tls.ReloadingKeyManager;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
@@ -18,6 +20,7 @@ import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,15 +43,19 @@ public final class SidecarWebhook implements AutoCloseable {
   /** How soon a failed refresh is tried again while no certificate is presented. */
   static final Duration RETRY = Duration.ofSeconds(5);
 
+  static final String NATIVE_SIDECARS_METRIC = "dotproxy.operator.native.sidecars";
+
   private final ProxyInformerCache proxies;
+  private final Optional<KubeletVersionWatch> kubelets;
   private final CertificateSource certificates;
   private final ScheduledExecutorService scheduler;
   private final WebhookServer server;
   private final String description;
 
-  private SidecarWebhook(ProxyInformerCache proxies, CertificateSource certificates,
+  private SidecarWebhook(ProxyInformerCache proxies, Optional<KubeletVersionWatch> kubelets, CertificateSource certificates,
       ScheduledExecutorService scheduler, WebhookServer server, String description) {
     this.proxies = proxies;
+    this.kubelets = kubelets;
     this.certificates = certificates;
     this.scheduler = scheduler;
     this.server = server;
@@ -70,13 +77,22 @@ public final class SidecarWebhook implements AutoCloseable {
       CertificateLifetimes lifetimes) {
     String namespace = settings.operatorNamespace()
         .orElseGet(() -> client.getNamespace() == null ? "default" : client.getNamespace());
-    ClusterCapabilities capabilities = capabilities(client, sidecar.nativeSidecars());
+    Optional<ClusterCapabilities.Version> version = ClusterCapabilities.Version.read(client);
+    ClusterCapabilities fromApiServer = capabilities(version, sidecar.nativeSidecars());
     ReloadingKeyManager keyManager = new ReloadingKeyManager();
     CertificateSource certificates = switch (settings.certMode()) {
       case OPERATOR -> new OperatorManagedCertificates(client, namespace, settings.secretName(), settings.configName(),
           settings.certificateNames(namespace, sidecar.clusterDomain()), lifetimes, clock, keyManager);
       case EXTERNAL -> new MountedCertificates(settings.certDir(), keyManager);
     };
+    Optional<KubeletVersionWatch> kubelets = sidecar.nativeSidecars() == NativeSidecars.AUTO
+        ? Optional.of(KubeletVersionWatch.start(client, version.orElseThrow(), fromApiServer, registry))
+        : Optional.empty();
+    Supplier<ClusterCapabilities> capabilities = kubelets.<Supplier<ClusterCapabilities>>map(k -> k).orElse(() -> fromApiServer);
+    Gauge.builder(NATIVE_SIDECARS_METRIC, capabilities, c -> c.get().nativeSidecars() ? 1 : 0)
+        .description("1 while the proxy is injected as a native sidecar, 0 while as a plain container")
+        .strongReference(true)
+        .register(registry);
     ProxyInformerCache proxies = ProxyInformerCache.start(client, watchNamespaces);
     ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "dotproxy-webhook-certificates");
@@ -93,26 +109,32 @@ public final class SidecarWebhook implements AutoCloseable {
     } catch (RuntimeException e) {
       scheduler.shutdownNow();
       proxies.close();
+      kubelets.ifPresent(KubeletVersionWatch::close);
       throw e;
     }
     String description = "webhook https :" + server.port() + WebhookServer.PATH + " (certificates: "
         + (settings.certMode() == CertMode.OPERATOR
             ? "operator, Secret " + namespace + "/" + settings.secretName() + ", caBundle of " + settings.configName()
             : "external, " + settings.certDir())
-        + "; " + (capabilities.nativeSidecars() ? "native sidecars" : "plain containers") + ")";
-    return new SidecarWebhook(proxies, certificates, scheduler, server, description);
+        + "; " + (kubelets.isPresent() ? "native sidecars when the API server and every Linux node's kubelet are 1.29+"
+            : fromApiServer.nativeSidecars() ? "native sidecars" : "plain containers") + ")";
+    return new SidecarWebhook(proxies, kubelets, certificates, scheduler, server, description);
   }
 
   /**
-   * Native sidecars need Kubernetes 1.29; the version is read once, at startup. An unreadable version
-   * stops the operator in auto mode (guessing wrong either way breaks pods) and falls back to the
-   * conservative DNS limits otherwise.
+   * Native sidecars need Kubernetes 1.29; the API server's version is read once, at startup. An
+   * unreadable version stops the operator in auto mode (guessing wrong either way breaks pods) and falls
+   * back to the conservative DNS limits otherwise. In auto mode the nodes' kubelets have their say too
+   * ({@link KubeletVersionWatch}, which logs its choice).
    */
-  static ClusterCapabilities capabilities(KubernetesClient client, NativeSidecars mode) {
-    Optional<ClusterCapabilities.Version> version = ClusterCapabilities.Version.read(client);
+  static ClusterCapabilities capabilities(Optional<ClusterCapabilities.Version> version, NativeSidecars mode) {
     ClusterCapabilities capabilities = ClusterCapabilities.of(version, mode);
-    log.info("Kubernetes {}: the proxy is injected as a {}", version.map(Object::toString).orElse("(version unknown)"),
-        capabilities.nativeSidecars() ? "native sidecar (init container with restartPolicy Always)" : "plain container");
+    if (mode != NativeSidecars.AUTO) {
+      log.info("Kubernetes {}: the proxy is injected as a {} (--native-sidecars {})",
+          version.map(Object::toString).orElse("(version unknown)"),
+          capabilities.nativeSidecars() ? "native sidecar (init container with restartPolicy Always)" : "plain container",
+          mode.name().toLowerCase());
+    }
     return capabilities;
   }
 
@@ -152,9 +174,17 @@ public final class SidecarWebhook implements AutoCloseable {
     certificates.refresh();
   }
 
-  /** Whether admissions are answered: certificate presented and CR cache synced. */
+  /**
+   * Whether admissions are answered: certificate presented, CR cache synced and, with
+   * {@code --native-sidecars auto}, the nodes read (or found unreadable).
+   */
   public boolean isReady() {
-    return certificates.hasIdentity() && proxies.hasSynced();
+    return certificates.hasIdentity() && proxies.hasSynced() && kubelets.map(KubeletVersionWatch::hasDecided).orElse(true);
+  }
+
+  /** With {@code --native-sidecars auto}, what the nodes' kubelets decide. */
+  public Optional<KubeletVersionWatch> kubelets() {
+    return kubelets;
   }
 
   public int port() {
@@ -172,6 +202,7 @@ public final class SidecarWebhook implements AutoCloseable {
     } finally {
       scheduler.shutdownNow();
       proxies.close();
+      kubelets.ifPresent(KubeletVersionWatch::close);
     }
   }
 }

@@ -84,7 +84,8 @@ class ChartInstallIT {
         new Variant("watch", "watchNamespaces: [WATCHED]", true),
         new Variant("watch-no-coredns", "{watchNamespaces: [WATCHED], coreDNS: {patch: false}}", true),
         new Variant("cert-manager", "webhook: {certMode: certManager}", false),
-        new Variant("single", "{replicaCount: 1, leaderElection: {enabled: false}, rbac: {trustedCASecrets: false}}", false));
+        new Variant("single", "{replicaCount: 1, leaderElection: {enabled: false}, rbac: {trustedCASecrets: false},"
+            + " webhook: {nativeSidecars: \"false\"}}", false));
   }
 
   @BeforeAll
@@ -318,6 +319,9 @@ class ChartInstallIT {
       mustNot.put("list /pods in " + watched, allowed(user, "list", "", "pods", watched, null));
       mustNot.put("patch mutatingwebhookconfigurations", allowed(user, "patch", "admissionregistration.k8s.io",
           "mutatingwebhookconfigurations", null, RELEASE));
+    }
+    if (!settings.features().nodeKubelets()) {
+      mustNot.put("list /nodes (cluster)", allowed(user, "list", "", "nodes", null, null));
     }
     if (!settings.leaderElection()) {
       mustNot.put("create leases in " + releaseNamespace, allowed(user, "create", "coordination.k8s.io", "leases", releaseNamespace, null));

@@ -43,7 +43,11 @@ public final class FakeKubelet implements AutoCloseable {
   static final String NOT_READY_TAINT = "node.kubernetes.io/not-ready";
 
   private final KubernetesClient client;
+  /** What the kubelet reports in status.nodeInfo: the real control plane's version unless told. */
+  static final String KUBELET_VERSION = "v1.20.2";
+
   private final Map<String, String> nodeAddresses = new ConcurrentHashMap<>();
+  private final Map<String, String> kubeletVersions = new ConcurrentHashMap<>();
   private final Set<String> heldBack = ConcurrentHashMap.newKeySet();
   private final AtomicInteger nodeCounter = new AtomicInteger();
   private final AtomicInteger podCounter = new AtomicInteger();
@@ -75,6 +79,12 @@ public final class FakeKubelet implements AutoCloseable {
 
   /** A Ready node with these extra labels and taints ({@code kubernetes.io/os} defaults to linux). */
   public String addNode(String name, Map<String, String> labels, List<Taint> taints) {
+    return addNode(name, labels, taints, KUBELET_VERSION);
+  }
+
+  /** The same, its kubelet reporting {@code kubeletVersion}, e.g. a newer one during an upgrade. */
+  public String addNode(String name, Map<String, String> labels, List<Taint> taints, String kubeletVersion) {
+    kubeletVersions.put(name, kubeletVersion);
     int n = nodeCounter.incrementAndGet();
     String address = "10.240.0." + n;
     Node node = new NodeBuilder()
@@ -107,7 +117,8 @@ public final class FakeKubelet implements AutoCloseable {
         .withAllocatable(capacity)
         .addNewAddress().withType("InternalIP").withAddress(nodeAddresses.get(name)).endAddress()
         .addNewAddress().withType("Hostname").withAddress(name).endAddress()
-        .withNewNodeInfo().withKubeletVersion("v1.20.2").withKubeProxyVersion("v1.20.2")
+        .withNewNodeInfo().withKubeletVersion(kubeletVersions.getOrDefault(name, KUBELET_VERSION))
+        .withKubeProxyVersion(kubeletVersions.getOrDefault(name, KUBELET_VERSION))
         .withOperatingSystem(node.getMetadata().getLabels().getOrDefault("kubernetes.io/os", "linux"))
         .withArchitecture("amd64").withContainerRuntimeVersion("fake://0").withOsImage("fake")
         .withKernelVersion("0").withMachineID(name).withSystemUUID(name).withBootID(name).endNodeInfo()
@@ -133,6 +144,7 @@ public final class FakeKubelet implements AutoCloseable {
   public void deleteNode(String name) {
     client.nodes().withName(name).delete();
     nodeAddresses.remove(name);
+    kubeletVersions.remove(name);
   }
 
   /** Pods that do not match stay Pending (scheduled, not started) until {@link #start}. */

@@ -8,6 +8,9 @@ import io.dotproxy.operator.app.OperatorSettings;
 import io.dotproxy.operator.model.DnsOverTlsProxy;
 import io.dotproxy.operator.model.DnsOverTlsProxyStatus;
 import io.dotproxy.operator.model.ProxyMode;
+import io.dotproxy.operator.sidecar.ClusterCapabilities;
+import io.dotproxy.operator.sidecar.ClusterCapabilities.Version;
+import io.dotproxy.operator.sidecar.KubeletVersionWatch;
 import io.dotproxy.operator.sidecar.SidecarLabels;
 import io.dotproxy.operator.testing.Eventually;
 import io.dotproxy.operator.testing.TestProxies;
@@ -25,6 +28,11 @@ import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.utils.Serialization;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -327,7 +335,56 @@ class SidecarModeIT {
     Eventually.until("the gauge back at 0", WAIT, () -> sample(uninjectedGauge(ns, PROXY)), v -> v == 0);
   }
 
+  @Test
+  @Order(6)
+  void withThisApiServerTheProxyStaysAPlainContainerWhateverTheNodesRunAndTheirKubeletsAreWatched(FakeKubelet kubelet) {
+    assertThat(sample(NATIVE_SIDECARS)).isZero();
+    double older = sample(linuxNodes(false));
+    double newer = sample(linuxNodes(true));
+    assertThat(older).as("node-a, node-b and node-tainted report kubelet v1.20.2").isGreaterThanOrEqualTo(3);
+    String windows = "native-it-windows";
+    String upgraded = "native-it-upgraded";
+    try {
+      kubelet.addNode(windows, Map.of("kubernetes.io/os", "windows"), List.of(), "v1.28.0");
+      kubelet.addNode(upgraded, Map.of(), List.of(), "v1.29.1");
+
+      // One watch stream, in order: once the second node is counted, the first has been seen.
+      Eventually.until("the upgraded Linux node counted", WAIT, () -> sample(linuxNodes(true)), v -> v == newer + 1);
+      assertThat(sample(linuxNodes(false))).as("the Windows node does not count").isEqualTo(older);
+      assertThat(sample(NATIVE_SIDECARS)).as("the API server is 1.20").isZero();
+
+      kubelet.deleteNode(upgraded);
+      Eventually.until("the deleted node no longer counted", WAIT, () -> sample(linuxNodes(true)), v -> v == newer);
+    } finally {
+      admin.nodes().withName(upgraded).delete();
+      admin.nodes().withName(windows).delete();
+    }
+  }
+
+  @Test
+  @Order(7)
+  void withoutAccessToNodesTheWatchFallsBackToPlainContainersAndSaysWhy() {
+    String ns = plane.newNamespace("native-norbac");
+    namespaces.add(ns);
+    ClusterCapabilities limits = new ClusterCapabilities(false, 32, 2048);
+    try (KubernetesClient noNodes = plane.client(plane.serviceAccountToken(ns, "default"), ns);
+        KubeletVersionWatch watch = KubeletVersionWatch.start(noNodes, new Version(1, 31), limits, new SimpleMeterRegistry())) {
+      Eventually.until("a decision without the nodes", WAIT, watch::hasDecided, decided -> decided);
+
+      assertThat(watch.get()).isEqualTo(limits);
+      assertThat(watch.decision().reason())
+          .contains("403: nodes is forbidden: User \"system:serviceaccount:" + ns + ":default\" cannot list resource \"nodes\"")
+          .contains("grant list and watch on nodes");
+    }
+  }
+
   // --- helpers
+
+  static final String NATIVE_SIDECARS = "dotproxy_operator_native_sidecars";
+
+  private static String linuxNodes(boolean nativeSidecars) {
+    return "dotproxy_operator_linux_nodes{native_sidecars=\"" + nativeSidecars + "\"}";
+  }
 
   /** The operator as its command line configures it, the webhook on the port the configuration names. */
   private void startOperator() {

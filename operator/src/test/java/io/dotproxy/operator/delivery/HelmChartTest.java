@@ -153,7 +153,9 @@ class HelmChartTest {
       "webhook: {certMode: certManager}",
       "{replicaCount: 1, leaderElection: {enabled: false}}",
       "rbac: {trustedCASecrets: false}",
-      "coreDNS: {configMap: dns-system/coredns-custom}"})
+      "coreDNS: {configMap: dns-system/coredns-custom}",
+      "webhook: {nativeSidecars: \"false\"}",
+      "{watchNamespaces: [apps], replicaCount: 1, leaderElection: {enabled: false}, webhook: {certMode: certManager}}"})
   void everyVariantGrantsExactlyWhatTheOperatorsFeaturesNeed(String values) {
     RenderedChart chart = RenderedChart.render(values + "\n");
 
@@ -173,6 +175,7 @@ class HelmChartTest {
         "cluster /pods get,list,watch",
         "cluster authorization.k8s.io/selfsubjectrulesreviews create",
         "cluster admissionregistration.k8s.io/mutatingwebhookconfigurations get,patch [dotproxy-operator]",
+        "cluster /nodes list,watch",
         "dotproxy-system coordination.k8s.io/leases create",
         "dotproxy-system coordination.k8s.io/leases get,patch,update [dotproxy-operator]",
         "dotproxy-system /secrets create",
@@ -390,12 +393,13 @@ class HelmChartTest {
   }
 
   @Test
-  void watchedNamespacesGetRolesAndNothingClusterWide() throws Exception {
+  void watchedNamespacesGetRolesAndClusterWideOnlyWhatIsNotNamespaced() throws Exception {
     RenderedChart chart = RenderedChart.render("watchNamespaces: [dns, apps]\n");
 
     Set<String> grants = grants(chart);
     assertThat(grants).noneMatch(g -> g.startsWith("cluster ") && !g.contains("selfsubjectrulesreviews")
-        && !g.contains("mutatingwebhookconfigurations"));
+        && !g.contains("mutatingwebhookconfigurations") && !g.startsWith("cluster /nodes "));
+    assertThat(grants).contains("cluster /nodes list,watch");
     for (String namespace : List.of("dns", "apps")) {
       assertThat(grants).contains(
           namespace + " dotproxy.io/dnsovertlsproxies get,list,watch,update,patch",

@@ -2,6 +2,7 @@ package io.dotproxy.operator.reconciler;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.dotproxy.operator.informers.TrimmingItemStore;
 import io.dotproxy.operator.model.DnsOverTlsProxy;
 import io.dotproxy.operator.model.TrustedCA;
 import io.dotproxy.operator.testing.TestProxies;
@@ -36,7 +37,7 @@ class TrustedCaConfigMapsTest {
         .addToBinaryData("blob", "AAAA")
         .build();
 
-    TrimmingStore<ConfigMap> store = new TrimmingStore<>(TrustedCaConfigMaps::trim);
+    TrimmingItemStore<ConfigMap> store = new TrimmingItemStore<>(TrustedCaConfigMaps::trim);
     store.put(store.getKey(full), full);
     ConfigMap kept = store.get("team/corp-ca");
 

@@ -2,6 +2,8 @@ package io.dotproxy.operator.testing;
 
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhookConfiguration;
 import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhookConfigurationBuilder;
@@ -83,6 +85,19 @@ public final class MockCluster {
     server.setVersionInfo(new VersionInfo.Builder().withMajor(major).withMinor(minor)
         .withGitVersion("v" + major + "." + minor.replaceAll("[^0-9]", "") + ".0").build());
     return this;
+  }
+
+  /** A Node as its kubelet registers it: os label and the kubelet's version and OS. */
+  public MockCluster withNode(String name, String os, String kubeletVersion) {
+    client.resource(node(name, os, kubeletVersion)).create();
+    return this;
+  }
+
+  public static Node node(String name, String os, String kubeletVersion) {
+    return new NodeBuilder()
+        .withNewMetadata().withName(name).addToLabels("kubernetes.io/os", os).endMetadata()
+        .withNewStatus().withNewNodeInfo().withKubeletVersion(kubeletVersion).withOperatingSystem(os).endNodeInfo().endStatus()
+        .build();
   }
 
   /** The MutatingWebhookConfiguration as the Helm chart creates it: no caBundle yet. */

@@ -72,6 +72,7 @@ class SidecarWebhookTest {
     new MockCluster(server, client).withCrd()
         .withNamespaces(OPERATOR_NS, "shop", "blog", "legacy", "broken", "kube-system")
         .withKubernetesVersion("1", "30")
+        .withNode("node-1", "linux", "v1.30.2")
         .withWebhookConfiguration("dotproxy-operator", OPERATOR_NS, "inject.dotproxy.io");
     sidecarProxy("shop", "edge", null);
     DnsOverTlsProxy blog = sidecarProxy("blog", "edge", "registry.example/dotproxy/proxy-runtime:blog");
