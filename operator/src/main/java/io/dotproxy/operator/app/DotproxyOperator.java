@@ -93,15 +93,17 @@ public final class DotproxyOperator implements AutoCloseable {
     new JvmThreadMetrics().bindTo(registry);
     new ProcessorMetrics().bindTo(registry);
 
+    // Read once: the webhook and the fleet both decide what the API server accepts from it.
+    Optional<ClusterCapabilities.Version> version = ClusterCapabilities.Version.read(client);
     // First, so that a webhook that cannot start (port taken, version unreadable) leaves nothing running.
     Optional<SidecarWebhook> webhook = settings.webhook().enabled()
-        ? Optional.of(SidecarWebhook.start(client, settings.webhook(), settings.sidecar(), settings.watchNamespaces(),
+        ? Optional.of(SidecarWebhook.start(client, version, settings.webhook(), settings.sidecar(), settings.watchNamespaces(),
             settings.proxyImage(), registry, clock, lifetimes))
         : Optional.empty();
     StopIntent stopIntent = new StopIntent();
     stopIntent.leading = !settings.leaderElection();
     Operator operator = new Operator(o -> configure(o, settings, client, registry, stopIntent));
-    FleetCapabilities fleet = FleetCapabilities.of(ClusterCapabilities.Version.read(client));
+    FleetCapabilities fleet = FleetCapabilities.of(version);
     var reconciler = new DnsOverTlsProxyReconciler(
         new ProxyWorkflow(settings, fleet), Clock.systemUTC(), new UninjectedPodsMetric(registry));
     HealthAndMetricsServer http = null;

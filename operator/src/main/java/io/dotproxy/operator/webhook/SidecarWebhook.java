@@ -75,9 +75,23 @@ public final class SidecarWebhook implements AutoCloseable {
       MeterRegistry registry,
       Clock clock,
       CertificateLifetimes lifetimes) {
+    return start(client, ClusterCapabilities.Version.read(client), settings, sidecar, watchNamespaces, defaultImage,
+        registry, clock, lifetimes);
+  }
+
+  /** @param version the API server's version, as the operator read it once at start-up */
+  public static SidecarWebhook start(
+      KubernetesClient client,
+      Optional<ClusterCapabilities.Version> version,
+      WebhookSettings settings,
+      SidecarSettings sidecar,
+      Set<String> watchNamespaces,
+      String defaultImage,
+      MeterRegistry registry,
+      Clock clock,
+      CertificateLifetimes lifetimes) {
     String namespace = settings.operatorNamespace()
         .orElseGet(() -> client.getNamespace() == null ? "default" : client.getNamespace());
-    Optional<ClusterCapabilities.Version> version = ClusterCapabilities.Version.read(client);
     ClusterCapabilities fromApiServer = capabilities(version, sidecar.nativeSidecars());
     ReloadingKeyManager keyManager = new ReloadingKeyManager();
     CertificateSource certificates = switch (settings.certMode()) {
