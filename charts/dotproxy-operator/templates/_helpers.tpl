@@ -116,4 +116,10 @@ app.kubernetes.io/instance: {{ .Release.Name }}
   resources: ["pods"]
   verbs: ["get", "list", "watch"]
 {{- end }}
+{{- if .Values.coreDNS.patch }}
+# the fleet Service's Endpoints, read by name before CoreDNS is first switched to it
+- apiGroups: [""]
+  resources: ["endpoints"]
+  verbs: ["get"]
+{{- end }}
 {{- end }}

@@ -87,6 +87,10 @@ public record OperatorFeatures(
           Set.of("get", "list", "watch", "update"), "CoreDNS's Corefile (list and watch carry a metadata.name field selector)"));
       p.add(named(settings.coreDns().namespace(), "", "configmaps", NodeLocalDnsCache.CONFIG_MAP, Set.of("get"),
           "NodeLocal DNSCache's Corefile, read by name: if it sends names outside the cluster past CoreDNS, the patch is refused"));
+      p.add(watched("", "endpoints", Set.of("get"),
+          "the fleet Service's Endpoints, read by name before the first switch: where a proxy is ready"));
+      p.add(named(settings.sidecar().clusterDns().namespace(), "", "endpoints", settings.sidecar().clusterDns().name(),
+          Set.of("get"), "the cluster DNS Service's Endpoints, read by name before the first switch: where CoreDNS runs"));
     }
     if (leaderElection) {
       String leaseNamespace = settings.leaseNamespace().orElse(settings.webhook().operatorNamespace().orElse("default"));

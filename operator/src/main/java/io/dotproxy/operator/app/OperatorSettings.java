@@ -30,6 +30,9 @@ import java.util.function.Function;
  * @param watchNamespaces namespaces whose DnsOverTlsProxies are reconciled; empty means all
  * @param leaseNamespace where the leader-election Lease lives; empty means the client's namespace
  * @param coreDnsPatch whether the operator may patch CoreDNS's ConfigMap (and so watches it)
+ * @param coreDnsReleaseGrace how long a fleet outlives its block in the Corefile: the kubelet syncs
+ *     CoreDNS's ConfigMap volume within about a minute, and CoreDNS's reload plugin checks every 30 s
+ *     (± 15 s), so CoreDNS may forward to the fleet for up to about 105 s after the revert
  * @param trustedCaSecrets whether spec.trustedCA.secretRef may be read
  * @param sidecar Sidecar mode: how proxies are injected and where cluster names are forwarded
  * @param webhook the injection webhook's endpoint and certificates
@@ -42,6 +45,7 @@ public record OperatorSettings(
     String proxyImage,
     CoreDnsLocation coreDns,
     boolean coreDnsPatch,
+    Duration coreDnsReleaseGrace,
     int httpPort,
     Duration resyncInterval,
     boolean trustedCaSecrets,
@@ -51,7 +55,7 @@ public record OperatorSettings(
   /** Flag names, in the order `--help` lists them. */
   static final List<String> FLAGS = List.of(
       "watch-namespaces", "leader-election", "lease-name", "lease-namespace", "proxy-image",
-      "coredns-configmap", "coredns-patch", "http-port", "resync-interval", "trusted-ca-secrets",
+      "coredns-configmap", "coredns-patch", "coredns-release-grace", "http-port", "resync-interval", "trusted-ca-secrets",
       "webhook-enabled", "webhook-port", "webhook-cert-mode", "webhook-secret", "webhook-config-name",
       "webhook-cert-dir", "webhook-service", "webhook-cert-extra-names", "operator-namespace", "native-sidecars",
       "cluster-dns-service", "cluster-domain", "drain-period");
@@ -69,6 +73,7 @@ public record OperatorSettings(
         setting.apply("proxy-image").orElse("ghcr.io/dotproxy/proxy-runtime:" + version()),
         coreDns(setting.apply("coredns-configmap").orElse("kube-system/coredns")),
         bool("coredns-patch", setting.apply("coredns-patch").orElse("true")),
+        duration("coredns-release-grace", setting.apply("coredns-release-grace").orElse("2m")),
         port("http-port", setting.apply("http-port").orElse("8080")),
         duration("resync-interval", setting.apply("resync-interval").orElse("2m")),
         bool("trusted-ca-secrets", setting.apply("trusted-ca-secrets").orElse("true")),

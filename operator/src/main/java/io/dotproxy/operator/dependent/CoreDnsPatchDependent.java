@@ -2,28 +2,32 @@ package io.dotproxy.operator.dependent;
 
 import io.dotproxy.operator.coredns.BlockOwner;
 import io.dotproxy.operator.coredns.CoreDnsLocation;
-import io.dotproxy.operator.coredns.CoreDnsPatchPlan;
+import io.dotproxy.operator.coredns.CoreDnsSwitch;
 import io.dotproxy.operator.coredns.CorefileManager;
-import io.dotproxy.operator.coredns.CorefileNotUnderstoodException;
 import io.dotproxy.operator.coredns.CorefilePatcher;
 import io.dotproxy.operator.coredns.NodeLocalDnsCache;
+import io.dotproxy.operator.coredns.ReadyWhereCoreDnsRuns;
+import io.dotproxy.operator.model.CoreDnsState;
+import io.dotproxy.operator.model.CoreDnsStatus;
 import io.dotproxy.operator.model.DnsOverTlsProxy;
+import io.dotproxy.operator.model.DnsOverTlsProxyStatus;
+import io.dotproxy.operator.sidecar.ServiceRef;
 import io.dotproxy.operator.status.FleetReadiness;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.api.model.Endpoints;
+import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.api.config.informer.FieldSelector;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
-import io.javaoperatorsdk.operator.api.reconciler.dependent.Deleter;
-import io.javaoperatorsdk.operator.processing.dependent.Matcher;
-import io.javaoperatorsdk.operator.processing.dependent.Updater;
 import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDependentResource;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.SecondaryToPrimaryMapper;
-import java.util.Objects;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -31,30 +35,39 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The marked block in the cluster's Corefile.
+ * The marked block in the cluster's Corefile: the Corefile watched, the {@link CoreDnsSwitch} decided
+ * from it, and the Corefile written.
  *
  * <p>The coredns ConfigMap is not ours: it is never created or deleted, it gets no owner reference (a
- * namespaced proxy cannot own a kube-system object) and no annotations. "Deleting" this dependent
- * means reverting our block; the workflow does that when the patch is turned off, and on cleanup, which
- * is why the proxy carries a finalizer.
+ * namespaced proxy cannot own a kube-system object) and no annotations. So it is not part of the
+ * workflow, which would delete it: the reconciler decides the switch first, because whether the fleet
+ * may go (after a switch to Sidecar mode, or on deletion) depends on it, then writes the Corefile here.
  *
  * <p>The patch is not written when it would not last or not take effect: when the ConfigMap carries the
  * marks of a tool that rewrites it ({@link CorefileManager}), or when NodeLocal DNSCache sends names
  * outside the cluster past CoreDNS ({@link NodeLocalDnsCache}).
  */
-public class CoreDnsPatchDependent extends KubernetesDependentResource<ConfigMap, DnsOverTlsProxy>
-    implements Updater<ConfigMap, DnsOverTlsProxy>, Deleter<DnsOverTlsProxy> {
+public class CoreDnsPatchDependent extends KubernetesDependentResource<ConfigMap, DnsOverTlsProxy> {
 
   private static final Logger log = LoggerFactory.getLogger(CoreDnsPatchDependent.class);
 
   private final CoreDnsLocation location;
   private final CoreDnsLocation nodeLocalDns;
+  private final ServiceRef clusterDns;
+  private final Duration releaseGrace;
   private final ProxyServiceDependent fleetService;
 
-  public CoreDnsPatchDependent(CoreDnsLocation location, ProxyServiceDependent fleetService) {
+  /**
+   * @param clusterDns the Service in front of CoreDNS, whose endpoints say where CoreDNS runs
+   * @param releaseGrace how long a fleet outlives its block in the Corefile
+   */
+  public CoreDnsPatchDependent(CoreDnsLocation location, ServiceRef clusterDns, Duration releaseGrace,
+      ProxyServiceDependent fleetService) {
     super(ConfigMap.class, "coredns-patch");
     this.location = location;
     this.nodeLocalDns = NodeLocalDnsCache.nextTo(location);
+    this.clusterDns = clusterDns;
+    this.releaseGrace = releaseGrace;
     this.fleetService = fleetService;
   }
 
@@ -62,15 +75,55 @@ public class CoreDnsPatchDependent extends KubernetesDependentResource<ConfigMap
     return new BlockOwner(proxy.getMetadata().getNamespace(), proxy.getMetadata().getName());
   }
 
-  /** The plan for a proxy that wants the patch, from what the operator's caches hold now. */
-  public CoreDnsPatchPlan plan(DnsOverTlsProxy primary, Context<DnsOverTlsProxy> context) {
-    Optional<String> forwardTo = fleetService.getSecondaryResource(primary, context)
-        .map(s -> s.getSpec().getClusterIP())
-        .filter(ip -> !ip.isBlank() && !ip.equals("None"));
-    boolean fleetReady = FleetReadiness.of(context.getSecondaryResource(DaemonSet.class)).isReady();
+  /**
+   * The switch for {@code primary}, from what the operator's caches hold now and the state it reported
+   * last.
+   *
+   * @param wanted DaemonSet mode, spec.coreDNS.patch, and not being deleted
+   */
+  public CoreDnsSwitch decide(DnsOverTlsProxy primary, Context<DnsOverTlsProxy> context, boolean wanted, Instant now) {
+    Optional<Service> service = fleetService.getSecondaryResource(primary, context);
+    Optional<String> forwardTo = service.map(s -> s.getSpec().getClusterIP()).filter(ip -> !ip.isBlank() && !ip.equals("None"));
     Optional<ConfigMap> coreDns = getSecondaryResource(primary, context);
-    return CoreDnsPatchPlan.of(location, corefile(coreDns), ownerOf(primary), forwardTo, fleetReady,
-        coreDns.flatMap(c -> obstacle(c, context)));
+    Optional<CoreDnsStatus> previous = Optional.ofNullable(primary.getStatus()).map(DnsOverTlsProxyStatus::getCoreDNS);
+    return CoreDnsSwitch.decide(new CoreDnsSwitch.Facts(
+        location,
+        corefile(coreDns),
+        ownerOf(primary),
+        wanted,
+        forwardTo,
+        () -> ReadyWhereCoreDnsRuns.check(
+            endpoints(context, clusterDns.namespace(), clusterDns.name()),
+            service.flatMap(s -> endpoints(context, s.getMetadata().getNamespace(), s.getMetadata().getName())),
+            FleetReadiness.of(context.getSecondaryResource(DaemonSet.class)).isReady()),
+        wanted ? coreDns.flatMap(c -> obstacle(c, context)) : Optional.empty(),
+        previous.map(CoreDnsStatus::getState).orElse(CoreDnsState.DISABLED),
+        previous.map(CoreDnsStatus::getLastTransitionTime).map(Instant::parse),
+        now,
+        releaseGrace));
+  }
+
+  /**
+   * A plain replace carrying the resourceVersion we read: if anything changed the Corefile meanwhile,
+   * the write fails with a conflict and the next reconciliation decides on the new text.
+   */
+  public void write(DnsOverTlsProxy primary, Context<DnsOverTlsProxy> context, String corefile) {
+    ConfigMap actual = getSecondaryResource(primary, context).orElseThrow();
+    ConfigMap updated = context.getClient().resource(withCorefile(actual, corefile)).update();
+    onUpdated(primary, updated, actual, context);
+  }
+
+  /** Read by name, only before the first switch; forbidden reads as absent (RBAC from before this check). */
+  private static Optional<Endpoints> endpoints(Context<DnsOverTlsProxy> context, String namespace, String name) {
+    try {
+      return Optional.ofNullable(context.getClient().endpoints().inNamespace(namespace).withName(name).get());
+    } catch (KubernetesClientException e) {
+      if (e.getCode() != 403) {
+        throw e;
+      }
+      log.debug("may not read Endpoints {}/{}; where CoreDNS runs counts as unknown", namespace, name);
+      return Optional.empty();
+    }
   }
 
   private Optional<String> obstacle(ConfigMap coreDns, Context<DnsOverTlsProxy> context) {
@@ -109,40 +162,6 @@ public class CoreDnsPatchDependent extends KubernetesDependentResource<ConfigMap
       }
       log.debug("may not read ConfigMap {}; NodeLocal DNSCache counts as absent", nodeLocalDns);
       return new NodeLocalRead(Optional.empty());
-    }
-  }
-
-  @Override
-  protected ConfigMap desired(DnsOverTlsProxy primary, Context<DnsOverTlsProxy> context) {
-    ConfigMap actual = getSecondaryResource(primary, context).orElseThrow();
-    return plan(primary, context).newCorefile().map(c -> withCorefile(actual, c)).orElse(actual);
-  }
-
-  @Override
-  public Matcher.Result<ConfigMap> match(ConfigMap actual, DnsOverTlsProxy primary, Context<DnsOverTlsProxy> context) {
-    ConfigMap desired = desired(primary, context);
-    return Matcher.Result.computed(Objects.equals(corefile(Optional.of(actual)), corefile(Optional.of(desired))), desired);
-  }
-
-  // A plain replace carrying the resourceVersion we read: if anything changed the Corefile meanwhile,
-  // the write fails with a conflict and the next reconciliation patches the new text.
-  @Override
-  public ConfigMap update(ConfigMap actual, ConfigMap desired, DnsOverTlsProxy primary, Context<DnsOverTlsProxy> context) {
-    return context.getClient().resource(desired).update();
-  }
-
-  @Override
-  protected void handleDelete(DnsOverTlsProxy primary, ConfigMap actual, Context<DnsOverTlsProxy> context) {
-    Optional<String> corefile = corefile(Optional.ofNullable(actual));
-    if (corefile.isEmpty() || !CorefilePatcher.owners(corefile.get()).contains(ownerOf(primary))) {
-      return;
-    }
-    try {
-      String reverted = CorefilePatcher.revert(corefile.get(), ownerOf(primary));
-      ConfigMap updated = context.getClient().resource(withCorefile(actual, reverted)).update();
-      onUpdated(primary, updated, actual, context);
-    } catch (CorefileNotUnderstoodException e) {
-      throw new IllegalStateException("cannot remove the dotproxy block from " + location + ": " + e.getMessage(), e);
     }
   }
 

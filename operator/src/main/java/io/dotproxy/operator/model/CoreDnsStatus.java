@@ -1,6 +1,7 @@
 package io.dotproxy.operator.model;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import java.util.Objects;
 
 /** The CoreDNS patch as last seen by the operator. */
@@ -10,11 +11,19 @@ public class CoreDnsStatus {
   private CoreDnsState state;
   private String message;
 
+  @JsonPropertyDescription("When the state last changed (RFC 3339); a Reverting fleet is kept for the grace period from then.")
+  private String lastTransitionTime;
+
   public CoreDnsStatus() {}
 
   public CoreDnsStatus(CoreDnsState state, String message) {
+    this(state, message, null);
+  }
+
+  public CoreDnsStatus(CoreDnsState state, String message, String lastTransitionTime) {
     this.state = state;
     this.message = message;
+    this.lastTransitionTime = lastTransitionTime;
   }
 
   public CoreDnsState getState() {
@@ -33,15 +42,24 @@ public class CoreDnsStatus {
     this.message = message;
   }
 
+  public String getLastTransitionTime() {
+    return lastTransitionTime;
+  }
+
+  public void setLastTransitionTime(String lastTransitionTime) {
+    this.lastTransitionTime = lastTransitionTime;
+  }
+
   @Override
   public boolean equals(Object o) {
     return o instanceof CoreDnsStatus other
         && state == other.state
-        && Objects.equals(message, other.message);
+        && Objects.equals(message, other.message)
+        && Objects.equals(lastTransitionTime, other.lastTransitionTime);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(state, message);
+    return Objects.hash(state, message, lastTransitionTime);
   }
 }

@@ -3,12 +3,14 @@ package io.dotproxy.operator.reconciler;
 import io.dotproxy.operator.config.ClusterDnsZone;
 import io.dotproxy.operator.config.TrustedCaBundle;
 import io.dotproxy.operator.config.TrustedCaResolver;
+import io.dotproxy.operator.coredns.CoreDnsSwitch;
 import io.dotproxy.operator.dependent.ProxyConfigMapDependent;
 import io.dotproxy.operator.model.CoreDnsState;
 import io.dotproxy.operator.model.CoreDnsStatus;
 import io.dotproxy.operator.model.DnsOverTlsProxy;
 import io.dotproxy.operator.model.DnsOverTlsProxyStatus;
 import io.dotproxy.operator.model.ForwardZone;
+import io.dotproxy.operator.model.ProxyMode;
 import io.dotproxy.operator.model.SpecProblems;
 import io.dotproxy.operator.status.FleetReadiness;
 import io.dotproxy.operator.status.Observation;
@@ -27,6 +29,7 @@ import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.retry.GradualRetry;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -86,16 +89,26 @@ public class DnsOverTlsProxyReconciler implements Reconciler<DnsOverTlsProxy>, C
   }
 
   @Override
-  public UpdateControl<DnsOverTlsProxy> reconcile(DnsOverTlsProxy proxy, Context<DnsOverTlsProxy> context) {
-    List<String> specProblems = SpecProblems.of(proxy);
+  public UpdateControl<DnsOverTlsProxy> reconcile(DnsOverTlsProxy asked, Context<DnsOverTlsProxy> context) {
+    List<String> specProblems = SpecProblems.of(asked);
     if (!specProblems.isEmpty()) {
       // Returning normally, not throwing: retrying cannot make the spec valid, its next edit will.
-      return withStatus(proxy, observe(proxy, context, specProblems, Optional.empty(), Optional.empty(), Optional.empty()));
+      return withStatus(asked, observe(asked, context, specProblems, Optional.empty(), Optional.empty(), Optional.empty(),
+          lastCoreDnsStatus(asked)), Optional.empty());
     }
+    Optional<CoreDnsSwitch> coreDnsSwitch = switchCoreDns(asked, context, wantsCoreDnsPatch(asked));
+    CoreDnsStatus coreDns = coreDnsSwitch.map(DnsOverTlsProxyReconciler::status).orElseGet(() -> coreDnsStatusWithoutPatching(asked));
+    // After a switch to Sidecar mode the fleet, and the config it runs, stay as they were while CoreDNS
+    // may still forward to it; the webhook injects no sidecars meanwhile (PodInjector).
+    DnsOverTlsProxy proxy = coreDnsSwitch.filter(CoreDnsSwitch::fleetInUse).isPresent() && !asked.getSpec().runsAsDaemonSet()
+        ? keptAsDaemonSet(asked, context)
+        : asked;
+    Optional<Duration> recheckIn = coreDnsSwitch.flatMap(CoreDnsSwitch::recheckIn);
     if (!proxy.getSpec().runsAsDaemonSet() && dependents.sidecar.isEmpty()) {
       // Nothing can inject the proxies, so nothing is rendered for them either: a spec this operator
       // cannot apply, until the mode or the operator's settings change.
-      return withStatus(proxy, observe(proxy, context, List.of(SIDECAR_INJECTION_OFF), Optional.empty(), Optional.empty(), Optional.empty()));
+      return withStatus(asked, observe(proxy, context, List.of(SIDECAR_INJECTION_OFF), Optional.empty(), Optional.empty(),
+          Optional.empty(), coreDns), recheckIn);
     }
     TrustedCaBundle ca = new TrustedCaResolver(context.getClient(), dependents.trustedCaSecrets).resolve(proxy);
     Optional<String> caProblem = ca instanceof TrustedCaBundle.Unresolved unresolved
@@ -120,7 +133,34 @@ public class DnsOverTlsProxyReconciler implements Reconciler<DnsOverTlsProxy>, C
       ProxyConfigMapDependent.provide(context, new ProxyConfigMapDependent.RenderInputs(ca, clusterZone));
       dependents.workflow.reconcile(proxy, context);
     }
-    return withStatus(proxy, observe(proxy, context, List.of(), caProblem, clusterDnsProblem, Optional.empty()));
+    return withStatus(asked, observe(proxy, context, List.of(), caProblem, clusterDnsProblem, Optional.empty(), coreDns),
+        recheckIn);
+  }
+
+  /**
+   * Decides the CoreDNS switch and writes the Corefile it asks for; empty when this operator may not
+   * patch CoreDNS.
+   */
+  private Optional<CoreDnsSwitch> switchCoreDns(DnsOverTlsProxy proxy, Context<DnsOverTlsProxy> context, boolean wanted) {
+    return dependents.coreDns.map(coreDns -> {
+      CoreDnsSwitch decided = coreDns.decide(proxy, context, wanted, clock.instant());
+      decided.newCorefile().ifPresent(corefile -> coreDns.write(proxy, context, corefile));
+      return decided;
+    });
+  }
+
+  private static boolean wantsCoreDnsPatch(DnsOverTlsProxy proxy) {
+    return proxy.getSpec().runsAsDaemonSet() && proxy.getSpec().wantsCoreDnsPatch();
+  }
+
+  private static CoreDnsStatus status(CoreDnsSwitch decided) {
+    return new CoreDnsStatus(decided.state(), decided.message(), decided.since().toString());
+  }
+
+  private static DnsOverTlsProxy keptAsDaemonSet(DnsOverTlsProxy proxy, Context<DnsOverTlsProxy> context) {
+    DnsOverTlsProxy kept = context.getClient().getKubernetesSerialization().clone(proxy);
+    kept.getSpec().setMode(ProxyMode.DAEMON_SET);
+    return kept;
   }
 
   @Override
@@ -130,8 +170,8 @@ public class DnsOverTlsProxyReconciler implements Reconciler<DnsOverTlsProxy>, C
     if (ReconcileErrors.isConflict(e) && failuresInARow < CONFLICTS_BEFORE_DEGRADED) {
       return ErrorStatusUpdateControl.defaultErrorProcessing();
     }
-    Observation observation =
-        observe(proxy, context, List.of(), Optional.empty(), Optional.empty(), Optional.of(ReconcileErrors.describe(e)));
+    Observation observation = observe(proxy, context, List.of(), Optional.empty(), Optional.empty(),
+        Optional.of(ReconcileErrors.describe(e)), lastCoreDnsStatus(proxy));
     record(proxy, observation);
     DnsOverTlsProxyStatus next = StatusCalculator.next(observation, proxy.getStatus(), clock.instant());
     if (next.equals(proxy.getStatus())) {
@@ -141,22 +181,37 @@ public class DnsOverTlsProxyReconciler implements Reconciler<DnsOverTlsProxy>, C
     return ErrorStatusUpdateControl.patchStatus(proxy);
   }
 
+  /**
+   * Owned objects go with the owner (garbage collection); only the CoreDNS block needs undoing here, and
+   * the finalizer stays, keeping the fleet, until CoreDNS has stopped forwarding to it.
+   */
   @Override
   public DeleteControl cleanup(DnsOverTlsProxy proxy, Context<DnsOverTlsProxy> context) {
-    // Owned objects go with the owner (garbage collection); only the CoreDNS block needs undoing here.
-    dependents.workflow.cleanup(proxy, context);
-    uninjectedPods.remove(proxy.getMetadata().getNamespace(), proxy.getMetadata().getName());
-    return DeleteControl.defaultDelete();
+    Optional<CoreDnsSwitch> released = switchCoreDns(proxy, context, false).filter(CoreDnsSwitch::fleetInUse);
+    if (released.isEmpty()) {
+      uninjectedPods.remove(proxy.getMetadata().getNamespace(), proxy.getMetadata().getName());
+      return DeleteControl.defaultDelete();
+    }
+    CoreDnsStatus coreDns = status(released.get());
+    if (proxy.getStatus() != null && !coreDns.equals(proxy.getStatus().getCoreDNS())) {
+      proxy.getStatus().setCoreDNS(coreDns);
+      context.getClient().resource(proxy).patchStatus();
+    }
+    return DeleteControl.noFinalizerRemoval().rescheduleAfter(released.get().recheckIn().orElse(Duration.ofSeconds(5)));
   }
 
-  private UpdateControl<DnsOverTlsProxy> withStatus(DnsOverTlsProxy proxy, Observation observation) {
+  private UpdateControl<DnsOverTlsProxy> withStatus(DnsOverTlsProxy proxy, Observation observation, Optional<Duration> recheckIn) {
     record(proxy, observation);
     DnsOverTlsProxyStatus next = StatusCalculator.next(observation, proxy.getStatus(), clock.instant());
+    UpdateControl<DnsOverTlsProxy> control;
     if (next.equals(proxy.getStatus())) {
-      return UpdateControl.noUpdate();
+      control = UpdateControl.noUpdate();
+    } else {
+      proxy.setStatus(next);
+      control = UpdateControl.patchStatus(proxy);
     }
-    proxy.setStatus(next);
-    return UpdateControl.patchStatus(proxy);
+    recheckIn.ifPresent(control::rescheduleAfter);
+    return control;
   }
 
   /** The metric mirrors status.uninjectedPods, which only Sidecar mode has. */
@@ -176,7 +231,8 @@ public class DnsOverTlsProxyReconciler implements Reconciler<DnsOverTlsProxy>, C
       List<String> specProblems,
       Optional<String> caProblem,
       Optional<String> clusterDnsProblem,
-      Optional<String> error) {
+      Optional<String> error,
+      CoreDnsStatus coreDns) {
     boolean daemonSetMode = proxy.getSpec() == null || proxy.getSpec().runsAsDaemonSet();
     return new Observation(
         Objects.requireNonNullElse(proxy.getMetadata().getGeneration(), 0L),
@@ -186,20 +242,22 @@ public class DnsOverTlsProxyReconciler implements Reconciler<DnsOverTlsProxy>, C
         clusterDnsProblem,
         dependents.configMap.getSecondaryResource(proxy, context).isPresent(),
         daemonSetMode ? FleetReadiness.of(context.getSecondaryResource(DaemonSet.class)) : FleetReadiness.NONE,
-        coreDnsStatus(proxy, context),
+        coreDns,
         daemonSetMode ? 0 : dependents.sidecar.map(s -> s.injectedPods(context)).orElse(0),
         daemonSetMode ? List.of() : dependents.sidecar.map(s -> s.uninjectedPods(context)).orElse(List.of()),
         error);
   }
 
-  private CoreDnsStatus coreDnsStatus(DnsOverTlsProxy proxy, Context<DnsOverTlsProxy> context) {
-    if (proxy.getSpec() == null || !proxy.getSpec().runsAsDaemonSet() || !proxy.getSpec().wantsCoreDnsPatch()) {
-      return new CoreDnsStatus(CoreDnsState.DISABLED, null);
-    }
-    if (dependents.coreDns.isEmpty()) {
-      return new CoreDnsStatus(CoreDnsState.REFUSED, CORE_DNS_PATCH_OFF);
-    }
-    var plan = dependents.coreDns.get().plan(proxy, context);
-    return new CoreDnsStatus(plan.state(), plan.message());
+  /** The status of a proxy whose CoreDNS patch this operator may not touch. */
+  private static CoreDnsStatus coreDnsStatusWithoutPatching(DnsOverTlsProxy proxy) {
+    return wantsCoreDnsPatch(proxy)
+        ? new CoreDnsStatus(CoreDnsState.REFUSED, CORE_DNS_PATCH_OFF)
+        : new CoreDnsStatus(CoreDnsState.DISABLED, null);
+  }
+
+  /** Where the switch was last seen, for reconciliations that decide nothing about it. */
+  private static CoreDnsStatus lastCoreDnsStatus(DnsOverTlsProxy proxy) {
+    return Optional.ofNullable(proxy.getStatus()).map(DnsOverTlsProxyStatus::getCoreDNS)
+        .orElseGet(() -> new CoreDnsStatus(CoreDnsState.DISABLED, null));
   }
 }

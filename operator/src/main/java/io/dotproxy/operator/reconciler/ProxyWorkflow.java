@@ -3,7 +3,6 @@ package io.dotproxy.operator.reconciler;
 import io.dotproxy.operator.app.OperatorFeatures;
 import io.dotproxy.operator.app.OperatorSettings;
 import io.dotproxy.operator.dependent.CoreDnsPatchDependent;
-import io.dotproxy.operator.dependent.CoreDnsPatchWantedCondition;
 import io.dotproxy.operator.dependent.DaemonSetModeCondition;
 import io.dotproxy.operator.dependent.ProxyConfigMapDependent;
 import io.dotproxy.operator.dependent.ProxyDaemonSetDependent;
@@ -26,8 +25,11 @@ import java.util.Optional;
  * <pre>
  *   ConfigMap ──► DaemonSet      (DaemonSet mode)
  *   Service                      (DaemonSet mode)
- *   CoreDNS patch                (DaemonSet mode and spec.coreDNS.patch)
  * </pre>
+ *
+ * The CoreDNS patch is not in the workflow: the reconciler decides it first ({@link CoreDnsPatchDependent}),
+ * because whether the fleet may go depends on it. After a switch to Sidecar mode the fleet is kept,
+ * and the workflow runs as for DaemonSet mode, until CoreDNS has stopped forwarding to it.
  *
  * Besides these, Sidecar mode watches labelled pods (for the status) and the cluster DNS Service (for
  * the config); see {@link SidecarEventSources}. In both modes a change of a trustedCA ConfigMap
@@ -37,9 +39,7 @@ import java.util.Optional;
  * patch there is no CoreDNS dependent (nor its informer), without sidecar injection no pod or cluster
  * DNS informer. An informer the RBAC does not allow would stop the operator at start-up.
  *
- * The DaemonSet waits for its ConfigMap so pods never start without a config. The CoreDNS patch depends
- * on nothing in the workflow, so that turning it off reverts it even while the fleet is broken; it
- * checks the fleet's readiness itself before first switching CoreDNS over.
+ * The DaemonSet waits for its ConfigMap so pods never start without a config.
  *
  * <p>A standalone workflow (rather than a managed one declared in annotations) because the dependents
  * take operator settings (default image, where CoreDNS lives) through their constructors.
@@ -63,17 +63,19 @@ public final class ProxyWorkflow {
     configMap = new ProxyConfigMapDependent(fleet);
     daemonSet = new ProxyDaemonSetDependent(settings.proxyImage(), fleet);
     service = new ProxyServiceDependent(fleet);
-    coreDns = features.coreDnsPatch() ? Optional.of(new CoreDnsPatchDependent(settings.coreDns(), service)) : Optional.empty();
+    coreDns = features.coreDnsPatch()
+        ? Optional.of(new CoreDnsPatchDependent(settings.coreDns(), settings.sidecar().clusterDns(),
+            settings.coreDnsReleaseGrace(), service))
+        : Optional.empty();
     sidecarSettings = settings.sidecar();
     sidecar = features.sidecarInjection() ? Optional.of(new SidecarEventSources(sidecarSettings)) : Optional.empty();
     trustedCaSecrets = features.trustedCaSecrets();
     var daemonSetMode = new DaemonSetModeCondition();
-    var builder = new WorkflowBuilder<DnsOverTlsProxy>()
+    workflow = new WorkflowBuilder<DnsOverTlsProxy>()
         .addDependentResource(configMap)
         .addDependentResourceAndConfigure(daemonSet).dependsOn(configMap).withReconcilePrecondition(daemonSetMode)
-        .addDependentResourceAndConfigure(service).withReconcilePrecondition(daemonSetMode);
-    coreDns.ifPresent(d -> builder.addDependentResourceAndConfigure(d).withReconcilePrecondition(new CoreDnsPatchWantedCondition()));
-    workflow = builder.build();
+        .addDependentResourceAndConfigure(service).withReconcilePrecondition(daemonSetMode)
+        .build();
   }
 
   List<EventSource<?, DnsOverTlsProxy>> eventSources(EventSourceContext<DnsOverTlsProxy> context) {

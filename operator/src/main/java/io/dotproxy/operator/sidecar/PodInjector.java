@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.dotproxy.operator.model.CoreDnsState;
 import io.dotproxy.operator.model.DnsOverTlsProxy;
 import io.dotproxy.operator.resources.ProxyNames;
 import io.dotproxy.operator.resources.ProxySidecarFactory;
@@ -122,6 +123,13 @@ public final class PodInjector {
       return Injection.skipped(Injection.Outcome.NOT_SIDECAR_MODE,
           "dotproxy: not injected: DnsOverTlsProxy " + proxyName.get() + " is in DaemonSet mode, not Sidecar");
     }
+    if (stillServesCoreDns(proxy)) {
+      // Its fleet, and the config sidecars would share, stay as they were until CoreDNS has let go.
+      return Injection.skipped(Injection.Outcome.NOT_SIDECAR_MODE,
+          "dotproxy: not injected: DnsOverTlsProxy " + proxyName.get() + " is switching to Sidecar mode and its fleet "
+              + "still serves CoreDNS (status.coreDNS.state " + proxy.getStatus().getCoreDNS().getState()
+              + "); pods created from now on are injected once that ends");
+    }
     Optional<String> conflict = conflict(spec);
     if (conflict.isPresent()) {
       return Injection.skipped(Injection.Outcome.CONFLICT, "dotproxy: not injected: " + conflict.get());
@@ -140,6 +148,12 @@ public final class PodInjector {
     inject(injected, proxy, dns, spec, capabilities.nativeSidecars());
     JsonNode patch = JsonDiff.asJson(podJson, injected, DIFF_FLAGS);
     return new Injection(Injection.Outcome.INJECTED, Optional.of(patch), warnings);
+  }
+
+  private static boolean stillServesCoreDns(DnsOverTlsProxy proxy) {
+    return proxy.getStatus() != null && proxy.getStatus().getCoreDNS() != null
+        && (proxy.getStatus().getCoreDNS().getState() == CoreDnsState.PATCHED
+            || proxy.getStatus().getCoreDNS().getState() == CoreDnsState.REVERTING);
   }
 
   private void inject(ObjectNode pod, DnsOverTlsProxy proxy, PodDnsSettings.Result dns, PodSpec spec, boolean nativeSidecars) {

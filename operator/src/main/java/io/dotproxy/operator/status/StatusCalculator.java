@@ -106,6 +106,9 @@ public final class StatusCalculator {
       if (o.coreDns().getState() == CoreDnsState.PENDING) {
         return Verdict.yes(ConditionTypes.PROGRESSING, "CoreDNSPending", o.coreDns().getMessage());
       }
+      if (o.coreDns().getState() == CoreDnsState.REVERTING) {
+        return Verdict.yes(ConditionTypes.PROGRESSING, "CoreDNSReverting", o.coreDns().getMessage());
+      }
     }
     return Verdict.no(ConditionTypes.PROGRESSING, "Complete", "nothing left to roll out");
   }

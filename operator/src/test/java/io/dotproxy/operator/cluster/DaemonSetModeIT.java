@@ -23,6 +23,7 @@ import io.fabric8.kubernetes.api.model.ContainerPort;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.Sysctl;
@@ -30,6 +31,7 @@ import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -186,8 +188,18 @@ class DaemonSetModeIT {
         .isGreaterThanOrEqualTo(QUIET.dividedBy(RESYNC) / 2.0);
     assertThat(counter(FAILED, "edge")).as("failed reconciliations").isZero();
 
+    // Deleted: the block goes at once, the fleet only once CoreDNS has had time to reload.
     edge.delete();
+    DnsOverTlsProxy releasing = edge.awaitStatus(p -> p.getStatus().getCoreDNS().getState() == CoreDnsState.REVERTING);
+    assertThat(ClusterFixtures.corefile(plane)).isEqualTo(original);
+    assertThat(releasing.getMetadata().getDeletionTimestamp()).isNotNull();
+    assertThat(releasing.getMetadata().getFinalizers()).containsExactly(FINALIZER);
+    assertThat(edge.get(DaemonSet.class, "dotproxy-edge")).as("the fleet CoreDNS may still forward to").isNotNull();
+    assertThat(edge.get(Service.class, "dotproxy-edge").getSpec().getClusterIP()).isEqualTo(fleetIp);
+    Instant revertedAt = Instant.parse(releasing.getStatus().getCoreDNS().getLastTransitionTime());
     edge.awaitGone();
+    assertThat(Instant.now()).as("the fleet is released after the grace period")
+        .isAfterOrEqualTo(revertedAt.plus(TestSettings.COREDNS_RELEASE_GRACE));
     assertThat(ClusterFixtures.corefile(plane)).isEqualTo(original);
     String instance = "app.kubernetes.io/instance=edge";
     Eventually.until("the garbage collector to remove the fleet and its pods", WAIT,
@@ -198,6 +210,51 @@ class DaemonSetModeIT {
                 client.pods().inNamespace(ns).withLabel(instance).list().getItems())
             .flatMap(List::stream).map(o -> o.getKind() + " " + o.getMetadata().getName()).toList(),
         List::isEmpty);
+  }
+
+  @Test
+  void coreDnsIsSwitchedOnlyWhereAProxyIsReadyAndTurningThePatchOffKeepsTheFleetServingUntilReleased() {
+    ClusterFixtures.installKubeadmDns(plane, true);
+    String original = ClusterFixtures.corefile(plane);
+    // A CoreDNS pod where no proxy can run (the fleet is Linux-only): CoreDNS there would get no answer.
+    Pod coreDnsOnWindows = client.resource(coreDnsPod("coredns-" + ns + "-windows", "node-windows")).create();
+    DnsOverTlsProxy asked = TestProxies.quad9(ns, "switch");
+    asked.getSpec().setCoreDNS(new CoreDnsSpec(true));
+    client.resource(asked).create();
+    ProxyApi proxy = proxy("switch");
+    int nodes = linuxNodes().size();
+
+    try {
+      DnsOverTlsProxy pending = proxy.awaitStatus(p -> p.getStatus().getCoreDNS() != null
+          && p.getStatus().getCoreDNS().getState() == CoreDnsState.PENDING
+          && p.getStatus().getReadyProxies() != null && p.getStatus().getReadyProxies() == nodes
+          && p.getStatus().getCoreDNS().getMessage().contains("node-windows"));
+      assertThat(pending.getStatus().getCoreDNS().getMessage())
+          .isEqualTo("waiting for a ready proxy on node node-windows, where CoreDNS runs, before CoreDNS forwards to the fleet");
+      assertThat(ClusterFixtures.corefile(plane)).isEqualTo(original);
+
+      client.resource(coreDnsPod("coredns-" + ns + "-a", "node-a")).create();
+      client.resource(coreDnsOnWindows).withGracePeriod(0).delete();
+      DnsOverTlsProxy switched = proxy.awaitStatus(p -> p.getStatus().getCoreDNS().getState() == CoreDnsState.PATCHED);
+      assertThat(ClusterFixtures.corefile(plane)).as("written before the status says so")
+          .contains("# dotproxy:" + ns + "/switch begin");
+      assertThat(condition(switched, "Ready").getStatus()).isEqualTo("True");
+
+      proxy.edit(p -> p.getSpec().setCoreDNS(new CoreDnsSpec(false)));
+      DnsOverTlsProxy reverting = proxy.awaitStatus(p -> p.getStatus().getObservedGeneration() == 2L
+          && p.getStatus().getCoreDNS().getState() == CoreDnsState.REVERTING);
+      assertThat(ClusterFixtures.corefile(plane)).isEqualTo(original);
+      assertThat(condition(reverting, "Progressing").getReason()).isEqualTo("CoreDNSReverting");
+      assertThat(condition(reverting, "Ready").getStatus()).isEqualTo("True");
+      Instant revertedAt = Instant.parse(reverting.getStatus().getCoreDNS().getLastTransitionTime());
+
+      DnsOverTlsProxy released = proxy.awaitStatus(p -> p.getStatus().getCoreDNS().getState() == CoreDnsState.DISABLED);
+      assertThat(Instant.parse(released.getStatus().getCoreDNS().getLastTransitionTime()))
+          .isAfterOrEqualTo(revertedAt.plus(TestSettings.COREDNS_RELEASE_GRACE));
+      assertThat(condition(released, "Progressing").getStatus()).isEqualTo("False");
+    } finally {
+      client.pods().inNamespace("kube-system").withLabel("k8s-app", "kube-dns").withGracePeriod(0).delete();
+    }
   }
 
   @Test
@@ -264,6 +321,18 @@ class DaemonSetModeIT {
   }
 
   // --- helpers
+
+  /** A pod behind the kube-dns Service, bound to {@code node}: all the operator sees of CoreDNS. */
+  private static Pod coreDnsPod(String name, String node) {
+    return new PodBuilder()
+        .withNewMetadata().withNamespace("kube-system").withName(name).addToLabels("k8s-app", "kube-dns").endMetadata()
+        .withNewSpec().withNodeName(node).withAutomountServiceAccountToken(false)
+        .addNewContainer().withName("coredns").withImage("registry.k8s.io/coredns/coredns:v1.8.0")
+        .addNewPort().withContainerPort(53).withProtocol("UDP").withName("dns").endPort().endContainer()
+        .addNewToleration().withOperator("Exists").endToleration()
+        .endSpec()
+        .build();
+  }
 
   private ProxyApi proxy(String name) {
     return new ProxyApi(client, ns, name, WAIT);

@@ -173,6 +173,7 @@ class HelmChartTest {
         "cluster apps/daemonsets create,delete,get,list,patch,update,watch",
         "cluster /secrets get",
         "cluster /pods get,list,watch",
+        "cluster /endpoints get",
         "cluster authorization.k8s.io/selfsubjectrulesreviews create",
         "cluster admissionregistration.k8s.io/mutatingwebhookconfigurations get,patch [dotproxy-operator]",
         "cluster /nodes list,watch",
@@ -182,7 +183,8 @@ class HelmChartTest {
         "dotproxy-system /secrets get,update [dotproxy-operator-webhook-tls]",
         "kube-system /configmaps get,list,update,watch [coredns]",
         "kube-system /configmaps get [node-local-dns]",
-        "kube-system /services get,list,watch [kube-dns]"));
+        "kube-system /services get,list,watch [kube-dns]",
+        "kube-system /endpoints get [kube-dns]"));
   }
 
   @Test
@@ -464,7 +466,7 @@ class HelmChartTest {
 
     assertThat(chart.all(MutatingWebhookConfiguration.class)).isEmpty();
     assertThat(chart.find(Service.class, "dotproxy-operator-webhook")).isEmpty();
-    assertThat(grants(chart)).noneMatch(g -> g.contains("/pods") || g.contains("kube-dns")
+    assertThat(grants(chart)).noneMatch(g -> g.contains("/pods") || g.contains("/services get,list,watch [kube-dns]")
         || g.contains("mutatingwebhookconfigurations") || g.contains("/secrets create"));
     assertThat(operator(chart).getPorts()).extracting(ContainerPort::getContainerPort).containsExactly(8080);
     assertThat(env(chart)).containsEntry("DOTPROXY_WEBHOOK_ENABLED", "false")

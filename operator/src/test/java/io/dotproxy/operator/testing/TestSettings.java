@@ -21,6 +21,9 @@ public final class TestSettings {
   /** The proxy image the operator is configured with. */
   public static final String PROXY_IMAGE = "registry.example/dotproxy/proxy-runtime:test";
 
+  /** Short, so that tests see a deleted fleet go; long enough to see it kept first. */
+  public static final Duration COREDNS_RELEASE_GRACE = Duration.ofSeconds(6);
+
   private TestSettings() {}
 
   public static OperatorSettings withoutWebhook(String image, Duration resync) {
@@ -30,7 +33,7 @@ public final class TestSettings {
   /** Reconciling only {@code namespaces} (empty: all), e.g. to leave other test classes' proxies alone. */
   public static OperatorSettings withoutWebhook(String image, Duration resync, Set<String> namespaces) {
     return new OperatorSettings(namespaces, false, "dotproxy-operator", Optional.empty(), image,
-        CoreDnsLocation.kubeadmDefault(), true, 0, resync, true, SidecarSettings.defaults(), WebhookSettings.disabled());
+        CoreDnsLocation.kubeadmDefault(), true, COREDNS_RELEASE_GRACE, 0, resync, true, SidecarSettings.defaults(), WebhookSettings.disabled());
   }
 
   /** The webhook on, its certificate from {@code certDir} (external mode: nothing to patch in the mock). */
@@ -41,7 +44,7 @@ public final class TestSettings {
   /** As {@link #withExternalWebhook(String, Duration, Path)}, reconciling only {@code namespaces} (all when empty). */
   public static OperatorSettings withExternalWebhook(String image, Duration resync, Path certDir, Set<String> namespaces) {
     return new OperatorSettings(namespaces, false, "dotproxy-operator", Optional.empty(), image,
-        CoreDnsLocation.kubeadmDefault(), true, 0, resync, true, SidecarSettings.defaults(), externalModeWebhook(certDir));
+        CoreDnsLocation.kubeadmDefault(), true, COREDNS_RELEASE_GRACE, 0, resync, true, SidecarSettings.defaults(), externalModeWebhook(certDir));
   }
 
   public static OperatorSettings withWebhook(String image, Duration resync, NativeSidecars nativeSidecars) {
@@ -50,7 +53,7 @@ public final class TestSettings {
 
   public static OperatorSettings withWebhook(String image, Duration resync, NativeSidecars nativeSidecars, WebhookSettings webhook) {
     return new OperatorSettings(Set.of(), false, "dotproxy-operator", Optional.empty(), image,
-        CoreDnsLocation.kubeadmDefault(), true, 0, resync, true,
+        CoreDnsLocation.kubeadmDefault(), true, COREDNS_RELEASE_GRACE, 0, resync, true,
         new SidecarSettings(nativeSidecars, ServiceRef.kubeDns(), "cluster.local"),
         webhook);
   }
