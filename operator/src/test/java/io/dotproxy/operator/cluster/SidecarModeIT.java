@@ -6,6 +6,14 @@ import static org.assertj.core.api.Assertions.tuple;
 
 import io.dotproxy.operator.app.OperatorSettings;
 import io.dotproxy.operator.model.DnsOverTlsProxy;
+import io.dotproxy.operator.config.RuntimeConfigRenderer;
+import java.time.Instant;
+import io.fabric8.kubernetes.api.model.apps.DaemonSet;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.dotproxy.operator.testing.ProxyApi;
+import io.dotproxy.operator.model.CoreDnsState;
+import io.dotproxy.operator.model.CoreDnsSpec;
 import io.dotproxy.operator.model.DnsOverTlsProxyStatus;
 import io.dotproxy.operator.model.ProxyMode;
 import io.dotproxy.operator.sidecar.ClusterCapabilities;
@@ -38,6 +46,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -381,6 +390,48 @@ class SidecarModeIT {
   // --- helpers
 
   static final String NATIVE_SIDECARS = "dotproxy_operator_native_sidecars";
+
+  @Test
+  @Order(20)
+  void aPatchedFleetSwitchedToSidecarModeServesCoreDnsUntilReleasedAndOnlyThenArePodsInjected() {
+    ClusterFixtures.installKubeadmDns(plane, true);
+    String original = ClusterFixtures.corefile(plane);
+    String ns = plane.newNamespace("switch");
+    namespaces.add(ns);
+    DnsOverTlsProxy fleet = TestProxies.quad9(ns, "switch");
+    fleet.getSpec().setCoreDNS(new CoreDnsSpec(true));
+    admin.resource(fleet).create();
+    ProxyApi proxy = new ProxyApi(admin, ns, "switch", WAIT);
+    proxy.awaitStatus(p -> p.getStatus().getCoreDNS().getState() == CoreDnsState.PATCHED);
+    String fleetConfig = proxy.get(ConfigMap.class, "dotproxy-switch").getData().get("config.yaml");
+
+    proxy.edit(p -> {
+      p.getSpec().setMode(ProxyMode.SIDECAR);
+      p.getSpec().setCoreDNS(null); // a Sidecar-mode spec may not ask for the patch
+    });
+
+    DnsOverTlsProxy reverting = proxy.awaitStatus(p -> p.getStatus().getObservedGeneration() == 2L
+        && p.getStatus().getCoreDNS().getState() == CoreDnsState.REVERTING);
+    assertThat(ClusterFixtures.corefile(plane)).isEqualTo(original);
+    assertThat(proxy.get(DaemonSet.class, "dotproxy-switch")).as("the fleet CoreDNS may still forward to").isNotNull();
+    assertThat(proxy.get(Service.class, "dotproxy-switch")).isNotNull();
+    assertThat(proxy.get(ConfigMap.class, "dotproxy-switch").getData().get("config.yaml"))
+        .as("the fleet keeps listening where CoreDNS sends queries").isEqualTo(fleetConfig);
+    Pod early = admin.resource(app(ns, "early", Map.of(SidecarLabels.PROXY, "switch"), Map.of())).dryRun().create();
+    assertThat(SidecarLabels.isInjected(early)).as("no sidecar sharing the fleet's config").isFalse();
+    Instant revertedAt = Instant.parse(reverting.getStatus().getCoreDNS().getLastTransitionTime());
+
+    DnsOverTlsProxy released = proxy.awaitStatus(p -> p.getStatus().getCoreDNS().getState() == CoreDnsState.DISABLED);
+    assertThat(Instant.parse(released.getStatus().getCoreDNS().getLastTransitionTime()))
+        .isAfterOrEqualTo(revertedAt.plus(TestSettings.COREDNS_RELEASE_GRACE));
+    Eventually.until("the fleet to go", WAIT, () -> Optional.ofNullable(proxy.get(DaemonSet.class, "dotproxy-switch")),
+        Optional::isEmpty);
+    Eventually.until("pods in " + ns + " to be injected", WAIT,
+        () -> admin.resource(app(ns, "late", Map.of(SidecarLabels.PROXY, "switch"), Map.of())).dryRun().create(),
+        SidecarLabels::isInjected);
+    assertThat(proxy.get(ConfigMap.class, "dotproxy-switch").getData().get("config.yaml"))
+        .contains(RuntimeConfigRenderer.SIDECAR_LISTEN);
+  }
 
   private static String linuxNodes(boolean nativeSidecars) {
     return "dotproxy_operator_linux_nodes{native_sidecars=\"" + nativeSidecars + "\"}";

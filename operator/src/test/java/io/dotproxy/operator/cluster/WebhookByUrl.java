@@ -59,6 +59,7 @@ final class WebhookByUrl {
         "--webhook-port", String.valueOf(port),
         "--webhook-config-name", configName,
         "--webhook-cert-extra-names", "localhost",
-        "--drain-period", drainPeriod.toSeconds() + "s"}, Map.of());
+        "--drain-period", drainPeriod.toSeconds() + "s",
+        "--coredns-release-grace", TestSettings.COREDNS_RELEASE_GRACE.toSeconds() + "s"}, Map.of());
   }
 }

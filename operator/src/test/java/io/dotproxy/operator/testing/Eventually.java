@@ -1,5 +1,7 @@
 package io.dotproxy.operator.testing;
 
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.client.utils.Serialization;
 import java.time.Duration;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
@@ -26,7 +28,12 @@ public final class Eventually {
       }
       sleep(Duration.ofMillis(50));
     }
-    throw new AssertionError("timed out waiting for " + what + "; last seen: " + last);
+    throw new AssertionError("timed out waiting for " + what + "; last seen: " + describe(last));
+  }
+
+  /** Kubernetes objects as YAML: their toString hides the spec and status. */
+  private static String describe(Object last) {
+    return last instanceof HasMetadata object ? "\n" + Serialization.asYaml(object) : String.valueOf(last);
   }
 
   public static void sleep(Duration duration) {
