@@ -1,6 +1,8 @@
 package io.dotproxy.operator.reconciler;
 
 import io.dotproxy.operator.config.ClusterDnsZone;
+import io.dotproxy.operator.config.RuntimeCompatibility;
+import io.dotproxy.operator.config.RuntimeConfigRenderer;
 import io.dotproxy.operator.config.TrustedCaBundle;
 import io.dotproxy.operator.config.TrustedCaResolver;
 import io.dotproxy.operator.dependent.ProxyConfigMapDependent;
@@ -10,6 +12,7 @@ import io.dotproxy.operator.model.DnsOverTlsProxy;
 import io.dotproxy.operator.model.DnsOverTlsProxyStatus;
 import io.dotproxy.operator.model.ForwardZone;
 import io.dotproxy.operator.model.SpecProblems;
+import io.dotproxy.operator.resources.ProxyContainers;
 import io.dotproxy.operator.status.FleetReadiness;
 import io.dotproxy.operator.status.Observation;
 import io.dotproxy.operator.status.StatusCalculator;
@@ -90,12 +93,12 @@ public class DnsOverTlsProxyReconciler implements Reconciler<DnsOverTlsProxy>, C
     List<String> specProblems = SpecProblems.of(proxy);
     if (!specProblems.isEmpty()) {
       // Returning normally, not throwing: retrying cannot make the spec valid, its next edit will.
-      return withStatus(proxy, observe(proxy, context, specProblems, Optional.empty(), Optional.empty(), Optional.empty()));
+      return withStatus(proxy, observe(proxy, context, specProblems, Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty()));
     }
     if (!proxy.getSpec().runsAsDaemonSet() && dependents.sidecar.isEmpty()) {
       // Nothing can inject the proxies, so nothing is rendered for them either: a spec this operator
       // cannot apply, until the mode or the operator's settings change.
-      return withStatus(proxy, observe(proxy, context, List.of(SIDECAR_INJECTION_OFF), Optional.empty(), Optional.empty(), Optional.empty()));
+      return withStatus(proxy, observe(proxy, context, List.of(SIDECAR_INJECTION_OFF), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty()));
     }
     TrustedCaBundle ca = new TrustedCaResolver(context.getClient(), dependents.trustedCaSecrets).resolve(proxy);
     Optional<String> caProblem = ca instanceof TrustedCaBundle.Unresolved unresolved
@@ -114,13 +117,19 @@ public class DnsOverTlsProxyReconciler implements Reconciler<DnsOverTlsProxy>, C
         clusterDnsProblem = Optional.of(missing.problem());
       }
     }
-    // Either problem leaves everything as it is: running proxies keep their last good config rather
-    // than one that sends cluster names or upstream certificates somewhere unintended.
-    if (caProblem.isEmpty() && clusterDnsProblem.isEmpty()) {
-      ProxyConfigMapDependent.provide(context, new ProxyConfigMapDependent.RenderInputs(ca, clusterZone));
+    RuntimeCompatibility.Verdict runtime = dependents.runtimes.check(
+        ProxyContainers.image(proxy.getSpec(), dependents.proxyImage), RuntimeConfigRenderer.keys(proxy.getSpec()));
+    Optional<String> imageProblem = runtime instanceof RuntimeCompatibility.Verdict.Unsupported unsupported
+        ? Optional.of(unsupported.problem())
+        : Optional.empty();
+    // Any of these problems leaves everything as it is: running proxies keep their last good config
+    // rather than one that sends cluster names or upstream certificates somewhere unintended, or one
+    // their runtime would refuse or only half apply.
+    if (caProblem.isEmpty() && clusterDnsProblem.isEmpty() && runtime instanceof RuntimeCompatibility.Verdict.Render render) {
+      ProxyConfigMapDependent.provide(context, new ProxyConfigMapDependent.RenderInputs(ca, clusterZone, render.schema()));
       dependents.workflow.reconcile(proxy, context);
     }
-    return withStatus(proxy, observe(proxy, context, List.of(), caProblem, clusterDnsProblem, Optional.empty()));
+    return withStatus(proxy, observe(proxy, context, List.of(), caProblem, clusterDnsProblem, imageProblem, Optional.empty()));
   }
 
   @Override
@@ -131,7 +140,8 @@ public class DnsOverTlsProxyReconciler implements Reconciler<DnsOverTlsProxy>, C
       return ErrorStatusUpdateControl.defaultErrorProcessing();
     }
     Observation observation =
-        observe(proxy, context, List.of(), Optional.empty(), Optional.empty(), Optional.of(ReconcileErrors.describe(e)));
+        observe(proxy, context, List.of(), Optional.empty(), Optional.empty(), Optional.empty(),
+            Optional.of(ReconcileErrors.describe(e)));
     record(proxy, observation);
     DnsOverTlsProxyStatus next = StatusCalculator.next(observation, proxy.getStatus(), clock.instant());
     if (next.equals(proxy.getStatus())) {
@@ -176,6 +186,7 @@ public class DnsOverTlsProxyReconciler implements Reconciler<DnsOverTlsProxy>, C
       List<String> specProblems,
       Optional<String> caProblem,
       Optional<String> clusterDnsProblem,
+      Optional<String> imageProblem,
       Optional<String> error) {
     boolean daemonSetMode = proxy.getSpec() == null || proxy.getSpec().runsAsDaemonSet();
     return new Observation(
@@ -189,7 +200,8 @@ public class DnsOverTlsProxyReconciler implements Reconciler<DnsOverTlsProxy>, C
         coreDnsStatus(proxy, context),
         daemonSetMode ? 0 : dependents.sidecar.map(s -> s.injectedPods(context)).orElse(0),
         daemonSetMode ? List.of() : dependents.sidecar.map(s -> s.uninjectedPods(context)).orElse(List.of()),
-        error);
+        error,
+        imageProblem);
   }
 
   private CoreDnsStatus coreDnsStatus(DnsOverTlsProxy proxy, Context<DnsOverTlsProxy> context) {
