@@ -2,6 +2,7 @@ package io.dotproxy.runtime;
 
 import io.dotproxy.runtime.config.ConfigException;
 import io.dotproxy.runtime.config.ConfigLoader;
+import io.dotproxy.runtime.config.ConfigSchema;
 import io.dotproxy.runtime.config.HostPort;
 import io.dotproxy.runtime.config.ProxyConfig;
 import io.dotproxy.runtime.config.UpstreamSpec;
@@ -28,7 +29,8 @@ public final class Main {
       return;
     }
     if (arguments.contains("--version")) {
-      System.out.println("dotproxy " + version());
+      // The schema tells an operator or a person which config files this build reads (docs/upgrade.md).
+      System.out.println("dotproxy " + version() + " (config schema " + ConfigSchema.CURRENT + ")");
       return;
     }
     ConfigLoader loader;

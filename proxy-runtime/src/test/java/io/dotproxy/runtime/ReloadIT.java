@@ -2,6 +2,7 @@ package io.dotproxy.runtime;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.dotproxy.runtime.config.ConfigSchema;
 import io.dotproxy.runtime.testing.DnsClient;
 import io.dotproxy.runtime.testing.FakeDotServer;
 import io.dotproxy.runtime.testing.RunningProxy;
@@ -75,6 +76,32 @@ class ReloadIT {
         assertThat(reloads(proxy, "error")).as("counted once, not on every check").isEqualTo(1);
         assertThat(proxy.udp(DnsClient.query("still.test.", Type.A)).getRcode()).isEqualTo(Rcode.NOERROR);
         assertThat(upstream.queriesReceived()).isEqualTo(1);
+      }
+    }
+  }
+
+  @Test
+  void aFileOfANewerSchemaMajorIsRejectedAndTheRunningConfigStays() throws Exception {
+    // What an operator upgrade that renders a config schema this runtime does not read looks like.
+    Path ca = PKI.issue().writePem(dir).caCertificate();
+    try (FakeDotServer kept = new FakeDotServer(PKI.issue());
+         FakeDotServer offered = new FakeDotServer(PKI.issue())) {
+      Path config = dir.resolve("config.yaml");
+      write(config, yaml(kept.port(), ca, 0, null));
+      try (RunningProxy proxy = RunningProxy.start("--config", config.toString())) {
+        int nextMajor = ConfigSchema.CURRENT.major() + 1;
+        write(config, "version: \"" + nextMajor + ".0\"\n" + yaml(offered.port(), ca, 0, null));
+        assertThat(eventually(() -> reloads(proxy, "error") == 1)).isTrue();
+        assertThat(proxy.udp(DnsClient.query("kept.test.", Type.A)).getRcode()).isEqualTo(Rcode.NOERROR);
+        assertThat(kept.queriesReceived()).as("the running config still answers").isEqualTo(1);
+        assertThat(offered.queriesReceived()).isZero();
+        assertThat(reloads(proxy, "success")).isZero();
+
+        // The same settings in the runtime's own schema are applied: only the version was refused.
+        write(config, "version: \"" + ConfigSchema.CURRENT + "\"\n" + yaml(offered.port(), ca, 0, null));
+        assertThat(eventually(() -> reloads(proxy, "success") == 1)).isTrue();
+        assertThat(proxy.udp(DnsClient.query("offered.test.", Type.A)).getRcode()).isEqualTo(Rcode.NOERROR);
+        assertThat(offered.queriesReceived()).isEqualTo(1);
       }
     }
   }

@@ -18,6 +18,11 @@ import org.yaml.snakeyaml.Yaml;
  *
  * <p>Only settings present in the spec are written, so the runtime's own defaults apply to the rest and
  * stay the runtime's business. Keys keep the order of the format document to make diffs readable.
+ *
+ * <p>The file starts with the config schema it is written in, the one the proxies' runtime reads
+ * ({@link RuntimeCompatibility}); the keys the operator adds on its own (version, listen, upstream,
+ * ca-file, the cluster zone's forward-zone, admin) are in every schema, so only what the spec asks for
+ * can be missing from an older one ({@link #keys}).
  */
 public final class RuntimeConfigRenderer {
 
@@ -53,6 +58,11 @@ public final class RuntimeConfigRenderer {
     return render(spec, caFile, Optional.empty());
   }
 
+  /** The keys rendering this spec writes, for checking them against an older runtime's schema. */
+  public static List<String> keys(DnsOverTlsProxySpec spec) {
+    return List.copyOf(settings(spec, Optional.empty(), Optional.empty(), LISTEN).keySet());
+  }
+
   /**
    * @param caFile where the trusted-CA bundle is mounted in the proxy container, when the spec has one
    * @param clusterZone Sidecar mode: the cluster domain and the cluster DNS Service's IP. A sidecar is
@@ -60,11 +70,24 @@ public final class RuntimeConfigRenderer {
    *     rather than to the DoT upstreams. A forward zone for the same domain in the spec wins.
    */
   public static String render(DnsOverTlsProxySpec spec, Optional<String> caFile, Optional<ForwardZone> clusterZone) {
-    return render(spec, caFile, clusterZone, LISTEN);
+    return render(spec, caFile, clusterZone, LISTEN, RuntimeCompatibility.NEWEST);
   }
 
-  /** @param daemonSetListen where a DaemonSet proxy listens, see {@link #daemonSetListen} */
-  public static String render(
+  /**
+   * @param daemonSetListen where a DaemonSet proxy listens, see {@link #daemonSetListen}
+   * @param schema the config schema the proxies' runtime reads; the caller has checked that it has
+   *     every key of this spec ({@link RuntimeCompatibility#check})
+   */
+  public static String render(DnsOverTlsProxySpec spec, Optional<String> caFile, Optional<ForwardZone> clusterZone,
+      String daemonSetListen, ConfigSchemaVersion schema) {
+    Map<String, Object> config = new LinkedHashMap<>();
+    // A string, not a number: YAML would read 1.10 as 1.1.
+    config.put("version", schema.toString());
+    config.putAll(settings(spec, caFile, clusterZone, daemonSetListen));
+    return yaml().dump(config);
+  }
+
+  private static Map<String, Object> settings(
       DnsOverTlsProxySpec spec, Optional<String> caFile, Optional<ForwardZone> clusterZone, String daemonSetListen) {
     Map<String, Object> config = new LinkedHashMap<>();
     config.put("listen", List.of(spec.runsAsDaemonSet() ? daemonSetListen : SIDECAR_LISTEN));
@@ -85,7 +108,7 @@ public final class RuntimeConfigRenderer {
     putIfSet(config, "drain-period", spec.getDrainPeriod());
     putIfSet(config, "query-log", spec.getQueryLog());
     config.put("admin", ADMIN);
-    return yaml().dump(config);
+    return config;
   }
 
   private static Map<String, Object> upstream(Upstream upstream) {

@@ -1,5 +1,6 @@
 package io.dotproxy.operator.dependent;
 
+import io.dotproxy.operator.config.ConfigSchemaVersion;
 import io.dotproxy.operator.config.TrustedCaBundle;
 import io.dotproxy.operator.model.DnsOverTlsProxy;
 import io.dotproxy.operator.model.ForwardZone;
@@ -27,8 +28,9 @@ public class ProxyConfigMapDependent extends OwnedDependent<ConfigMap> {
    *
    * @param ca the resolved trustedCA
    * @param clusterZone Sidecar mode: where the cluster domain is forwarded
+   * @param schema the config schema the proxies' runtime reads
    */
-  public record RenderInputs(TrustedCaBundle ca, Optional<ForwardZone> clusterZone) {}
+  public record RenderInputs(TrustedCaBundle ca, Optional<ForwardZone> clusterZone, ConfigSchemaVersion schema) {}
 
   public static void provide(Context<DnsOverTlsProxy> context, RenderInputs inputs) {
     context.managedWorkflowAndDependentResourceContext().put(RenderInputs.class, inputs);
@@ -38,7 +40,7 @@ public class ProxyConfigMapDependent extends OwnedDependent<ConfigMap> {
   protected ConfigMap desired(DnsOverTlsProxy primary, Context<DnsOverTlsProxy> context) {
     RenderInputs inputs = context.managedWorkflowAndDependentResourceContext()
         .getMandatory(RenderInputs.class, RenderInputs.class);
-    return ProxyConfigMapFactory.desired(primary, inputs.ca(), inputs.clusterZone(), fleet);
+    return ProxyConfigMapFactory.desired(primary, inputs.ca(), inputs.clusterZone(), fleet, inputs.schema());
   }
 
   // The data is compared exactly: it is small, the API server does not rewrite it, and a hand edit

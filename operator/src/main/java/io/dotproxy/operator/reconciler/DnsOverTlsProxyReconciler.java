@@ -1,6 +1,8 @@
 package io.dotproxy.operator.reconciler;
 
 import io.dotproxy.operator.config.ClusterDnsZone;
+import io.dotproxy.operator.config.RuntimeCompatibility;
+import io.dotproxy.operator.config.RuntimeConfigRenderer;
 import io.dotproxy.operator.config.TrustedCaBundle;
 import io.dotproxy.operator.config.TrustedCaResolver;
 import io.dotproxy.operator.coredns.CoreDnsSwitch;
@@ -12,6 +14,7 @@ import io.dotproxy.operator.model.DnsOverTlsProxyStatus;
 import io.dotproxy.operator.model.ForwardZone;
 import io.dotproxy.operator.model.ProxyMode;
 import io.dotproxy.operator.model.SpecProblems;
+import io.dotproxy.operator.resources.ProxyContainers;
 import io.dotproxy.operator.status.FleetReadiness;
 import io.dotproxy.operator.status.Observation;
 import io.dotproxy.operator.status.StatusCalculator;
@@ -94,7 +97,7 @@ public class DnsOverTlsProxyReconciler implements Reconciler<DnsOverTlsProxy>, C
     if (!specProblems.isEmpty()) {
       // Returning normally, not throwing: retrying cannot make the spec valid, its next edit will.
       return withStatus(asked, observe(asked, context, specProblems, Optional.empty(), Optional.empty(), Optional.empty(),
-          lastCoreDnsStatus(asked)), Optional.empty());
+          Optional.empty(), lastCoreDnsStatus(asked)), Optional.empty());
     }
     Optional<CoreDnsSwitch> coreDnsSwitch = switchCoreDns(asked, context, wantsCoreDnsPatch(asked));
     CoreDnsStatus coreDns = coreDnsSwitch.map(DnsOverTlsProxyReconciler::status).orElseGet(() -> coreDnsStatusWithoutPatching(asked));
@@ -108,7 +111,7 @@ public class DnsOverTlsProxyReconciler implements Reconciler<DnsOverTlsProxy>, C
       // Nothing can inject the proxies, so nothing is rendered for them either: a spec this operator
       // cannot apply, until the mode or the operator's settings change.
       return withStatus(asked, observe(proxy, context, List.of(SIDECAR_INJECTION_OFF), Optional.empty(), Optional.empty(),
-          Optional.empty(), coreDns), recheckIn);
+          Optional.empty(), Optional.empty(), coreDns), recheckIn);
     }
     TrustedCaBundle ca = new TrustedCaResolver(context.getClient(), dependents.trustedCaSecrets).resolve(proxy);
     Optional<String> caProblem = ca instanceof TrustedCaBundle.Unresolved unresolved
@@ -127,13 +130,19 @@ public class DnsOverTlsProxyReconciler implements Reconciler<DnsOverTlsProxy>, C
         clusterDnsProblem = Optional.of(missing.problem());
       }
     }
-    // Either problem leaves everything as it is: running proxies keep their last good config rather
-    // than one that sends cluster names or upstream certificates somewhere unintended.
-    if (caProblem.isEmpty() && clusterDnsProblem.isEmpty()) {
-      ProxyConfigMapDependent.provide(context, new ProxyConfigMapDependent.RenderInputs(ca, clusterZone));
+    RuntimeCompatibility.Verdict runtime = dependents.runtimes.check(
+        ProxyContainers.image(proxy.getSpec(), dependents.proxyImage), RuntimeConfigRenderer.keys(proxy.getSpec()));
+    Optional<String> imageProblem = runtime instanceof RuntimeCompatibility.Verdict.Unsupported unsupported
+        ? Optional.of(unsupported.problem())
+        : Optional.empty();
+    // Any of these problems leaves everything as it is: running proxies keep their last good config
+    // rather than one that sends cluster names or upstream certificates somewhere unintended, or one
+    // their runtime would refuse or only half apply.
+    if (caProblem.isEmpty() && clusterDnsProblem.isEmpty() && runtime instanceof RuntimeCompatibility.Verdict.Render render) {
+      ProxyConfigMapDependent.provide(context, new ProxyConfigMapDependent.RenderInputs(ca, clusterZone, render.schema()));
       dependents.workflow.reconcile(proxy, context);
     }
-    return withStatus(asked, observe(proxy, context, List.of(), caProblem, clusterDnsProblem, Optional.empty(), coreDns),
+    return withStatus(asked, observe(proxy, context, List.of(), caProblem, clusterDnsProblem, imageProblem, Optional.empty(), coreDns),
         recheckIn);
   }
 
@@ -170,7 +179,7 @@ public class DnsOverTlsProxyReconciler implements Reconciler<DnsOverTlsProxy>, C
     if (ReconcileErrors.isConflict(e) && failuresInARow < CONFLICTS_BEFORE_DEGRADED) {
       return ErrorStatusUpdateControl.defaultErrorProcessing();
     }
-    Observation observation = observe(proxy, context, List.of(), Optional.empty(), Optional.empty(),
+    Observation observation = observe(proxy, context, List.of(), Optional.empty(), Optional.empty(), Optional.empty(),
         Optional.of(ReconcileErrors.describe(e)), lastCoreDnsStatus(proxy));
     record(proxy, observation);
     DnsOverTlsProxyStatus next = StatusCalculator.next(observation, proxy.getStatus(), clock.instant());
@@ -231,6 +240,7 @@ public class DnsOverTlsProxyReconciler implements Reconciler<DnsOverTlsProxy>, C
       List<String> specProblems,
       Optional<String> caProblem,
       Optional<String> clusterDnsProblem,
+      Optional<String> imageProblem,
       Optional<String> error,
       CoreDnsStatus coreDns) {
     boolean daemonSetMode = proxy.getSpec() == null || proxy.getSpec().runsAsDaemonSet();
@@ -245,7 +255,8 @@ public class DnsOverTlsProxyReconciler implements Reconciler<DnsOverTlsProxy>, C
         coreDns,
         daemonSetMode ? 0 : dependents.sidecar.map(s -> s.injectedPods(context)).orElse(0),
         daemonSetMode ? List.of() : dependents.sidecar.map(s -> s.uninjectedPods(context)).orElse(List.of()),
-        error);
+        error,
+        imageProblem);
   }
 
   /** The status of a proxy whose CoreDNS patch this operator may not touch. */

@@ -2,6 +2,7 @@ package io.dotproxy.operator.reconciler;
 
 import io.dotproxy.operator.app.OperatorFeatures;
 import io.dotproxy.operator.app.OperatorSettings;
+import io.dotproxy.operator.config.RuntimeCompatibility;
 import io.dotproxy.operator.dependent.CoreDnsPatchDependent;
 import io.dotproxy.operator.dependent.DaemonSetModeCondition;
 import io.dotproxy.operator.dependent.ProxyConfigMapDependent;
@@ -55,6 +56,10 @@ public final class ProxyWorkflow {
   final Optional<SidecarEventSources> sidecar;
   final SidecarSettings sidecarSettings;
   final boolean trustedCaSecrets;
+  /** The image of proxies whose spec names none. */
+  final String proxyImage;
+  /** Which runtimes this operator drives, and the config each reads. */
+  final RuntimeCompatibility runtimes;
   final Workflow<DnsOverTlsProxy> workflow;
 
   /** @param fleet what the cluster accepts in the DaemonSet and the Service */
@@ -70,6 +75,8 @@ public final class ProxyWorkflow {
     sidecarSettings = settings.sidecar();
     sidecar = features.sidecarInjection() ? Optional.of(new SidecarEventSources(sidecarSettings)) : Optional.empty();
     trustedCaSecrets = features.trustedCaSecrets();
+    proxyImage = settings.proxyImage();
+    runtimes = RuntimeCompatibility.of(OperatorSettings.version());
     var daemonSetMode = new DaemonSetModeCondition();
     workflow = new WorkflowBuilder<DnsOverTlsProxy>()
         .addDependentResource(configMap)

@@ -1,5 +1,6 @@
 package io.dotproxy.operator.resources;
 
+import io.dotproxy.operator.config.ConfigSchemaVersion;
 import io.dotproxy.operator.config.RuntimeConfigRenderer;
 import io.dotproxy.operator.config.TrustedCaBundle;
 import io.dotproxy.operator.model.DnsOverTlsProxy;
@@ -19,9 +20,10 @@ public final class ProxyConfigMapFactory {
    * @param ca the resolved trustedCA; an unresolved one has no rendering, the caller reports it instead
    * @param clusterZone Sidecar mode: where the cluster domain is forwarded
    * @param fleet DaemonSet mode: which port the proxies listen on in their pods
+   * @param schema the config schema the proxies' runtime reads
    */
-  public static ConfigMap desired(
-      DnsOverTlsProxy proxy, TrustedCaBundle ca, Optional<ForwardZone> clusterZone, FleetCapabilities fleet) {
+  public static ConfigMap desired(DnsOverTlsProxy proxy, TrustedCaBundle ca, Optional<ForwardZone> clusterZone,
+      FleetCapabilities fleet, ConfigSchemaVersion schema) {
     Map<String, String> data = new LinkedHashMap<>();
     Optional<String> caFile = Optional.empty();
     if (ca instanceof TrustedCaBundle.Pem pem) {
@@ -31,7 +33,7 @@ public final class ProxyConfigMapFactory {
       throw new IllegalArgumentException("no config can be rendered: " + unresolved.problem());
     }
     data.put(ProxyNames.CONFIG_FILE_KEY, RuntimeConfigRenderer.render(
-        proxy.getSpec(), caFile, clusterZone, RuntimeConfigRenderer.daemonSetListen(fleet.podDnsPort())));
+        proxy.getSpec(), caFile, clusterZone, RuntimeConfigRenderer.daemonSetListen(fleet.podDnsPort()), schema));
     return new ConfigMapBuilder()
         .withMetadata(ProxyMetadata.of(proxy))
         .withData(data)

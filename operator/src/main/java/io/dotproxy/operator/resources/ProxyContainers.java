@@ -13,7 +13,7 @@ import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeBuilder;
 
 /** What the DaemonSet's proxy container and an injected sidecar have in common. */
-final class ProxyContainers {
+public final class ProxyContainers {
 
   /** The runtime image uses this uid/gid (distroless "nonroot"). */
   static final long NON_ROOT_ID = 65532L;
@@ -23,7 +23,8 @@ final class ProxyContainers {
 
   private ProxyContainers() {}
 
-  static String image(DnsOverTlsProxySpec spec, String defaultImage) {
+  /** The image the proxies of this spec run. */
+  public static String image(DnsOverTlsProxySpec spec, String defaultImage) {
     return spec.getImage() == null ? defaultImage : spec.getImage();
   }
 

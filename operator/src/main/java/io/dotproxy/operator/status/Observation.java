@@ -18,6 +18,7 @@ import java.util.Optional;
  * @param injectedPods Sidecar mode: pods with an injected proxy that have not finished
  * @param uninjectedPods Sidecar mode: the names of labelled pods that run without the proxy and did not opt out
  * @param reconcileError the error that stopped the reconciliation, if one did
+ * @param proxyImageProblem why the proxies' image cannot run this spec (docs/upgrade.md), if it cannot
  */
 public record Observation(
     long generation,
@@ -30,9 +31,18 @@ public record Observation(
     CoreDnsStatus coreDns,
     int injectedPods,
     List<String> uninjectedPods,
-    Optional<String> reconcileError) {
+    Optional<String> reconcileError,
+    Optional<String> proxyImageProblem) {
 
   public Observation {
     uninjectedPods = List.copyOf(uninjectedPods);
+  }
+
+  /** An observation without a proxy image problem. */
+  public Observation(long generation, List<String> specProblems, boolean daemonSetMode, Optional<String> trustedCaProblem,
+      Optional<String> clusterDnsProblem, boolean configRendered, FleetReadiness fleet, CoreDnsStatus coreDns,
+      int injectedPods, List<String> uninjectedPods, Optional<String> reconcileError) {
+    this(generation, specProblems, daemonSetMode, trustedCaProblem, clusterDnsProblem, configRendered, fleet, coreDns,
+        injectedPods, uninjectedPods, reconcileError, Optional.empty());
   }
 }

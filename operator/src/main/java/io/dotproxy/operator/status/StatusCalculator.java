@@ -21,6 +21,9 @@ public final class StatusCalculator {
   /** The reason of all three conditions while the spec cannot be applied. */
   public static final String INVALID_SPEC = "InvalidSpec";
 
+  /** The reason of all three conditions while the proxies' image cannot run the spec (docs/upgrade.md). */
+  public static final String UNSUPPORTED_PROXY_IMAGE = "UnsupportedProxyImage";
+
   /** Degraded's reason while labelled pods run without the proxy (Sidecar mode). */
   public static final String PODS_WITHOUT_PROXY = "PodsWithoutProxy";
 
@@ -59,6 +62,9 @@ public final class StatusCalculator {
     if (o.clusterDnsProblem().isPresent()) {
       return Verdict.no(ConditionTypes.READY, "ClusterDNSNotFound", "the spec cannot be applied: " + o.clusterDnsProblem().get());
     }
+    if (o.proxyImageProblem().isPresent()) {
+      return Verdict.no(ConditionTypes.READY, UNSUPPORTED_PROXY_IMAGE, "the spec cannot be applied: " + o.proxyImageProblem().get());
+    }
     if (o.reconcileError().isPresent()) {
       return Verdict.no(ConditionTypes.READY, "ReconcileError", o.reconcileError().get());
     }
@@ -92,6 +98,9 @@ public final class StatusCalculator {
     if (o.clusterDnsProblem().isPresent()) {
       return Verdict.no(ConditionTypes.PROGRESSING, "ClusterDNSNotFound", "waiting for the cluster DNS Service");
     }
+    if (o.proxyImageProblem().isPresent()) {
+      return Verdict.no(ConditionTypes.PROGRESSING, UNSUPPORTED_PROXY_IMAGE, "waiting for a proxy image that can run the spec");
+    }
     if (o.reconcileError().isPresent()) {
       return Verdict.no(ConditionTypes.PROGRESSING, "ReconcileError", "retrying after an error");
     }
@@ -122,6 +131,9 @@ public final class StatusCalculator {
     }
     if (o.clusterDnsProblem().isPresent()) {
       return Verdict.yes(ConditionTypes.DEGRADED, "ClusterDNSNotFound", o.clusterDnsProblem().get());
+    }
+    if (o.proxyImageProblem().isPresent()) {
+      return Verdict.yes(ConditionTypes.DEGRADED, UNSUPPORTED_PROXY_IMAGE, o.proxyImageProblem().get());
     }
     if (o.coreDns().getState() == CoreDnsState.REFUSED) {
       return Verdict.yes(ConditionTypes.DEGRADED, "CoreDNSPatchRefused", o.coreDns().getMessage());

@@ -1,7 +1,9 @@
 package io.dotproxy.operator.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.dotproxy.operator.app.OperatorSettings;
 import io.dotproxy.operator.model.CacheSpec;
 import io.dotproxy.operator.model.DnsOverTlsProxySpec;
 import io.dotproxy.operator.model.ForwardZone;
@@ -13,7 +15,9 @@ import io.dotproxy.operator.model.Upstream;
 import io.dotproxy.operator.model.UpstreamPolicy;
 import io.dotproxy.operator.testing.TestProxies;
 import io.dotproxy.runtime.config.CacheSettings;
+import io.dotproxy.runtime.config.ConfigException;
 import io.dotproxy.runtime.config.ConfigLoader;
+import io.dotproxy.runtime.config.ConfigSchema;
 import io.dotproxy.runtime.config.PrivacySettings;
 import io.dotproxy.runtime.config.RateLimitSettings;
 import io.dotproxy.runtime.config.ProxyConfig;
@@ -129,6 +133,73 @@ class RuntimeConfigContractTest {
         assertThat(s.port()).isEqualTo(53);
       });
     });
+  }
+
+  /**
+   * N -> N-1: the oldest runtime this operator drives reads what the operator renders for it, every
+   * setting of the spec included.
+   */
+  @Test
+  void theOldestRuntimeThisOperatorDrivesReadsItsRendering() throws Exception {
+    RuntimeCompatibility.Schema oldest = RuntimeCompatibility.SCHEMAS.get(0);
+    DnsOverTlsProxySpec spec = everySetting();
+    assertThat(RuntimeCompatibility.of(OperatorSettings.version())
+        .check("ghcr.io/dotproxy/proxy-runtime:" + oldest.firstRuntime() + ".0", RuntimeConfigRenderer.keys(spec)))
+        .isEqualTo(new RuntimeCompatibility.Verdict.Render(oldest.version()));
+
+    ProxyConfig config = ConfigLoader.fromYaml(
+        RuntimeConfigRenderer.render(spec, Optional.empty(), Optional.empty(), RuntimeConfigRenderer.LISTEN, oldest.version()),
+        new ConfigSchema(oldest.version().major(), oldest.version().minor()));
+
+    assertThat(config.rateLimit().qps()).isEqualTo(100);
+    assertThat(config.queryLog()).isTrue();
+  }
+
+  /**
+   * A runtime that reads an older schema than the file's: of the same major it reads the file (and
+   * would skip keys it does not know, with a warning); of an older major it refuses it, naming both.
+   */
+  @Test
+  void aRuntimeOfAnOlderSchemaReadsANewerMinorAndRefusesANewerMajor() throws Exception {
+    ConfigSchemaVersion newest = RuntimeCompatibility.NEWEST;
+    DnsOverTlsProxySpec spec = everySetting();
+    String nextMinor = RuntimeConfigRenderer.render(spec, Optional.empty(), Optional.empty(), RuntimeConfigRenderer.LISTEN,
+        new ConfigSchemaVersion(newest.major(), newest.minor() + 1));
+    String nextMajor = RuntimeConfigRenderer.render(spec, Optional.empty(), Optional.empty(), RuntimeConfigRenderer.LISTEN,
+        new ConfigSchemaVersion(newest.major() + 1, 0));
+    ConfigSchema runtime = new ConfigSchema(newest.major(), newest.minor());
+
+    assertThat(ConfigLoader.fromYaml(nextMinor, runtime).cache().size()).isEqualTo(500);
+    assertThatThrownBy(() -> ConfigLoader.fromYaml(nextMajor, runtime))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("written in config schema " + (newest.major() + 1) + ".0")
+        .hasMessageContaining("this runtime reads schema " + newest.major() + ".x up to " + newest);
+  }
+
+  private static DnsOverTlsProxySpec everySetting() {
+    DnsOverTlsProxySpec spec = TestProxies.quad9("ns", "p").getSpec();
+    spec.setPolicy(UpstreamPolicy.SEQUENTIAL);
+    spec.setTimeout("1500ms");
+    var cache = new CacheSpec();
+    cache.setSize(500);
+    cache.setMinTTL(5);
+    cache.setMaxTTL(3600);
+    cache.setServeStale("30m");
+    cache.setPrefetch(false);
+    spec.setCache(cache);
+    var rateLimit = new RateLimitSpec();
+    rateLimit.setQps(100);
+    rateLimit.setBurst(300);
+    rateLimit.setAction(RateLimitAction.DROP);
+    spec.setRateLimit(rateLimit);
+    var privacy = new PrivacySpec();
+    privacy.setEdnsPadding(false);
+    privacy.setStripClientSubnet(false);
+    spec.setPrivacy(privacy);
+    spec.setForwardZones(List.of(new ForwardZone("corp.example", List.of("10.0.0.53"))));
+    spec.setDrainPeriod("20s");
+    spec.setQueryLog(true);
+    return spec;
   }
 
   /** Any real CA certificate will do; the JVM's default trust store has plenty. */

@@ -26,6 +26,7 @@ class RuntimeConfigRendererTest {
     String yaml = RuntimeConfigRenderer.render(spec, Optional.empty());
 
     assertThat(yaml).isEqualTo("""
+        version: '1.0'
         listen:
           - 0.0.0.0:53
         upstream:
@@ -63,7 +64,7 @@ class RuntimeConfigRendererTest {
     Map<String, Object> config = new Yaml().load(RuntimeConfigRenderer.render(spec, Optional.of("/etc/dotproxy/ca.crt")));
 
     assertThat(config.keySet()).containsExactly(
-        "listen", "upstream", "ca-file", "policy", "timeout", "cache-size", "cache-min-ttl", "cache-max-ttl",
+        "version", "listen", "upstream", "ca-file", "policy", "timeout", "cache-size", "cache-min-ttl", "cache-max-ttl",
         "cache-serve-stale", "cache-prefetch", "forward-zone", "rate-limit-qps", "rate-limit-burst",
         "rate-limit-action", "drain-period", "query-log", "admin");
     assertThat(config)
@@ -87,6 +88,7 @@ class RuntimeConfigRendererTest {
         Optional.of(new ForwardZone("cluster.local", List.of("10.96.0.10:53"))));
 
     assertThat(yaml).isEqualTo("""
+        version: '1.0'
         listen:
           - 127.0.0.1:53
         upstream:
@@ -110,5 +112,28 @@ class RuntimeConfigRendererTest {
         Optional.of(new ForwardZone("cluster.local", List.of("10.96.0.10:53")))));
 
     assertThat(config).containsEntry("forward-zone", List.of("corp.example=10.0.0.53", "Cluster.Local.=10.96.0.99"));
+  }
+
+  @Test
+  void theFileStatesTheSchemaItIsWrittenInAsAString() {
+    DnsOverTlsProxySpec spec = TestProxies.quad9("ns", "p").getSpec();
+
+    String yaml = RuntimeConfigRenderer.render(spec, Optional.empty(), Optional.empty(), RuntimeConfigRenderer.LISTEN,
+        new ConfigSchemaVersion(1, 10));
+
+    // Quoted: YAML would read 1.10 as the number 1.1.
+    assertThat(yaml).startsWith("version: '1.10'\n");
+    Map<String, Object> parsed = new Yaml().load(yaml);
+    assertThat(parsed).containsEntry("version", "1.10");
+  }
+
+  @Test
+  void theKeysToCheckAreThoseTheSpecMakesTheRendererWrite() {
+    DnsOverTlsProxySpec spec = TestProxies.quad9("ns", "p").getSpec();
+    var rateLimit = new RateLimitSpec();
+    rateLimit.setQps(5);
+    spec.setRateLimit(rateLimit);
+
+    assertThat(RuntimeConfigRenderer.keys(spec)).containsExactly("listen", "upstream", "rate-limit-qps", "admin");
   }
 }

@@ -5,6 +5,7 @@ import static io.dotproxy.operator.testing.ProxyApi.hasCondition;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.dotproxy.operator.app.DotproxyOperator;
+import io.dotproxy.operator.config.RuntimeCompatibility;
 import io.dotproxy.operator.model.CoreDnsSpec;
 import io.dotproxy.operator.model.CoreDnsState;
 import io.dotproxy.operator.model.DnsOverTlsProxy;
@@ -165,6 +166,32 @@ class DnsOverTlsProxyReconcilerTest {
     ConfigMap cm = edge.await(ConfigMap.class, "dotproxy-edge");
     assertThat(cm.getData()).containsEntry("ca.crt", pem);
     assertThat(cm.getData().get("config.yaml")).contains("ca-file: /etc/dotproxy/ca.crt");
+    edge.awaitStatus(p -> hasCondition(p, "Degraded", "False"));
+  }
+
+  @Test
+  void aPinnedImageOlderThanTheSkewWindowChangesNothingAndSaysWhy() {
+    start();
+    client.resource(TestProxies.quad9(NS, NAME)).create();
+    ConfigMap rendered = edge.await(ConfigMap.class, "dotproxy-edge");
+    assertThat(rendered.getData().get("config.yaml")).startsWith("version: '" + RuntimeCompatibility.NEWEST + "'\n");
+
+    // A runtime release line older than any this operator drives (0.0: before the first release).
+    edge.edit(p -> p.getSpec().setImage("registry.example/dotproxy/proxy-runtime:0.0.9"));
+    edge.edit(p -> p.getSpec().getUpstreams().get(0).setServerName("changed.example"));
+
+    DnsOverTlsProxy degraded = edge.awaitStatus(p -> hasCondition(p, "Degraded", "True"));
+    assertThat(condition(degraded, "Degraded").getReason()).isEqualTo("UnsupportedProxyImage");
+    assertThat(condition(degraded, "Degraded").getMessage())
+        .startsWith("proxy image registry.example/dotproxy/proxy-runtime:0.0.9 runs proxy runtime 0.0,");
+    assertThat(condition(degraded, "Ready").getStatus()).isEqualTo("False");
+    assertThat(edge.get(ConfigMap.class, "dotproxy-edge").getData()).isEqualTo(rendered.getData());
+    assertThat(edge.get(DaemonSet.class, "dotproxy-edge").getSpec().getTemplate().getSpec().getContainers().get(0).getImage())
+        .isEqualTo(IMAGE);
+
+    edge.edit(p -> p.getSpec().setImage(null));
+    Eventually.until("the edit applied", () -> edge.get(ConfigMap.class, "dotproxy-edge"),
+        cm -> cm.getData().get("config.yaml").contains("changed.example"));
     edge.awaitStatus(p -> hasCondition(p, "Degraded", "False"));
   }
 

@@ -110,7 +110,8 @@ class ProxyDaemonSetFactoryTest {
   void theConfigTheContainerPortsAndTheServiceAgreeOnTheDnsPort() {
     DnsOverTlsProxy proxy = TestProxies.quad9("dns", "edge");
     for (FleetCapabilities fleet : List.of(FleetCapabilities.CURRENT, KUBERNETES_1_21)) {
-      String config = ProxyConfigMapFactory.desired(proxy, new TrustedCaBundle.SystemTrustStore(), Optional.empty(), fleet)
+      String config = ProxyConfigMapFactory.desired(proxy, new TrustedCaBundle.SystemTrustStore(), Optional.empty(), fleet,
+          io.dotproxy.operator.config.RuntimeCompatibility.NEWEST)
           .getData().get("config.yaml");
       Map<String, Integer> containerPorts = ProxyDaemonSetFactory.desired(proxy, IMAGE, fleet)
           .getSpec().getTemplate().getSpec().getContainers().get(0).getPorts().stream()

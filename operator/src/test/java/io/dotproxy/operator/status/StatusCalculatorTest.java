@@ -146,4 +146,22 @@ class StatusCalculatorTest {
     assertThat(status.condition("Degraded").orElseThrow().getMessage())
         .isEqualTo("spec.upstreams: at least one upstream is required; spec.cache.size: must be 0 or more");
   }
+
+  @Test
+  void aProxyImageThatCannotRunTheSpecIsDegradedAndNamesWhy() {
+    String problem = "proxy image r:0.2.5 runs proxy runtime 0.2, which reads config schema 1.0 and so not: cache-shards";
+    Observation o = new Observation(1, List.of(), true, Optional.empty(), Optional.empty(), true,
+        new FleetReadiness(2, 2, 2, true), new CoreDnsStatus(CoreDnsState.DISABLED, null), 0, List.of(), Optional.empty(),
+        Optional.of(problem));
+
+    DnsOverTlsProxyStatus status = StatusCalculator.next(o, null, T0);
+
+    assertThat(status.getConditions()).extracting(Condition::getType, Condition::getStatus, Condition::getReason)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple("Ready", "False", "UnsupportedProxyImage"),
+            org.assertj.core.groups.Tuple.tuple("Progressing", "False", "UnsupportedProxyImage"),
+            org.assertj.core.groups.Tuple.tuple("Degraded", "True", "UnsupportedProxyImage"));
+    assertThat(status.condition("Degraded").orElseThrow().getMessage()).isEqualTo(problem);
+    assertThat(status.condition("Ready").orElseThrow().getMessage()).isEqualTo("the spec cannot be applied: " + problem);
+  }
 }

@@ -10,10 +10,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Collectors;
-import org.yaml.snakeyaml.LoaderOptions;
-import org.yaml.snakeyaml.Yaml;
-import org.yaml.snakeyaml.constructor.SafeConstructor;
-import org.yaml.snakeyaml.error.YAMLException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Reads settings from flags, environment and the YAML file, in that order of precedence, and
@@ -22,18 +20,31 @@ import org.yaml.snakeyaml.error.YAMLException;
  */
 public final class ConfigLoader {
 
+  private static final Logger log = LoggerFactory.getLogger(ConfigLoader.class);
+
   private final Map<Setting, RawSetting> flags;
   private final Map<Setting, RawSetting> env;
+  private final ConfigSchema readable;
 
-  private ConfigLoader(Map<Setting, RawSetting> flags, Map<Setting, RawSetting> env) {
+  private ConfigLoader(Map<Setting, RawSetting> flags, Map<Setting, RawSetting> env, ConfigSchema readable) {
     this.flags = flags;
     this.env = env;
+    this.readable = readable;
   }
 
   /** Parses flags and environment; the file named by {@code --config} is read by {@link #load()}. */
   public static ConfigLoader of(List<String> args, Map<String, String> environment)
       throws ConfigException {
-    return new ConfigLoader(parseFlags(args), readEnvironment(environment));
+    return of(args, environment, ConfigSchema.CURRENT);
+  }
+
+  /**
+   * @param readable the newest config schema the file may be written in; below {@link ConfigSchema#CURRENT}
+   *     it makes this loader read files as an older runtime would
+   */
+  public static ConfigLoader of(List<String> args, Map<String, String> environment, ConfigSchema readable)
+      throws ConfigException {
+    return new ConfigLoader(parseFlags(args), readEnvironment(environment), readable);
   }
 
   /** Convenience for the command line: flags, environment and file in one step. */
@@ -44,7 +55,12 @@ public final class ConfigLoader {
 
   /** Parses a YAML config document alone (plus defaults), as the operator renders it. */
   public static ProxyConfig fromYaml(String yaml) throws ConfigException {
-    return ConfigValidator.validate(parseYaml(yaml, "config"), Optional.empty());
+    return fromYaml(yaml, ConfigSchema.CURRENT);
+  }
+
+  /** As {@link #fromYaml(String)}, read as a runtime that reads schema {@code readable} at most. */
+  public static ProxyConfig fromYaml(String yaml, ConfigSchema readable) throws ConfigException {
+    return ConfigValidator.validate(readYaml(yaml, "config", readable), Optional.empty());
   }
 
   /** Reads the config file (if any) now and validates everything into a config. */
@@ -129,60 +145,20 @@ public final class ConfigLoader {
     return result;
   }
 
-  private static Map<Setting, RawSetting> readFile(Path file) throws ConfigException {
+  private Map<Setting, RawSetting> readFile(Path file) throws ConfigException {
     String text;
     try {
       text = Files.readString(file);
     } catch (IOException e) {
       throw new ConfigException("cannot read --config " + file + ": " + e.getMessage(), e);
     }
-    return parseYaml(text, file.toString());
+    return readYaml(text, file.toString(), readable);
   }
 
-  private static Map<Setting, RawSetting> parseYaml(String text, String origin) throws ConfigException {
-    Object document;
-    try {
-      document = new Yaml(new SafeConstructor(new LoaderOptions())).load(text);
-    } catch (YAMLException e) {
-      throw new ConfigException(origin + " is not valid YAML: " + firstLine(e.getMessage()), e);
-    } catch (RuntimeException e) {
-      // SnakeYAML lets some scalar errors through unwrapped: "._" resolves as a float and then
-      // fails Double.valueOf with a NumberFormatException (found by ConfigFuzzTest).
-      throw new ConfigException(origin + " is not valid YAML: " + e, e);
-    }
-    if (document == null) {
-      return Map.of();
-    }
-    if (!(document instanceof Map<?, ?> map)) {
-      throw new ConfigException(origin + " must be a YAML mapping of setting: value");
-    }
-    Map<Setting, RawSetting> result = new EnumMap<>(Setting.class);
-    for (Map.Entry<?, ?> entry : map.entrySet()) {
-      String key = String.valueOf(entry.getKey());
-      Setting setting = Setting.byKey(key)
-          .filter(s -> s != Setting.CONFIG)
-          .orElseThrow(() -> new ConfigException("unknown setting '" + key + "' in " + origin));
-      Object value = entry.getValue();
-      if (value == null) {
-        continue;
-      }
-      if (value instanceof List<?> list && list.contains(null)) {
-        // "upstream:\n  -": an empty list item (found by ConfigFuzzTest; List.copyOf rejects null)
-        throw new ConfigException(key + " in " + origin + " has an empty list item");
-      }
-      List<Object> values = value instanceof List<?> list ? List.copyOf(list) : List.of(value);
-      if (!setting.repeatable() && values.size() != 1) {
-        throw new ConfigException(key + " in " + origin + " takes one value, not a list");
-      }
-      result.put(setting, new RawSetting(key + " in " + origin, values));
-    }
-    return result;
-  }
-
-  private static String firstLine(String message) {
-    if (message == null) {
-      return "";
-    }
-    return message.lines().map(String::trim).filter(l -> !l.isEmpty()).findFirst().orElse("");
+  private static Map<Setting, RawSetting> readYaml(String text, String origin, ConfigSchema readable)
+      throws ConfigException {
+    ConfigFileReader.Contents contents = new ConfigFileReader(readable).read(text, origin);
+    contents.warning(origin, readable).ifPresent(log::warn);
+    return contents.settings();
   }
 }

@@ -6,6 +6,10 @@ import java.util.Optional;
 /**
  * Every setting the runtime reads, by the one name it has as a flag ({@code --cache-size}), an
  * environment variable ({@code DOTPROXY_CACHE_SIZE}) and a YAML key ({@code cache-size}).
+ *
+ * <p>A setting added after schema 1.0 names the {@link ConfigSchema} minor that added it (and that
+ * minor becomes {@link ConfigSchema#CURRENT}), so that the operator can tell which keys an older
+ * runtime reads.
  */
 enum Setting {
   LISTEN("listen", true, "ADDR:PORT", "plain DNS listener, UDP and TCP (IPv6 as [::1]:53)"),
@@ -37,12 +41,18 @@ enum Setting {
   private final boolean repeatable;
   private final String valueHint;
   private final String help;
+  private final ConfigSchema since;
 
   Setting(String key, boolean repeatable, String valueHint, String help) {
+    this(key, repeatable, valueHint, help, ConfigSchema.FIRST);
+  }
+
+  Setting(String key, boolean repeatable, String valueHint, String help, ConfigSchema since) {
     this.key = key;
     this.repeatable = repeatable;
     this.valueHint = valueHint;
     this.help = help;
+    this.since = since;
   }
 
   String key() {
@@ -55,6 +65,16 @@ enum Setting {
 
   String envName() {
     return "DOTPROXY_" + key.toUpperCase(Locale.ROOT).replace('-', '_');
+  }
+
+  /** Whether the config file may set it: a file cannot name another file to read. */
+  boolean inFile() {
+    return this != CONFIG;
+  }
+
+  /** The config schema that added this setting. */
+  ConfigSchema since() {
+    return since;
   }
 
   boolean repeatable() {
