@@ -100,7 +100,7 @@ public final class StatusCalculator {
       if (!fleet.statusCurrent()) {
         return Verdict.yes(ConditionTypes.PROGRESSING, "RollingOut", "waiting for the DaemonSet controller");
       }
-      if (fleet.desired() > 0 && !fleet.isReady()) {
+      if (fleet.desired() > 0 && !fleet.isComplete()) {
         return Verdict.yes(ConditionTypes.PROGRESSING, "RollingOut", proxiesMessage(fleet));
       }
       if (o.coreDns().getState() == CoreDnsState.PENDING) {
@@ -148,8 +148,24 @@ public final class StatusCalculator {
     return String.join("; ", o.specProblems());
   }
 
+  /**
+   * The counts, and when nodes lag, how many and whether that is within the tolerance; the pods
+   * themselves are found with {@code kubectl get pods -o wide} (the operator reads only the DaemonSet).
+   */
   private static String proxiesMessage(FleetReadiness fleet) {
-    return fleet.ready() + " of " + fleet.desired() + " proxies ready, " + fleet.updated() + " up to date";
+    String counts = fleet.ready() + " of " + fleet.desired() + " proxies ready, " + fleet.updated() + " up to date";
+    if (fleet.lagging() <= 0 || !fleet.statusCurrent()) {
+      return counts;
+    }
+    int tolerated = FleetReadiness.tolerated(fleet.desired());
+    String lagging = (fleet.lagging() == 1 ? "1 node lacks" : fleet.lagging() + " nodes lack")
+        + " a ready, up-to-date proxy (a NotReady node, a node just added or a rollout; kubectl get pods -o wide)";
+    if (fleet.ready() == 0) {
+      return counts + "; no proxy is ready";
+    }
+    return counts + "; " + lagging + (fleet.lagging() <= tolerated
+        ? ", tolerated: up to " + tolerated + " may"
+        : ", more than the " + tolerated + " tolerated");
   }
 
   private static Condition carryOver(Verdict verdict, long generation, DnsOverTlsProxyStatus previous, Instant now) {

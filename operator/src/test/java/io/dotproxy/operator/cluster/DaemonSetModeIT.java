@@ -126,11 +126,13 @@ class DaemonSetModeIT {
     assertThat(droppedFields(ProxyDaemonSetFactory.desired(created, TestSettings.PROXY_IMAGE, fleetCapabilities), daemonSet))
         .isEmpty();
     assertThat(droppedFields(ProxyServiceFactory.desired(created, fleetCapabilities), service)).isEmpty();
-    // ...because for v1.20 it sends no DaemonSet maxSurge and no Service internalTrafficPolicy (1.22).
+    // ...because for v1.20 it sends no DaemonSet maxSurge, no Service internalTrafficPolicy (1.22) and
+    // no trafficDistribution (1.31): queries go to any node's ready proxy, never to none.
     var rollingUpdate = daemonSet.getSpec().getUpdateStrategy().getRollingUpdate();
     assertThat(rollingUpdate.getMaxUnavailable().getIntVal()).isEqualTo(1);
     assertThat(rollingUpdate.getMaxSurge()).isNull();
     assertThat(service.getSpec().getInternalTrafficPolicy()).isNull();
+    assertThat(service.getSpec().getTrafficDistribution()).isNull();
     assertThat(service.getSpec().getClusterIP()).startsWith("10.0.0.");
     PodSpec template = daemonSet.getSpec().getTemplate().getSpec();
     assertThat(template.getNodeSelector()).containsEntry("kubernetes.io/os", "linux");
