@@ -4,13 +4,18 @@ import io.dotproxy.operator.config.ClusterDnsZone;
 import io.dotproxy.operator.config.TrustedCaBundle;
 import io.dotproxy.operator.config.TrustedCaResolver;
 import io.dotproxy.operator.dependent.ProxyConfigMapDependent;
+import io.dotproxy.operator.dependent.ProxyDaemonSetDependent;
 import io.dotproxy.operator.model.CoreDnsState;
 import io.dotproxy.operator.model.CoreDnsStatus;
 import io.dotproxy.operator.model.DnsOverTlsProxy;
 import io.dotproxy.operator.model.DnsOverTlsProxyStatus;
+import io.dotproxy.operator.model.PriorityClassStatus;
 import io.dotproxy.operator.model.ForwardZone;
 import io.dotproxy.operator.model.SpecProblems;
+import io.dotproxy.operator.resources.ProxyNames;
+import io.dotproxy.operator.resources.ProxyPriority;
 import io.dotproxy.operator.status.FleetReadiness;
+import io.dotproxy.operator.status.PodCreationRefusals;
 import io.dotproxy.operator.status.Observation;
 import io.dotproxy.operator.status.StatusCalculator;
 import io.dotproxy.operator.status.UninjectedPodsMetric;
@@ -118,6 +123,10 @@ public class DnsOverTlsProxyReconciler implements Reconciler<DnsOverTlsProxy>, C
     // than one that sends cluster names or upstream certificates somewhere unintended.
     if (caProblem.isEmpty() && clusterDnsProblem.isEmpty()) {
       ProxyConfigMapDependent.provide(context, new ProxyConfigMapDependent.RenderInputs(ca, clusterZone));
+      if (proxy.getSpec().runsAsDaemonSet()) {
+        ProxyDaemonSetDependent.provide(context, ProxyPriority.decide(proxy, context.getSecondaryResource(DaemonSet.class),
+            () -> PodCreationRefusals.newest(context.getClient(), proxy.getMetadata().getNamespace(), ProxyNames.of(proxy))));
+      }
       dependents.workflow.reconcile(proxy, context);
     }
     return withStatus(proxy, observe(proxy, context, List.of(), caProblem, clusterDnsProblem, Optional.empty()));
@@ -189,7 +198,14 @@ public class DnsOverTlsProxyReconciler implements Reconciler<DnsOverTlsProxy>, C
         coreDnsStatus(proxy, context),
         daemonSetMode ? 0 : dependents.sidecar.map(s -> s.injectedPods(context)).orElse(0),
         daemonSetMode ? List.of() : dependents.sidecar.map(s -> s.uninjectedPods(context)).orElse(List.of()),
-        error);
+        error,
+        daemonSetMode ? priorityClass(proxy, context) : null);
+  }
+
+  /** As decided for this reconciliation's DaemonSet, or, where none was rendered, as spec and status stand. */
+  private static PriorityClassStatus priorityClass(DnsOverTlsProxy proxy, Context<DnsOverTlsProxy> context) {
+    return context.managedWorkflowAndDependentResourceContext().get(PriorityClassStatus.class, PriorityClassStatus.class)
+        .orElseGet(() -> ProxyPriority.decide(proxy, Optional.empty(), Optional::empty));
   }
 
   private CoreDnsStatus coreDnsStatus(DnsOverTlsProxy proxy, Context<DnsOverTlsProxy> context) {

@@ -1,6 +1,7 @@
 package io.dotproxy.operator.status;
 
 import io.dotproxy.operator.model.CoreDnsStatus;
+import io.dotproxy.operator.model.PriorityClassStatus;
 import java.util.List;
 import java.util.Optional;
 
@@ -18,6 +19,7 @@ import java.util.Optional;
  * @param injectedPods Sidecar mode: pods with an injected proxy that have not finished
  * @param uninjectedPods Sidecar mode: the names of labelled pods that run without the proxy and did not opt out
  * @param reconcileError the error that stopped the reconciliation, if one did
+ * @param priorityClass DaemonSet mode: the PriorityClass of the fleet's pods (null in Sidecar mode)
  */
 public record Observation(
     long generation,
@@ -30,9 +32,18 @@ public record Observation(
     CoreDnsStatus coreDns,
     int injectedPods,
     List<String> uninjectedPods,
-    Optional<String> reconcileError) {
+    Optional<String> reconcileError,
+    PriorityClassStatus priorityClass) {
 
   public Observation {
     uninjectedPods = List.copyOf(uninjectedPods);
+  }
+
+  /** Without a priority class to report. */
+  public Observation(long generation, List<String> specProblems, boolean daemonSetMode, Optional<String> trustedCaProblem,
+      Optional<String> clusterDnsProblem, boolean configRendered, FleetReadiness fleet, CoreDnsStatus coreDns,
+      int injectedPods, List<String> uninjectedPods, Optional<String> reconcileError) {
+    this(generation, specProblems, daemonSetMode, trustedCaProblem, clusterDnsProblem, configRendered, fleet, coreDns,
+        injectedPods, uninjectedPods, reconcileError, null);
   }
 }

@@ -24,6 +24,9 @@ public final class StatusCalculator {
   /** Degraded's reason while labelled pods run without the proxy (Sidecar mode). */
   public static final String PODS_WITHOUT_PROXY = "PodsWithoutProxy";
 
+  /** Degraded's reason while the API server refuses pods with the priority class the spec names. */
+  public static final String PRIORITY_CLASS_REFUSED = "PriorityClassRefused";
+
   /** How many of those pods the message names; the count covers them all. */
   static final int NAMED_PODS = 5;
 
@@ -36,6 +39,7 @@ public final class StatusCalculator {
       status.setDesiredProxies(o.fleet().desired());
       status.setReadyProxies(o.fleet().ready());
       status.setUpdatedProxies(o.fleet().updated());
+      status.setPriorityClass(o.priorityClass());
     } else {
       status.setInjectedPods(o.injectedPods());
       status.setUninjectedPods(o.uninjectedPods().size());
@@ -125,6 +129,10 @@ public final class StatusCalculator {
     }
     if (o.reconcileError().isPresent()) {
       return Verdict.yes(ConditionTypes.DEGRADED, "ReconcileError", o.reconcileError().get());
+    }
+    if (o.priorityClass() != null && o.priorityClass().getDefaultRefused() == null && o.priorityClass().getMessage() != null) {
+      return Verdict.yes(ConditionTypes.DEGRADED, PRIORITY_CLASS_REFUSED, "pods with spec.placement.priorityClassName "
+          + o.priorityClass().getName() + " are refused: " + o.priorityClass().getMessage());
     }
     if (!o.daemonSetMode() && !o.uninjectedPods().isEmpty()) {
       return Verdict.yes(ConditionTypes.DEGRADED, PODS_WITHOUT_PROXY, podsWithoutProxyMessage(o.uninjectedPods()));
