@@ -178,7 +178,7 @@ class DaemonSetModeIT {
     client.resource(asked).create();
     ProxyApi edge = proxy("edge");
 
-    DnsOverTlsProxy ready = edge.awaitStatus(p -> hasCondition(p, "Ready", "True"));
+    DnsOverTlsProxy ready = edge.awaitStatus(DaemonSetModeIT::complete);
     assertThat(ready.getStatus().getCoreDNS().getState()).isEqualTo(CoreDnsState.PATCHED);
     assertThat(ready.getMetadata().getFinalizers()).containsExactly(FINALIZER);
     String fleetIp = edge.get(Service.class, "dotproxy-edge").getSpec().getClusterIP();
@@ -303,8 +303,12 @@ class DaemonSetModeIT {
       assertThat(condition(grown, "Ready").getMessage()).startsWith(nodes + " of " + (nodes + 1) + " proxies ready")
           .contains("tolerated");
       assertThat(condition(grown, "Ready").getLastTransitionTime()).as("Ready never flipped").isEqualTo(readySince);
-      assertThat(proxyPods("soft")).filteredOn(p -> node.equals(p.getSpec().getNodeName())).singleElement()
-          .matches(p -> "Pending".equals(p.getStatus().getPhase()));
+      Eventually.until("the new node's proxy pod", WAIT,
+          () -> proxyPods("soft").stream().filter(p -> node.equals(p.getSpec().getNodeName())).toList(),
+          pods -> pods.size() == 1 && "Pending".equals(pods.get(0).getStatus().getPhase()));
+      DnsOverTlsProxy stillReady = soft.current();
+      assertThat(condition(stillReady, "Ready").getStatus()).isEqualTo("True");
+      assertThat(stillReady.getStatus().getReadyProxies()).isEqualTo(nodes);
     } finally {
       kubelet.startOnly(pod -> true);
       kubelet.deleteNode(node);
