@@ -106,6 +106,9 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 - apiGroups: ["apps"]
   resources: ["daemonsets"]
   verbs: ["get", "list", "watch", "create", "update", "patch", "delete"]
+- apiGroups: [""]
+  resources: ["events"]
+  verbs: ["list"]
 {{- if .Values.rbac.trustedCASecrets }}
 - apiGroups: [""]
   resources: ["secrets"]

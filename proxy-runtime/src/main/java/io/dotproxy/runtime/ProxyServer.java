@@ -1,6 +1,7 @@
 package io.dotproxy.runtime;
 
 import io.dotproxy.runtime.admin.AdminServer;
+import io.dotproxy.runtime.admin.Readiness;
 import io.dotproxy.runtime.config.ConfigLoader;
 import io.dotproxy.runtime.config.ProxyConfig;
 import io.dotproxy.runtime.listener.DnsListeners;
@@ -65,7 +66,7 @@ public final class ProxyServer implements AutoCloseable {
       listeners = DnsListeners.bind(config.listen(), group, transport, eventLoops, pipeline);
       ProxyServer server =
           new ProxyServer(config, group, assembler, pipeline, listeners, transport, metrics);
-      server.admin = AdminServer.start(config.admin(), group, transport, metrics.registry(), server::isReady);
+      server.admin = AdminServer.start(config.admin(), group, transport, metrics.registry(), server::readiness);
       return server;
     } catch (Exception e) {
       if (listeners != null) {
@@ -119,17 +120,26 @@ public final class ProxyServer implements AutoCloseable {
     return admin.address();
   }
 
-  /** Ready for traffic: listening, not draining, and at least one upstream usable. */
+  /**
+   * Ready for traffic: this proxy can answer, i.e. its listeners are bound (they are before the admin
+   * endpoint opens) and it is not draining. Whether its upstreams are healthy does not matter: with all
+   * of them down it still answers from the cache (serve-stale) or with SERVFAIL at once, and a fleet
+   * whose every proxy went unready together (an egress outage on 853) would leave its clients with no
+   * answer at all. Upstream health is in {@code dotproxy_upstream_healthy} and {@code /readyz?verbose}.
+   */
   public boolean isReady() {
-    if (draining) {
-      return false;
-    }
-    for (Upstream upstream : assembler.upstreams()) {
-      if (upstream.isHealthy()) {
-        return true;
-      }
-    }
-    return false;
+    return !draining;
+  }
+
+  /** {@link #isReady()} with its reasons, for {@code /readyz}. */
+  Readiness readiness() {
+    boolean drainingNow = draining;
+    List<String> upstreams = assembler.upstreams().stream()
+        .map(u -> u.spec().label() + (u.isHealthy() ? " healthy" : " down"))
+        .toList();
+    return new Readiness(!drainingNow,
+        List.of("[+]listeners ok", drainingNow ? "[-]draining: stopping after SIGTERM" : "[+]not-draining ok"),
+        upstreams);
   }
 
   public ProxyMetrics metrics() {

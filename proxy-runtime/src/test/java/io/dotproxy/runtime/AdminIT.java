@@ -15,20 +15,26 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.xbill.DNS.Message;
 import org.xbill.DNS.Rcode;
+import org.xbill.DNS.Section;
 import org.xbill.DNS.Type;
 
-/** /metrics, /livez and /readyz scraped while real traffic flows. */
+/** /metrics, /livez and /readyz scraped while real traffic flows, and while the upstream is gone. */
 class AdminIT {
 
   @TempDir Path dir;
   private final HttpClient http = HttpClient.newHttpClient();
 
   @Test
-  void metricsFollowRealTrafficAndReadinessFollowsTheUpstreams() throws Exception {
+  void metricsFollowRealTrafficAndUpstreamHealthShowsInMetricsNotReadiness() throws Exception {
     Issued certificate = TestPki.newCa().issue();
     try (UnboundServer unbound = UnboundServer.dot(certificate).zone(SyntheticZone.standard()).start();
          RunningProxy proxy = RunningProxy.start(RunningProxy.upstreamFlags(unbound.address(), "dot.test",
@@ -75,9 +81,61 @@ class AdminIT {
       assertThat(down.get("dotproxy_upstream_healthy{upstream=\"" + upstream + "\"}")).isEqualTo(0);
       assertThat(down.get("dotproxy_responses_total{rcode=\"SERVFAIL\"}")).isGreaterThanOrEqualTo(1);
       assertThat(down.keySet()).anyMatch(k -> k.startsWith("dotproxy_upstream_failures_total{"));
-      assertThat(get(admin, "/readyz").statusCode()).as("no usable upstream").isEqualTo(503);
+      assertThat(get(admin, "/readyz").statusCode()).as("no usable upstream, but the proxy still answers").isEqualTo(200);
+      assertThat(get(admin, "/readyz?verbose").body()).contains(upstream + " down");
       assertThat(get(admin, "/livez").statusCode()).as("alive all the same").isEqualTo(200);
     }
+  }
+
+  /**
+   * Egress on 853 lost: the proxy stays in its Service and keeps answering (stale from the cache,
+   * SERVFAIL at once for the rest), and only SIGTERM's drain takes it out.
+   */
+  @Test
+  void withTheUpstreamUnreachableItStaysReadyAndAnswersUntilItDrains() throws Exception {
+    Issued certificate = TestPki.newCa().issue();
+    try (UnboundServer unbound = UnboundServer.dot(certificate).zone(SyntheticZone.standard(0)).start();
+         RunningProxy proxy = RunningProxy.start(withFlags(RunningProxy.upstreamFlags(unbound.address(), "dot.test",
+             certificate.writePem(dir).caCertificate()), "--cache-serve-stale", "1h", "--cache-prefetch", "false",
+             "--drain-period", "3s"))) {
+      int admin = proxy.server().adminAddress().getPort();
+      String upstream = "127.0.0.1@" + unbound.port();
+      assertThat(proxy.udp(DnsClient.query(SyntheticZone.SHORT_TTL_NAME, Type.A)).getRcode()).isEqualTo(Rcode.NOERROR);
+      unbound.kill();
+      Thread.sleep(Duration.ofSeconds(SyntheticZone.SHORT_TTL).plusMillis(200).toMillis());
+
+      Message stale = proxy.udp(DnsClient.query(SyntheticZone.SHORT_TTL_NAME, Type.A));
+      Message uncached = proxy.udp(DnsClient.query(SyntheticZone.A_NAME, Type.A));
+      assertThat(stale.getRcode()).as("the cached name is answered stale").isEqualTo(Rcode.NOERROR);
+      assertThat(stale.getSection(Section.ANSWER)).isNotEmpty();
+      assertThat(uncached.getRcode()).as("the rest gets an answer too: SERVFAIL").isEqualTo(Rcode.SERVFAIL);
+      assertThat(proxy.scrape().get("dotproxy_upstream_healthy{upstream=\"" + upstream + "\"}")).isEqualTo(0);
+      HttpResponse<String> ready = get(admin, "/readyz");
+      assertThat(ready.statusCode()).as("every upstream down: still ready").isEqualTo(200);
+      HttpResponse<String> verbose = get(admin, "/readyz?verbose");
+      assertThat(verbose.statusCode()).isEqualTo(200);
+      assertThat(verbose.body()).contains("[+]listeners ok", "[+]not-draining ok", upstream + " down", "readyz check passed");
+
+      CompletableFuture<Void> drained = CompletableFuture.runAsync(proxy.server()::drainAndClose);
+      long deadline = System.nanoTime() + Duration.ofSeconds(2).toNanos();
+      int duringDrain = 200;
+      while (duringDrain == 200 && System.nanoTime() < deadline) {
+        duringDrain = get(admin, "/readyz").statusCode();
+      }
+      assertThat(duringDrain).as("/readyz during the drain").isEqualTo(503);
+      assertThat(get(admin, "/readyz?verbose").body()).contains("[-]draining", "readyz check failed");
+      assertThat(get(admin, "/livez").statusCode()).isEqualTo(200);
+      assertThat(proxy.udp(DnsClient.query(SyntheticZone.SHORT_TTL_NAME, Type.A)).getRcode())
+          .as("still answering while draining").isEqualTo(Rcode.NOERROR);
+      proxy.server().stopDraining();
+      drained.get(30, TimeUnit.SECONDS);
+    }
+  }
+
+  private static String[] withFlags(List<String> flags, String... more) {
+    List<String> all = new ArrayList<>(flags);
+    all.addAll(List.of(more));
+    return all.toArray(String[]::new);
   }
 
   private HttpResponse<String> get(int port, String path) throws Exception {

@@ -70,6 +70,9 @@ public record OperatorFeatures(
         "the proxies' services (dependents; their informer selects managed-by=dotproxy-operator)"));
     p.add(watched("apps", "daemonsets", Set.of("get", "list", "watch", "create", "update", "patch", "delete"),
         "the proxies' DaemonSets"));
+    p.add(watched("", "events", Set.of("list"),
+        "a fleet's DaemonSet's FailedCreate events, listed while its pods are missing: the API server refusing the"
+            + " default priority class system-node-critical is seen only there (PodCreationRefusals)"));
     if (trustedCaSecrets) {
       p.add(watched("", "secrets", Set.of("get"), "spec.trustedCA.secretRef, read on each reconciliation"));
     }

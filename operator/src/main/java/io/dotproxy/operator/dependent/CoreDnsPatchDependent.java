@@ -95,7 +95,7 @@ public class CoreDnsPatchDependent extends KubernetesDependentResource<ConfigMap
         () -> ReadyWhereCoreDnsRuns.check(
             endpoints(context, clusterDns.namespace(), clusterDns.name()),
             service.flatMap(s -> endpoints(context, s.getMetadata().getNamespace(), s.getMetadata().getName())),
-            FleetReadiness.of(context.getSecondaryResource(DaemonSet.class)).isReady()),
+            FleetReadiness.of(context.getSecondaryResource(DaemonSet.class)).isComplete()),
         wanted ? coreDns.flatMap(c -> obstacle(c, context)) : Optional.empty(),
         previous.map(CoreDnsStatus::getState).orElse(CoreDnsState.DISABLED),
         previous.map(CoreDnsStatus::getLastTransitionTime).map(Instant::parse),

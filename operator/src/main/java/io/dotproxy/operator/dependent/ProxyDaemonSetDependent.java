@@ -1,10 +1,13 @@
 package io.dotproxy.operator.dependent;
 
 import io.dotproxy.operator.model.DnsOverTlsProxy;
+import io.dotproxy.operator.model.PriorityClassStatus;
 import io.dotproxy.operator.resources.FleetCapabilities;
 import io.dotproxy.operator.resources.ProxyDaemonSetFactory;
+import io.dotproxy.operator.resources.ProxyPriority;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
+import java.util.Optional;
 
 /** The fleet: one proxy per node (DaemonSet mode only). */
 public class ProxyDaemonSetDependent extends HashMatchedDependent<DaemonSet> {
@@ -18,8 +21,15 @@ public class ProxyDaemonSetDependent extends HashMatchedDependent<DaemonSet> {
     this.capabilities = capabilities;
   }
 
+  /** The priority class decided for this reconciliation (see ProxyPriority), before the workflow renders the DaemonSet. */
+  public static void provide(Context<DnsOverTlsProxy> context, PriorityClassStatus priorityClass) {
+    context.managedWorkflowAndDependentResourceContext().put(PriorityClassStatus.class, priorityClass);
+  }
+
   @Override
   protected DaemonSet desired(DnsOverTlsProxy primary, Context<DnsOverTlsProxy> context) {
-    return ProxyDaemonSetFactory.desired(primary, defaultImage, capabilities);
+    Optional<PriorityClassStatus> decided =
+        context.managedWorkflowAndDependentResourceContext().get(PriorityClassStatus.class, PriorityClassStatus.class);
+    return ProxyDaemonSetFactory.desired(primary, defaultImage, capabilities, ProxyPriority.forPods(primary, decided));
   }
 }

@@ -29,6 +29,9 @@ public class DnsOverTlsProxyStatus {
   @JsonProperty("coreDNS")
   private CoreDnsStatus coreDNS;
 
+  @JsonPropertyDescription("DaemonSet mode: the PriorityClass of the proxies' pods.")
+  private PriorityClassStatus priorityClass;
+
   public Optional<Condition> condition(String type) {
     return conditions == null
         ? Optional.empty()
@@ -99,6 +102,14 @@ public class DnsOverTlsProxyStatus {
     this.coreDNS = coreDNS;
   }
 
+  public PriorityClassStatus getPriorityClass() {
+    return priorityClass;
+  }
+
+  public void setPriorityClass(PriorityClassStatus priorityClass) {
+    this.priorityClass = priorityClass;
+  }
+
   @Override
   public boolean equals(Object o) {
     return o instanceof DnsOverTlsProxyStatus other
@@ -109,12 +120,13 @@ public class DnsOverTlsProxyStatus {
         && Objects.equals(updatedProxies, other.updatedProxies)
         && Objects.equals(injectedPods, other.injectedPods)
         && Objects.equals(uninjectedPods, other.uninjectedPods)
-        && Objects.equals(coreDNS, other.coreDNS);
+        && Objects.equals(coreDNS, other.coreDNS)
+        && Objects.equals(priorityClass, other.priorityClass);
   }
 
   @Override
   public int hashCode() {
     return Objects.hash(observedGeneration, conditions, desiredProxies, readyProxies, updatedProxies, injectedPods, uninjectedPods,
-        coreDNS);
+        coreDNS, priorityClass);
   }
 }

@@ -22,7 +22,8 @@ public class Placement {
   @JsonPropertyDescription("Pod affinity rules for the proxies.")
   private Affinity affinity;
 
-  @JsonPropertyDescription("PriorityClass of the proxy pods, e.g. system-node-critical.")
+  @JsonPropertyDescription("PriorityClass of the proxy pods. Unset: system-node-critical, or none where the API server"
+      + " refuses it in this namespace (see status.priorityClass). An empty string: none. Any other: exactly that class.")
   private String priorityClassName;
 
   public Map<String, String> getNodeSelector() {

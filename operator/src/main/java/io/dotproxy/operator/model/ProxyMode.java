@@ -4,7 +4,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 
 /** How the proxies are deployed. */
 public enum ProxyMode {
-  /** One proxy per node, reached through a Service with internalTrafficPolicy Local. */
+  /** One proxy per node, reached through a Service that prefers the client's own node's proxy. */
   @JsonProperty("DaemonSet")
   DAEMON_SET,
   /** A proxy container injected into opted-in pods; the operator only renders the configuration. */

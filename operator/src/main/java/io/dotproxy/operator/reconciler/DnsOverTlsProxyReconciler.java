@@ -7,15 +7,20 @@ import io.dotproxy.operator.config.TrustedCaBundle;
 import io.dotproxy.operator.config.TrustedCaResolver;
 import io.dotproxy.operator.coredns.CoreDnsSwitch;
 import io.dotproxy.operator.dependent.ProxyConfigMapDependent;
+import io.dotproxy.operator.dependent.ProxyDaemonSetDependent;
 import io.dotproxy.operator.model.CoreDnsState;
 import io.dotproxy.operator.model.CoreDnsStatus;
 import io.dotproxy.operator.model.DnsOverTlsProxy;
 import io.dotproxy.operator.model.DnsOverTlsProxyStatus;
+import io.dotproxy.operator.model.PriorityClassStatus;
 import io.dotproxy.operator.model.ForwardZone;
 import io.dotproxy.operator.model.ProxyMode;
 import io.dotproxy.operator.model.SpecProblems;
 import io.dotproxy.operator.resources.ProxyContainers;
+import io.dotproxy.operator.resources.ProxyNames;
+import io.dotproxy.operator.resources.ProxyPriority;
 import io.dotproxy.operator.status.FleetReadiness;
+import io.dotproxy.operator.status.PodCreationRefusals;
 import io.dotproxy.operator.status.Observation;
 import io.dotproxy.operator.status.StatusCalculator;
 import io.dotproxy.operator.status.UninjectedPodsMetric;
@@ -140,6 +145,10 @@ public class DnsOverTlsProxyReconciler implements Reconciler<DnsOverTlsProxy>, C
     // their runtime would refuse or only half apply.
     if (caProblem.isEmpty() && clusterDnsProblem.isEmpty() && runtime instanceof RuntimeCompatibility.Verdict.Render render) {
       ProxyConfigMapDependent.provide(context, new ProxyConfigMapDependent.RenderInputs(ca, clusterZone, render.schema()));
+      if (proxy.getSpec().runsAsDaemonSet()) {
+        ProxyDaemonSetDependent.provide(context, ProxyPriority.decide(proxy, context.getSecondaryResource(DaemonSet.class),
+            () -> PodCreationRefusals.newest(context.getClient(), proxy.getMetadata().getNamespace(), ProxyNames.of(proxy))));
+      }
       dependents.workflow.reconcile(proxy, context);
     }
     return withStatus(asked, observe(proxy, context, List.of(), caProblem, clusterDnsProblem, imageProblem, Optional.empty(), coreDns),
@@ -256,7 +265,14 @@ public class DnsOverTlsProxyReconciler implements Reconciler<DnsOverTlsProxy>, C
         daemonSetMode ? 0 : dependents.sidecar.map(s -> s.injectedPods(context)).orElse(0),
         daemonSetMode ? List.of() : dependents.sidecar.map(s -> s.uninjectedPods(context)).orElse(List.of()),
         error,
-        imageProblem);
+        imageProblem,
+        daemonSetMode ? priorityClass(proxy, context) : null);
+  }
+
+  /** As decided for this reconciliation's DaemonSet, or, where none was rendered, as spec and status stand. */
+  private static PriorityClassStatus priorityClass(DnsOverTlsProxy proxy, Context<DnsOverTlsProxy> context) {
+    return context.managedWorkflowAndDependentResourceContext().get(PriorityClassStatus.class, PriorityClassStatus.class)
+        .orElseGet(() -> ProxyPriority.decide(proxy, Optional.empty(), Optional::empty));
   }
 
   /** The status of a proxy whose CoreDNS patch this operator may not touch. */

@@ -20,6 +20,7 @@ import io.fabric8.kubernetes.api.model.apps.RollingUpdateDaemonSetBuilder;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /** The DaemonSet that runs one proxy per node. */
 public final class ProxyDaemonSetFactory {
@@ -40,6 +41,12 @@ public final class ProxyDaemonSetFactory {
    * @param capabilities what the cluster's version accepts in the DaemonSet
    */
   public static DaemonSet desired(DnsOverTlsProxy proxy, String defaultImage, FleetCapabilities capabilities) {
+    return desired(proxy, defaultImage, capabilities, ProxyPriority.forPods(proxy, Optional.empty()));
+  }
+
+  /** @param priorityClassName the pods' PriorityClass (see {@link ProxyPriority}), null for none */
+  public static DaemonSet desired(DnsOverTlsProxy proxy, String defaultImage, FleetCapabilities capabilities,
+      String priorityClassName) {
     DnsOverTlsProxySpec spec = proxy.getSpec();
     Placement placement = spec.getPlacement() == null ? new Placement() : spec.getPlacement();
     DaemonSet daemonSet = new DaemonSetBuilder()
@@ -68,7 +75,7 @@ public final class ProxyDaemonSetFactory {
         .withNodeSelector(nodeSelector(placement))
         .withTolerations(placement.getTolerations() == null ? defaultTolerations() : placement.getTolerations())
         .withAffinity(placement.getAffinity())
-        .withPriorityClassName(placement.getPriorityClassName())
+        .withPriorityClassName(priorityClassName)
         .endSpec()
         .endTemplate()
         .endSpec()

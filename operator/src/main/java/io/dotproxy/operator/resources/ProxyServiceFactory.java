@@ -17,11 +17,13 @@ public final class ProxyServiceFactory {
         .withMetadata(ProxyMetadata.of(proxy))
         .withNewSpec()
         .withType("ClusterIP")
-        // Every node runs a proxy, so a client is always answered by the one on its own node:
-        // no cross-node hop, and a node's DNS does not depend on other nodes. Not sent where the API
-        // server would drop it, so that once the cluster supports it the rendering (and its hash) changes
-        // and the Service is rewritten with it.
-        .withInternalTrafficPolicy(capabilities.internalTrafficPolicy() ? "Local" : null)
+        // Never Local: a node whose own proxy is not ready (starting, draining, crashed) would get no
+        // answer at all. Where the cluster offers it, trafficDistribution keeps queries on the node (or
+        // in the zone) and falls over to other nodes only then. Neither field is sent where the API
+        // server would drop it, so that once the cluster supports it the rendering (and its hash)
+        // changes and the Service is rewritten with it.
+        .withInternalTrafficPolicy(capabilities.internalTrafficPolicy() ? "Cluster" : null)
+        .withTrafficDistribution(capabilities.locality().trafficDistribution())
         .withSelector(ProxyLabels.selector(proxy))
         .withPorts(port(ProxyPorts.DNS_UDP, "UDP"), port(ProxyPorts.DNS_TCP, "TCP"))
         .endSpec()

@@ -1,6 +1,7 @@
 package io.dotproxy.operator.status;
 
 import io.dotproxy.operator.model.CoreDnsStatus;
+import io.dotproxy.operator.model.PriorityClassStatus;
 import java.util.List;
 import java.util.Optional;
 
@@ -19,6 +20,7 @@ import java.util.Optional;
  * @param uninjectedPods Sidecar mode: the names of labelled pods that run without the proxy and did not opt out
  * @param reconcileError the error that stopped the reconciliation, if one did
  * @param proxyImageProblem why the proxies' image cannot run this spec (docs/upgrade.md), if it cannot
+ * @param priorityClass DaemonSet mode: the PriorityClass of the fleet's pods (null in Sidecar mode)
  */
 public record Observation(
     long generation,
@@ -32,17 +34,18 @@ public record Observation(
     int injectedPods,
     List<String> uninjectedPods,
     Optional<String> reconcileError,
-    Optional<String> proxyImageProblem) {
+    Optional<String> proxyImageProblem,
+    PriorityClassStatus priorityClass) {
 
   public Observation {
     uninjectedPods = List.copyOf(uninjectedPods);
   }
 
-  /** An observation without a proxy image problem. */
+  /** An observation without a proxy image problem or a priority class to report. */
   public Observation(long generation, List<String> specProblems, boolean daemonSetMode, Optional<String> trustedCaProblem,
       Optional<String> clusterDnsProblem, boolean configRendered, FleetReadiness fleet, CoreDnsStatus coreDns,
       int injectedPods, List<String> uninjectedPods, Optional<String> reconcileError) {
     this(generation, specProblems, daemonSetMode, trustedCaProblem, clusterDnsProblem, configRendered, fleet, coreDns,
-        injectedPods, uninjectedPods, reconcileError, Optional.empty());
+        injectedPods, uninjectedPods, reconcileError, Optional.empty(), null);
   }
 }

@@ -27,6 +27,9 @@ public final class StatusCalculator {
   /** Degraded's reason while labelled pods run without the proxy (Sidecar mode). */
   public static final String PODS_WITHOUT_PROXY = "PodsWithoutProxy";
 
+  /** Degraded's reason while the API server refuses pods with the priority class the spec names. */
+  public static final String PRIORITY_CLASS_REFUSED = "PriorityClassRefused";
+
   /** How many of those pods the message names; the count covers them all. */
   static final int NAMED_PODS = 5;
 
@@ -39,6 +42,7 @@ public final class StatusCalculator {
       status.setDesiredProxies(o.fleet().desired());
       status.setReadyProxies(o.fleet().ready());
       status.setUpdatedProxies(o.fleet().updated());
+      status.setPriorityClass(o.priorityClass());
     } else {
       status.setInjectedPods(o.injectedPods());
       status.setUninjectedPods(o.uninjectedPods().size());
@@ -109,7 +113,7 @@ public final class StatusCalculator {
       if (!fleet.statusCurrent()) {
         return Verdict.yes(ConditionTypes.PROGRESSING, "RollingOut", "waiting for the DaemonSet controller");
       }
-      if (fleet.desired() > 0 && !fleet.isReady()) {
+      if (fleet.desired() > 0 && !fleet.isComplete()) {
         return Verdict.yes(ConditionTypes.PROGRESSING, "RollingOut", proxiesMessage(fleet));
       }
       if (o.coreDns().getState() == CoreDnsState.PENDING) {
@@ -141,6 +145,10 @@ public final class StatusCalculator {
     if (o.reconcileError().isPresent()) {
       return Verdict.yes(ConditionTypes.DEGRADED, "ReconcileError", o.reconcileError().get());
     }
+    if (o.priorityClass() != null && o.priorityClass().getDefaultRefused() == null && o.priorityClass().getMessage() != null) {
+      return Verdict.yes(ConditionTypes.DEGRADED, PRIORITY_CLASS_REFUSED, "pods with spec.placement.priorityClassName "
+          + o.priorityClass().getName() + " are refused: " + o.priorityClass().getMessage());
+    }
     if (!o.daemonSetMode() && !o.uninjectedPods().isEmpty()) {
       return Verdict.yes(ConditionTypes.DEGRADED, PODS_WITHOUT_PROXY, podsWithoutProxyMessage(o.uninjectedPods()));
     }
@@ -163,8 +171,24 @@ public final class StatusCalculator {
     return String.join("; ", o.specProblems());
   }
 
+  /**
+   * The counts, and when nodes lag, how many and whether that is within the tolerance; the pods
+   * themselves are found with {@code kubectl get pods -o wide} (the operator reads only the DaemonSet).
+   */
   private static String proxiesMessage(FleetReadiness fleet) {
-    return fleet.ready() + " of " + fleet.desired() + " proxies ready, " + fleet.updated() + " up to date";
+    String counts = fleet.ready() + " of " + fleet.desired() + " proxies ready, " + fleet.updated() + " up to date";
+    if (fleet.lagging() <= 0 || !fleet.statusCurrent()) {
+      return counts;
+    }
+    int tolerated = FleetReadiness.tolerated(fleet.desired());
+    String lagging = (fleet.lagging() == 1 ? "1 node lacks" : fleet.lagging() + " nodes lack")
+        + " a ready, up-to-date proxy (a NotReady node, a node just added or a rollout; kubectl get pods -o wide)";
+    if (fleet.ready() == 0) {
+      return counts + "; no proxy is ready";
+    }
+    return counts + "; " + lagging + (fleet.lagging() <= tolerated
+        ? ", tolerated: up to " + tolerated + " may"
+        : ", more than the " + tolerated + " tolerated");
   }
 
   private static Condition carryOver(Verdict verdict, long generation, DnsOverTlsProxyStatus previous, Instant now) {

@@ -94,7 +94,7 @@ class DnsOverTlsProxyReconcilerTest {
     assertThat(cm.getData().get("config.yaml")).contains("9.9.9.9").contains("dns.quad9.net");
     assertThat(cm.getData()).doesNotContainKey("ca.crt");
     assertThat(ds.getSpec().getTemplate().getSpec().getContainers().get(0).getImage()).isEqualTo(IMAGE);
-    assertThat(svc.getSpec().getInternalTrafficPolicy()).isEqualTo("Local");
+    assertThat(svc.getSpec().getInternalTrafficPolicy()).isEqualTo("Cluster");
     for (HasMetadata owned : List.of(cm, ds, svc)) {
       assertThat(owned.getMetadata().getOwnerReferences()).singleElement()
           .satisfies(ref -> assertThat(ref.getUid()).isEqualTo(proxy.getMetadata().getUid()));

@@ -9,22 +9,43 @@ import org.junit.jupiter.api.Test;
 class ProxyServiceFactoryTest {
 
   @Test
-  void nodeLocalWhereTheClusterHasInternalTrafficPolicy() {
+  void prefersTheNodesOwnProxyAndFallsOverWhereTheClusterOffersIt() {
     Service service = ProxyServiceFactory.desired(TestProxies.quad9("dns", "edge"), FleetCapabilities.CURRENT);
 
-    assertThat(service.getSpec().getInternalTrafficPolicy()).isEqualTo("Local");
+    assertThat(service.getSpec().getTrafficDistribution()).isEqualTo("PreferSameNode");
+    assertThat(service.getSpec().getInternalTrafficPolicy()).as("never Local: it drops a node's queries while its proxy is down")
+        .isEqualTo("Cluster");
     assertThat(service.getSpec().getSelector()).containsEntry("app.kubernetes.io/instance", "edge");
     assertThat(service.getSpec().getPorts()).extracting(p -> p.getPort() + "/" + p.getProtocol() + "->" + p.getTargetPort().getStrVal())
         .containsExactly("53/UDP->dns-udp", "53/TCP->dns-tcp");
   }
 
   @Test
-  void withoutTheFieldWhereTheApiServerWouldDropItSoThatAnUpgradeChangesTheHash() {
-    FleetCapabilities old = new FleetCapabilities(false, false, false);
-    Service service = ProxyServiceFactory.desired(TestProxies.quad9("dns", "edge"), old);
+  void prefersTheZoneFrom131() {
+    Service service = ProxyServiceFactory.desired(TestProxies.quad9("dns", "edge"), FleetCapabilitiesTest.of("1", "31"));
+
+    assertThat(service.getSpec().getTrafficDistribution()).isEqualTo("PreferClose");
+    assertThat(service.getSpec().getInternalTrafficPolicy()).isEqualTo("Cluster");
+  }
+
+  @Test
+  void noPreferenceBefore131() {
+    Service service = ProxyServiceFactory.desired(TestProxies.quad9("dns", "edge"), FleetCapabilitiesTest.of("1", "30"));
+
+    assertThat(service.getSpec().getTrafficDistribution()).isNull();
+    assertThat(service.getSpec().getInternalTrafficPolicy()).isEqualTo("Cluster");
+  }
+
+  @Test
+  void withoutTheFieldsWhereTheApiServerWouldDropThemSoThatAnUpgradeChangesTheHash() {
+    Service service = ProxyServiceFactory.desired(TestProxies.quad9("dns", "edge"), FleetCapabilitiesTest.of("1", "20"));
 
     assertThat(service.getSpec().getInternalTrafficPolicy()).isNull();
-    assertThat(DesiredStateHash.same(service, ProxyServiceFactory.desired(TestProxies.quad9("dns", "edge"), FleetCapabilities.CURRENT)))
-        .isFalse();
+    assertThat(service.getSpec().getTrafficDistribution()).isNull();
+    for (String minor : new String[] {"22", "31", "34"}) {
+      assertThat(DesiredStateHash.same(service,
+          ProxyServiceFactory.desired(TestProxies.quad9("dns", "edge"), FleetCapabilitiesTest.of("1", minor))))
+          .as("1.20 and 1.%s render differently", minor).isFalse();
+    }
   }
 }

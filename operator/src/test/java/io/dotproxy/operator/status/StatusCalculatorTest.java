@@ -42,13 +42,38 @@ class StatusCalculatorTest {
 
   @Test
   void aTransitionTimeOnlyMovesWhenTheStatusFlips() {
-    DnsOverTlsProxyStatus first = StatusCalculator.next(fleet(1, 2, 1), null, T0);
-    DnsOverTlsProxyStatus same = StatusCalculator.next(fleet(1, 2, 1), first, T1);
+    DnsOverTlsProxyStatus first = StatusCalculator.next(fleet(1, 2, 0), null, T0);
+    DnsOverTlsProxyStatus same = StatusCalculator.next(fleet(1, 2, 0), first, T1);
     DnsOverTlsProxyStatus flipped = StatusCalculator.next(fleet(1, 2, 2), same, T1);
 
     assertThat(same).isEqualTo(first);
     assertThat(flipped.condition("Ready").orElseThrow().getLastTransitionTime()).isEqualTo("2025-01-01T00:05:00Z");
     assertThat(flipped.condition("Degraded").orElseThrow().getLastTransitionTime()).isEqualTo("2025-01-01T00:00:00Z");
+  }
+
+  @Test
+  void oneNodeWithoutAReadyProxyIsToleratedAndNamedInTheMessageWithHonestCounts() {
+    DnsOverTlsProxyStatus status = StatusCalculator.next(fleet(1, 4, 3), null, T0);
+
+    Condition ready = status.condition("Ready").orElseThrow();
+    assertThat(ready.getStatus()).isEqualTo("True");
+    assertThat(ready.getReason()).isEqualTo("ProxiesReady");
+    assertThat(ready.getMessage()).isEqualTo("3 of 4 proxies ready, 3 up to date; 1 node lacks a ready, up-to-date proxy"
+        + " (a NotReady node, a node just added or a rollout; kubectl get pods -o wide), tolerated: up to 1 may");
+    assertThat(status.condition("Progressing").orElseThrow().getStatus()).as("still waiting for that node").isEqualTo("True");
+    assertThat(List.of(status.getDesiredProxies(), status.getReadyProxies())).containsExactly(4, 3);
+  }
+
+  @Test
+  void moreLaggingNodesThanToleratedAreNotReadyAndSaySo() {
+    Condition ready = StatusCalculator.next(fleet(1, 4, 2), null, T0).condition("Ready").orElseThrow();
+
+    assertThat(ready.getStatus()).isEqualTo("False");
+    assertThat(ready.getReason()).isEqualTo("ProxiesNotReady");
+    assertThat(ready.getMessage()).endsWith("2 nodes lack a ready, up-to-date proxy (a NotReady node, a node just added or"
+        + " a rollout; kubectl get pods -o wide), more than the 1 tolerated");
+    assertThat(StatusCalculator.next(fleet(1, 2, 0), null, T0).condition("Ready").orElseThrow().getMessage())
+        .isEqualTo("0 of 2 proxies ready, 0 up to date; no proxy is ready");
   }
 
   @Test
@@ -152,7 +177,7 @@ class StatusCalculatorTest {
     String problem = "proxy image r:0.2.5 runs proxy runtime 0.2, which reads config schema 1.0 and so not: cache-shards";
     Observation o = new Observation(1, List.of(), true, Optional.empty(), Optional.empty(), true,
         new FleetReadiness(2, 2, 2, true), new CoreDnsStatus(CoreDnsState.DISABLED, null), 0, List.of(), Optional.empty(),
-        Optional.of(problem));
+        Optional.of(problem), null);
 
     DnsOverTlsProxyStatus status = StatusCalculator.next(o, null, T0);
 

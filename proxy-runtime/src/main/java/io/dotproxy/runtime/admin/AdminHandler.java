@@ -20,7 +20,7 @@ import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,12 +32,12 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
   private static final String TEXT = "text/plain; charset=utf-8";
 
   private final PrometheusRegistry registry;
-  private final BooleanSupplier ready;
+  private final Supplier<Readiness> readiness;
   private final PrometheusTextFormatWriter metricsWriter = PrometheusTextFormatWriter.create();
 
-  AdminHandler(PrometheusRegistry registry, BooleanSupplier ready) {
+  AdminHandler(PrometheusRegistry registry, Supplier<Readiness> readiness) {
     this.registry = registry;
-    this.ready = ready;
+    this.readiness = readiness;
   }
 
   @Override
@@ -48,12 +48,11 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     } else if (request.method() != HttpMethod.GET && request.method() != HttpMethod.HEAD) {
       response = text(HttpResponseStatus.METHOD_NOT_ALLOWED, "use GET\n");
     } else {
-      response = switch (new QueryStringDecoder(request.uri()).path()) {
+      QueryStringDecoder uri = new QueryStringDecoder(request.uri());
+      response = switch (uri.path()) {
         case "/metrics" -> metrics(ctx);
         case "/livez" -> text(HttpResponseStatus.OK, "ok\n");
-        case "/readyz" -> ready.getAsBoolean()
-            ? text(HttpResponseStatus.OK, "ready\n")
-            : text(HttpResponseStatus.SERVICE_UNAVAILABLE, "not ready\n");
+        case "/readyz" -> readyz(uri.parameters().containsKey("verbose"));
         default -> text(HttpResponseStatus.NOT_FOUND, "not found: try /metrics, /livez, /readyz\n");
       };
     }
@@ -66,6 +65,15 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     if (!keepAlive) {
       written.addListener(ChannelFutureListener.CLOSE);
     }
+  }
+
+  private FullHttpResponse readyz(boolean verbose) {
+    Readiness now = readiness.get();
+    HttpResponseStatus status = now.ready() ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE;
+    if (verbose) {
+      return text(status, now.verboseBody());
+    }
+    return text(status, now.ready() ? "ready\n" : "not ready\n");
   }
 
   private FullHttpResponse metrics(ChannelHandlerContext ctx) throws IOException {

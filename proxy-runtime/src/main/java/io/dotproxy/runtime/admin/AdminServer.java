@@ -13,7 +13,7 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.timeout.ReadTimeoutHandler;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.net.InetSocketAddress;
-import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 /** The operations endpoint: {@code /metrics}, {@code /livez}, {@code /readyz} over plain HTTP. */
 public final class AdminServer implements AutoCloseable {
@@ -27,13 +27,10 @@ public final class AdminServer implements AutoCloseable {
     this.channel = channel;
   }
 
-  /**
-   * @param ready whether the proxy should receive traffic now (listeners bound, an upstream usable,
-   *     not draining)
-   */
+  /** @param readiness what {@code /readyz} reports now (see {@link Readiness}) */
   public static AdminServer start(HostPort address, EventLoopGroup group, Transport transport,
-      PrometheusRegistry registry, BooleanSupplier ready) throws AdminBindException {
-    AdminHandler handler = new AdminHandler(registry, ready);
+      PrometheusRegistry registry, Supplier<Readiness> readiness) throws AdminBindException {
+    AdminHandler handler = new AdminHandler(registry, readiness);
     ChannelFuture bound = new ServerBootstrap()
         .group(group)
         .channel(transport.serverChannel())
