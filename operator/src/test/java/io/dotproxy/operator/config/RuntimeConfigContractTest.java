@@ -86,25 +86,7 @@ class RuntimeConfigContractTest {
 
   @Test
   void theRuntimeParsesTheCacheRateLimitPrivacyAndOperationsSettings() throws Exception {
-    DnsOverTlsProxySpec spec = TestProxies.quad9("ns", "p").getSpec();
-    var cache = new CacheSpec();
-    cache.setSize(500);
-    cache.setMinTTL(5);
-    cache.setMaxTTL(3600);
-    cache.setServeStale("30m");
-    cache.setPrefetch(false);
-    spec.setCache(cache);
-    var rateLimit = new RateLimitSpec();
-    rateLimit.setQps(100);
-    rateLimit.setBurst(300);
-    rateLimit.setAction(RateLimitAction.DROP);
-    spec.setRateLimit(rateLimit);
-    var privacy = new PrivacySpec();
-    privacy.setEdnsPadding(false);
-    privacy.setStripClientSubnet(false);
-    spec.setPrivacy(privacy);
-    spec.setDrainPeriod("20s");
-    spec.setQueryLog(true);
+    DnsOverTlsProxySpec spec = everySetting();
 
     ProxyConfig config = ConfigLoader.fromYaml(RuntimeConfigRenderer.render(spec, Optional.empty()));
 
