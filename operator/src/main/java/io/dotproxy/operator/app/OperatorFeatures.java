@@ -71,7 +71,8 @@ public record OperatorFeatures(
     p.add(watched("apps", "daemonsets", Set.of("get", "list", "watch", "create", "update", "patch", "delete"),
         "the proxies' DaemonSets"));
     if (trustedCaSecrets) {
-      p.add(watched("", "secrets", Set.of("get"), "spec.trustedCA.secretRef, read on each reconciliation"));
+      p.add(watched("", "secrets", Set.of("get"), "spec.trustedCA.secretRef, read by name on each reconciliation and polled by name for its resourceVersion"
+          + " so that a rotated bundle is applied within seconds (no list or watch: those cannot be limited to some Secrets)"));
     }
     if (sidecarInjection) {
       p.add(watched("", "pods", Set.of("get", "list", "watch"), "labelled pods, counted in the Sidecar-mode status"));

@@ -29,8 +29,8 @@ import java.util.stream.Stream;
  * cluster's ConfigMaps never sit in the operator's heap all at once.
  *
  * <p>Secrets are not watched: watching them needs list and watch on Secrets, which hands the operator
- * every Secret of the watched namespaces; a {@code secretRef} is read by name on each reconciliation and
- * a rotation reaches the proxies with the periodic one.
+ * every Secret of the watched namespaces; a {@code secretRef} is polled by name instead
+ * ({@link TrustedCaSecrets}).
  */
 final class TrustedCaConfigMaps {
 
