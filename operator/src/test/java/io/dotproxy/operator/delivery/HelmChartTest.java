@@ -517,8 +517,13 @@ class HelmChartTest {
   }
 
   static Map<String, String> env(RenderedChart chart) {
+    return env(operator(chart));
+  }
+
+  /** The container's environment variables that have a plain value. */
+  static Map<String, String> env(Container container) {
     Map<String, String> env = new LinkedHashMap<>();
-    for (EnvVar var : operator(chart).getEnv()) {
+    for (EnvVar var : container.getEnv()) {
       if (var.getValue() != null) {
         env.put(var.getName(), var.getValue());
       }
@@ -561,8 +566,13 @@ class HelmChartTest {
   /** What the operator's features need, for the settings the chart passes it, in the form of {@link #sortedGrants}. */
   static Set<String> featureGrants(RenderedChart chart) {
     OperatorSettings settings = OperatorSettings.parse(new String[0], env(chart));
+    return grantsOf(settings, settings.features().permissions(settings));
+  }
+
+  /** {@code permissions} of an operator with {@code settings}, in the form of {@link #sortedGrants}. */
+  static Set<String> grantsOf(OperatorSettings settings, List<OperatorFeatures.Permission> permissions) {
     Set<String> grants = new TreeSet<>();
-    for (OperatorFeatures.Permission p : settings.features().permissions(settings)) {
+    for (OperatorFeatures.Permission p : permissions) {
       List<String> scopes = switch (p.scope()) {
         case CLUSTER -> List.of("cluster");
         case NAMESPACE -> List.of(p.namespace().orElseThrow());
