@@ -101,7 +101,7 @@ public final class Uninstall {
       log.info("uninstall: Deployment {}/{} not found; not scaling it", namespace, settings.deployment());
     } else {
       if (!Objects.equals(deployment.getSpec().getReplicas(), 0)) {
-        resource.patch(PatchContext.of(PatchType.JSON), "[{\"op\":\"add\",\"path\":\"/spec/replicas\",\"value\":0}]");
+        client.resource(deployment).patch(PatchContext.of(PatchType.JSON), "[{\"op\":\"add\",\"path\":\"/spec/replicas\",\"value\":0}]");
         log.info("uninstall: scaled Deployment {}/{} to 0 replicas", namespace, settings.deployment());
       }
       Map<String, String> selector = deployment.getSpec().getSelector().getMatchLabels();
@@ -169,10 +169,9 @@ public final class Uninstall {
         // The test makes the removal fail, rather than remove someone else's finalizer, if the list moved.
         String patch = "[{\"op\":\"test\",\"path\":\"" + path + "\",\"value\":\"" + FINALIZER + "\"},"
             + "{\"op\":\"remove\",\"path\":\"" + path + "\"}]";
-        var resource = client.resources(DnsOverTlsProxy.class).inNamespace(proxy.getMetadata().getNamespace())
-            .withName(proxy.getMetadata().getName());
         try {
-          resource.patch(PatchContext.of(PatchType.JSON), patch);
+          // On the object read, not by name: fabric8 would GET it first, which the hook may not.
+          client.resource(proxy).patch(PatchContext.of(PatchType.JSON), patch);
           released.add(proxy.getMetadata().getNamespace() + "/" + proxy.getMetadata().getName());
           break;
         } catch (KubernetesClientException e) {
@@ -182,7 +181,10 @@ public final class Uninstall {
           if (attempt == ATTEMPTS || (e.getCode() != 409 && e.getCode() != 422)) {
             throw e;
           }
-          proxy = resource.get();
+          log.info("uninstall: the finalizers of {}/{} changed meanwhile ({}); reading them again",
+              proxy.getMetadata().getNamespace(), proxy.getMetadata().getName(), e.getMessage());
+          proxy = client.resources(DnsOverTlsProxy.class).inNamespace(proxy.getMetadata().getNamespace())
+              .withField("metadata.name", proxy.getMetadata().getName()).list().getItems().stream().findFirst().orElse(null);
         }
       }
     }

@@ -54,7 +54,7 @@ public final class RenderedChart {
 
   /** As {@link #render(String)}, for a cluster of {@code kubeVersion} (what `helm template --kube-version` sets). */
   public static RenderedChart render(String valuesYaml, String kubeVersion) {
-    return render(chart(), valuesYaml, kubeVersion);
+    return render(chart(), valuesYaml, kubeVersion, NAMESPACE);
   }
 
   /**
@@ -63,6 +63,11 @@ public final class RenderedChart {
    * which the annotation has another name, and the objects carrying it get the real one back.
    */
   public static RenderedChart hooks(String valuesYaml) {
+    return hooks(valuesYaml, NAMESPACE);
+  }
+
+  /** As {@link #hooks(String)}, for a release in {@code namespace}. */
+  public static RenderedChart hooks(String valuesYaml, String namespace) {
     Path copy = null;
     try {
       copy = Files.createTempDirectory("dotproxy-chart-");
@@ -77,7 +82,7 @@ public final class RenderedChart {
           }
         }
       }
-      List<HasMetadata> hooks = render(copy, valuesYaml, KUBE_VERSION).objects.stream()
+      List<HasMetadata> hooks = render(copy, valuesYaml, KUBE_VERSION, namespace).objects.stream()
           .filter(o -> o.getMetadata().getAnnotations() != null
               && o.getMetadata().getAnnotations().containsKey(RENAMED_HOOK_ANNOTATION))
           .toList();
@@ -100,14 +105,14 @@ public final class RenderedChart {
   static final String HOOK_ANNOTATION = "helm.sh/hook";
   private static final String RENAMED_HOOK_ANNOTATION = "test.dotproxy.io/hook";
 
-  private static RenderedChart render(Path chart, String valuesYaml, String kubeVersion) {
+  private static RenderedChart render(Path chart, String valuesYaml, String kubeVersion, String namespace) {
     Path values = null;
     try {
       values = Files.createTempFile("dotproxy-values-", ".yaml");
       Files.writeString(values, valuesYaml);
       String manifest = new Helm(chart).template()
           .withName(RELEASE)
-          .withNamespace(NAMESPACE)
+          .withNamespace(namespace)
           .withKubeVersion(kubeVersion)
           .withValuesFile(values)
           .skipCrds()
