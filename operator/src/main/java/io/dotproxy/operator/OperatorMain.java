@@ -3,10 +3,10 @@ package io.dotproxy.operator;
 import io.dotproxy.operator.app.DotproxyOperator;
 import io.dotproxy.operator.app.InvalidSettingException;
 import io.dotproxy.operator.app.OperatorSettings;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.dotproxy.operator.uninstall.Uninstall;
 import io.dotproxy.operator.uninstall.UninstallSettings;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Arrays;
@@ -41,7 +41,7 @@ public final class OperatorMain {
   }
 
   /** Runs {@link Uninstall}; the exit code. */
-  static int uninstall(String[] args, Map<String, String> env) {
+  public static int uninstall(String[] args, Map<String, String> env) {
     UninstallSettings settings;
     try {
       settings = UninstallSettings.parse(args, env);

@@ -1,9 +1,8 @@
 package io.dotproxy.operator.reconciler;
 
+import io.dotproxy.operator.informers.TrimmingItemStore;
 import io.dotproxy.operator.model.DnsOverTlsProxy;
-import io.dotproxy.operator.model.KeyReference;
 import io.dotproxy.operator.model.TrustedCA;
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -76,21 +75,10 @@ final class TrustedCaSecrets {
   }
 
   static Optional<String> secretName(DnsOverTlsProxy proxy) {
-    return Optional.ofNullable(proxy.getSpec())
-        .map(spec -> spec.getTrustedCA())
-        .map(TrustedCA::getSecretRef)
-        .map(KeyReference::getName);
+    return TrustedCaConfigMaps.referencedName(proxy, TrustedCA::getSecretRef);
   }
 
   static Secret trim(Secret secret) {
-    var meta = secret.getMetadata();
-    return new SecretBuilder()
-        .withMetadata(new ObjectMetaBuilder()
-            .withName(meta.getName())
-            .withNamespace(meta.getNamespace())
-            .withUid(meta.getUid())
-            .withResourceVersion(meta.getResourceVersion())
-            .build())
-        .build();
+    return new SecretBuilder().withMetadata(TrimmingItemStore.versionOnly(secret.getMetadata())).build();
   }
 }

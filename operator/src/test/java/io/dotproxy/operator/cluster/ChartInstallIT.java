@@ -193,8 +193,12 @@ class ChartInstallIT {
         deployment.getSpec().getTemplate().getSpec().getServiceAccountName());
   }
 
+  /**
+   * Without the pre-delete hook: its Job needs the operator's image, which no kubelet runs here (the
+   * proxies are already deleted, so it has nothing to do). UninstallIT runs the hook's command instead.
+   */
   static void uninstall(Installed installed) {
-    Helm.uninstall(RELEASE).withNamespace(installed.namespace()).withKubeConfig(plane.adminKubeconfig()).call();
+    Helm.uninstall(RELEASE).withNamespace(installed.namespace()).withKubeConfig(plane.adminKubeconfig()).noHooks().call();
     plane.admin().namespaces().withName(installed.namespace()).delete();
   }
 

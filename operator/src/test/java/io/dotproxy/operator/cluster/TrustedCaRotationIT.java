@@ -45,12 +45,7 @@ class TrustedCaRotationIT {
     try (TestOperator operator = TestOperator.start(plane, RESYNC, false, "trusted-ca")) {
       String ns = operator.namespace(0);
       KubernetesClient client = plane.admin();
-      ProxyApi fleet = new ProxyApi(client, ns, "fleet", PROMPT);
-      DnsOverTlsProxy proxy = TestProxies.quad9(ns, "fleet");
-      proxy.getSpec().setTrustedCA(TrustedCA.fromConfigMap(CA_CONFIGMAP, null));
-      client.resource(proxy).create();
-      fleet.awaitStatus(p -> "TrustedCANotFound".equals(condition(p, "Degraded").getReason()));
-
+      ProxyApi fleet = createFleet(client, ns, TrustedCA.fromConfigMap(CA_CONFIGMAP, null));
       String first = newCaPem("corp CA 1");
       client.resource(caConfigMap(ns, first)).create();
       awaitBundle(fleet, first);
@@ -82,12 +77,8 @@ class TrustedCaRotationIT {
     try (TestOperator operator = TestOperator.start(plane, RESYNC, false, "trusted-ca-secret")) {
       String ns = operator.namespace(0);
       KubernetesClient client = plane.admin();
-      ProxyApi fleet = new ProxyApi(client, ns, "fleet", PROMPT);
-      DnsOverTlsProxy proxy = TestProxies.quad9(ns, "fleet");
-      proxy.getSpec().setTrustedCA(TrustedCA.fromSecret(CA_SECRET, null));
-      client.resource(proxy).create();
-      DnsOverTlsProxy missing = fleet.awaitStatus(p -> "TrustedCANotFound".equals(condition(p, "Degraded").getReason()));
-      long generation = missing.getMetadata().getGeneration();
+      ProxyApi fleet = createFleet(client, ns, TrustedCA.fromSecret(CA_SECRET, null));
+      long generation = fleet.current().getMetadata().getGeneration();
 
       String first = newCaPem("corp CA 1");
       client.resource(caSecret(ns, first)).create();
@@ -112,6 +103,16 @@ class TrustedCaRotationIT {
       // Nothing but the Secret changed: the CR was never edited to prompt a reconciliation.
       assertThat(degraded.getMetadata().getGeneration()).isEqualTo(generation);
     }
+  }
+
+  /** A fleet whose trustedCA is {@code ca}, which does not exist yet: the proxy says so. */
+  private static ProxyApi createFleet(KubernetesClient client, String namespace, TrustedCA ca) {
+    ProxyApi fleet = new ProxyApi(client, namespace, "fleet", PROMPT);
+    DnsOverTlsProxy proxy = TestProxies.quad9(namespace, "fleet");
+    proxy.getSpec().setTrustedCA(ca);
+    client.resource(proxy).create();
+    fleet.awaitStatus(p -> "TrustedCANotFound".equals(condition(p, "Degraded").getReason()));
+    return fleet;
   }
 
   private static Secret caSecret(String namespace, String pem) {

@@ -55,14 +55,12 @@ class UninstallIT {
   @Test
   void withoutTheHookDeletedProxiesAndTheirNamespaceStayTerminatingUntilTheUninstallIsRun(@TempDir Path dir) throws Exception {
     KubernetesClient admin = plane.admin();
-    ClusterFixtures.installKubeadmDns(plane, true);
-    String original = ClusterFixtures.corefile(plane);
+    String original = kubeadmCorefile();
     ChartInstallIT.Installed installed = ChartInstallIT.install("nohook", "{}", dir);
     String apps = plane.newNamespace("apps-nohook");
     ChartInstallIT.Replica operator = ChartInstallIT.startReplica(installed, dir, "operator");
     try {
-      ChartInstallIT.awaitReady(operator);
-      createProxies(admin, apps);
+      readyWithProxies(operator, apps);
     } finally {
       ChartInstallIT.stop(operator, "operator");
       uninstallWithoutHooks(installed);
@@ -95,15 +93,13 @@ class UninstallIT {
   @Test
   void theHookLeavesNothingStuckRevertsCoreDnsAndDeletesTheWebhookSecret(@TempDir Path dir) throws Exception {
     KubernetesClient admin = plane.admin();
-    ClusterFixtures.installKubeadmDns(plane, true);
-    String original = ClusterFixtures.corefile(plane);
+    String original = kubeadmCorefile();
     ChartInstallIT.Installed installed = ChartInstallIT.install("hook", "{}", dir);
     String apps = plane.newNamespace("apps-hook");
     ChartInstallIT.Replica operator = ChartInstallIT.startReplica(installed, dir, "operator");
     Path hookLog = dir.resolve("hook.log");
     try {
-      ChartInstallIT.awaitReady(operator);
-      createProxies(admin, apps);
+      readyWithProxies(operator, apps);
       assertThat(webhookSecret(installed)).isPresent();
 
       // helm uninstall: the hook's objects of weight -10, then its Job, which runs this command.
@@ -144,8 +140,19 @@ class UninstallIT {
     awaitGone(admin, installed.namespace());
   }
 
-  /** A DaemonSet-mode fleet that CoreDNS forwards to, and a Sidecar-mode proxy. */
-  private static void createProxies(KubernetesClient admin, String namespace) {
+  /** kubeadm's Corefile, put back in place (another test may have left a block in it). */
+  private static String kubeadmCorefile() {
+    ClusterFixtures.installKubeadmDns(plane, true);
+    return ClusterFixtures.corefile(plane);
+  }
+
+  /**
+   * Once the operator is ready: a DaemonSet-mode fleet that CoreDNS forwards to, and a Sidecar-mode
+   * proxy, both with the operator's finalizer.
+   */
+  private static void readyWithProxies(ChartInstallIT.Replica operator, String namespace) throws Exception {
+    ChartInstallIT.awaitReady(operator);
+    KubernetesClient admin = plane.admin();
     DnsOverTlsProxy fleet = TestProxies.quad9(namespace, "edge");
     fleet.getSpec().setCoreDNS(new CoreDnsSpec(true));
     admin.resource(fleet).create();

@@ -40,10 +40,11 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * charts/dotproxy-operator rendered and linted by real Helm (helm-java) for the default values and the
@@ -144,8 +145,7 @@ class HelmChartTest {
    * from the settings the chart's Deployment passes), in every documented variant. ChartInstallIT
    * holds the same list to what the real API server allows.
    */
-  @ParameterizedTest(name = "{0}")
-  @ValueSource(strings = {
+  static final List<String> VARIANTS = List.of(
       "{}",
       "webhook: {enabled: false}",
       "watchNamespaces: [dns, apps]",
@@ -155,7 +155,14 @@ class HelmChartTest {
       "rbac: {trustedCASecrets: false}",
       "coreDNS: {configMap: dns-system/coredns-custom}",
       "webhook: {nativeSidecars: \"false\"}",
-      "{watchNamespaces: [apps], replicaCount: 1, leaderElection: {enabled: false}, webhook: {certMode: certManager}}"})
+      "{watchNamespaces: [apps], replicaCount: 1, leaderElection: {enabled: false}, webhook: {certMode: certManager}}");
+
+  static Stream<String> variants() {
+    return VARIANTS.stream();
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("variants")
   void everyVariantGrantsExactlyWhatTheOperatorsFeaturesNeed(String values) {
     RenderedChart chart = RenderedChart.render(values + "\n");
 

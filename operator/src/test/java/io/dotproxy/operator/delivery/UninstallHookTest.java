@@ -17,9 +17,10 @@ import io.fabric8.kubernetes.api.model.rbac.Subject;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The chart's pre-delete hook (docs/uninstall.md): a Job that runs {@code operator.jar uninstall} for the
@@ -84,16 +85,13 @@ class UninstallHookTest {
    * In every documented variant the hook is granted exactly what the uninstall of that operator needs,
    * and it runs with the operator's own settings (the same environment), for the chart's Deployment.
    */
+  static Stream<String> variants() {
+    return Stream.concat(HelmChartTest.variants(),
+        Stream.of("{fullnameOverride: dns-guard, leaderElection: {leaseName: dns-guard-leader}}"));
+  }
+
   @ParameterizedTest(name = "{0}")
-  @ValueSource(strings = {
-      "{}",
-      "webhook: {enabled: false}",
-      "watchNamespaces: [dns, apps]",
-      "{watchNamespaces: [apps], coreDNS: {patch: false}}",
-      "webhook: {certMode: certManager}",
-      "{replicaCount: 1, leaderElection: {enabled: false}}",
-      "coreDNS: {configMap: dns-system/coredns-custom}",
-      "{fullnameOverride: dns-guard, leaderElection: {leaseName: dns-guard-leader}}"})
+  @MethodSource("variants")
   void everyVariantGrantsTheHookExactlyWhatItsUninstallNeeds(String values) {
     RenderedChart chart = RenderedChart.render(values + "\n");
     RenderedChart hooks = RenderedChart.hooks(values + "\n");
