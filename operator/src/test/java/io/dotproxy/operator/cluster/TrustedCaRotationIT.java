@@ -38,6 +38,8 @@ class TrustedCaRotationIT {
   static final Duration PROMPT = Duration.ofSeconds(30);
   static final String CA_CONFIGMAP = "corp-ca";
   static final String CA_SECRET = "corp-ca-secret";
+  /** Longer than a poll period, so the rotation is measured from a random point of the polling cycle. */
+  static final Duration SETTLE = Duration.ofSeconds(7);
   static final String PROXY_CONFIGMAP = "dotproxy-fleet";
 
   @Test
@@ -85,6 +87,9 @@ class TrustedCaRotationIT {
       awaitBundle(fleet, first);
       DaemonSet before = fleet.await(DaemonSet.class, PROXY_CONFIGMAP);
 
+      // A fleet at rest: no DaemonSet or status change left to reconcile it by chance, only the polling.
+      fleet.awaitStatus(p -> ProxyApi.hasCondition(p, "Ready", "True"));
+      Eventually.sleep(SETTLE);
       String second = newCaPem("corp CA 2");
       Instant rotatedAt = Instant.now();
       client.resource(caSecret(ns, second)).update();
