@@ -126,3 +126,74 @@ app.kubernetes.io/instance: {{ .Release.Name }}
   verbs: ["get"]
 {{- end }}
 {{- end }}
+
+{{/* The operator's environment: its settings (every flag --NAME is read from DOTPROXY_NAME). The
+uninstall hook's Job gets the same, so that it finds what this operator made. */}}
+{{- define "dotproxy-operator.env" -}}
+# Every operator flag --NAME is read from DOTPROXY_NAME (README.md).
+- name: POD_NAMESPACE
+  valueFrom:
+    fieldRef:
+      fieldPath: metadata.namespace
+- name: DOTPROXY_OPERATOR_NAMESPACE
+  value: {{ .Release.Namespace | quote }}
+{{- with .Values.watchNamespaces }}
+- name: DOTPROXY_WATCH_NAMESPACES
+  value: {{ join "," . | quote }}
+{{- end }}
+- name: DOTPROXY_LEADER_ELECTION
+  value: {{ .Values.leaderElection.enabled | quote }}
+- name: DOTPROXY_LEASE_NAME
+  value: {{ include "dotproxy-operator.leaseName" . | quote }}
+- name: DOTPROXY_LEASE_NAMESPACE
+  value: {{ .Release.Namespace | quote }}
+- name: DOTPROXY_PROXY_IMAGE
+  value: {{ include "dotproxy-operator.imageRef" (list .Values.proxyImage .Chart) | quote }}
+- name: DOTPROXY_COREDNS_CONFIGMAP
+  value: {{ .Values.coreDNS.configMap | quote }}
+- name: DOTPROXY_COREDNS_PATCH
+  value: {{ .Values.coreDNS.patch | quote }}
+- name: DOTPROXY_COREDNS_RELEASE_GRACE
+  value: {{ .Values.coreDNS.releaseGracePeriod | quote }}
+- name: DOTPROXY_TRUSTED_CA_SECRETS
+  value: {{ .Values.rbac.trustedCASecrets | quote }}
+- name: DOTPROXY_HTTP_PORT
+  value: "8080"
+- name: DOTPROXY_RESYNC_INTERVAL
+  value: {{ .Values.resyncInterval | quote }}
+- name: DOTPROXY_WEBHOOK_ENABLED
+  value: {{ .Values.webhook.enabled | quote }}
+{{- if .Values.webhook.enabled }}
+- name: DOTPROXY_WEBHOOK_PORT
+  value: {{ .Values.webhook.port | quote }}
+- name: DOTPROXY_WEBHOOK_CERT_MODE
+  value: {{ ternary "external" "operator" (and .Values.webhook.enabled (eq .Values.webhook.certMode "certManager")) | quote }}
+- name: DOTPROXY_WEBHOOK_SECRET
+  value: {{ include "dotproxy-operator.webhookSecretName" . | quote }}
+- name: DOTPROXY_WEBHOOK_CERT_DIR
+  value: /etc/dotproxy/webhook-tls
+- name: DOTPROXY_WEBHOOK_CONFIG_NAME
+  value: {{ include "dotproxy-operator.fullname" . | quote }}
+- name: DOTPROXY_WEBHOOK_SERVICE
+  value: {{ include "dotproxy-operator.webhookServiceName" . | quote }}
+- name: DOTPROXY_NATIVE_SIDECARS
+  value: {{ .Values.webhook.nativeSidecars | quote }}
+- name: DOTPROXY_CLUSTER_DNS_SERVICE
+  value: {{ .Values.webhook.clusterDnsService | quote }}
+- name: DOTPROXY_CLUSTER_DOMAIN
+  value: {{ .Values.webhook.clusterDomain | quote }}
+- name: DOTPROXY_DRAIN_PERIOD
+  value: {{ .Values.webhook.drainPeriod | quote }}
+{{- end }}
+{{- with .Values.extraEnv }}
+{{- toYaml . | nindent 0 }}
+{{- end }}
+{{- end }}
+
+{{/* The uninstall hook's objects: the ServiceAccount and its RBAC at weight -10, then the Job at 0.
+Deleted when the Job has succeeded; a failed Job is kept for its log, until the next attempt. */}}
+{{- define "dotproxy-operator.uninstallHookAnnotations" -}}
+helm.sh/hook: pre-delete
+helm.sh/hook-weight: {{ . | quote }}
+helm.sh/hook-delete-policy: before-hook-creation,hook-succeeded
+{{- end }}

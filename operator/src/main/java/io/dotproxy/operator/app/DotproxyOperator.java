@@ -114,7 +114,7 @@ public final class DotproxyOperator implements AutoCloseable {
         } else {
           c.settingNamespaces(settings.watchNamespaces());
         }
-        // Periodic reconciliation picks up rotated trustedCA bundles, which are read, not watched.
+        // A safety net: trustedCA ConfigMaps are watched and Secrets polled, so rotations do not wait for it.
         c.withReconciliationMaxInterval(settings.resyncInterval());
       });
       http = HealthAndMetricsServer.start(

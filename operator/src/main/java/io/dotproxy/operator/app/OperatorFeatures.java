@@ -74,7 +74,8 @@ public record OperatorFeatures(
         "a fleet's DaemonSet's FailedCreate events, listed while its pods are missing: the API server refusing the"
             + " default priority class system-node-critical is seen only there (PodCreationRefusals)"));
     if (trustedCaSecrets) {
-      p.add(watched("", "secrets", Set.of("get"), "spec.trustedCA.secretRef, read on each reconciliation"));
+      p.add(watched("", "secrets", Set.of("get"), "spec.trustedCA.secretRef, read by name on each reconciliation and polled by name for its resourceVersion"
+          + " so that a rotated bundle is applied within seconds (no list or watch: those cannot be limited to some Secrets)"));
     }
     if (sidecarInjection) {
       p.add(watched("", "pods", Set.of("get", "list", "watch"), "labelled pods, counted in the Sidecar-mode status"));
@@ -112,6 +113,36 @@ public record OperatorFeatures(
           "the webhook's CA and serving certificate"));
       p.add(new Permission(Scope.CLUSTER, Optional.empty(), "admissionregistration.k8s.io", "mutatingwebhookconfigurations",
           Optional.of(settings.webhook().configName()), Set.of("get", "patch"), "the webhook's caBundle"));
+    }
+    return List.copyOf(p);
+  }
+
+  /**
+   * Everything {@code operator.jar uninstall} (the chart's pre-delete hook) may ask the API server, for
+   * the operator with {@code settings} run by Deployment {@code deployment}. Its own ServiceAccount has
+   * these, not the operator's: it needs to stop the operator, which the operator never does itself, and
+   * none of the operator's create or watch rights.
+   */
+  public List<Permission> uninstallPermissions(OperatorSettings settings, String deployment) {
+    String namespace = settings.webhook().operatorNamespace().orElse("default");
+    List<Permission> p = new ArrayList<>();
+    p.add(named(namespace, "apps", "deployments", deployment, Set.of("get", "patch"),
+        "scale the operator to zero, so that it cannot put a finalizer or a CoreDNS block back"));
+    p.add(new Permission(Scope.NAMESPACE, Optional.of(namespace), "", "pods", Optional.empty(), Set.of("list"),
+        "wait until the operator's pods are gone (list cannot be limited by name)"));
+    if (leaderElection) {
+      p.add(named(settings.leaseNamespace().orElse(namespace), "coordination.k8s.io", "leases", settings.leaseName(),
+          Set.of("get"), "wait until the leader Lease is released or expires: nothing reconciles any more"));
+    }
+    if (coreDnsPatch) {
+      p.add(named(settings.coreDns().namespace(), "", "configmaps", settings.coreDns().configMapName(),
+          Set.of("get", "update"), "remove the dotproxy blocks from CoreDNS's Corefile"));
+    }
+    p.add(watched("dotproxy.io", "dnsovertlsproxies", Set.of("list", "patch"),
+        "remove the operator's finalizer from every DnsOverTlsProxy"));
+    if (managedWebhookCertificates) {
+      p.add(named(namespace, "", "secrets", settings.webhook().secretName(), Set.of("delete"),
+          "delete the webhook's certificate Secret, which the operator created (Helm does not know it)"));
     }
     return List.copyOf(p);
   }

@@ -15,8 +15,9 @@ import java.util.Map;
  *
  * <p>It reads with a plain GET on each reconciliation rather than from an informer's cache, so no
  * ConfigMap's or Secret's data is cached. A change of a referenced ConfigMap starts a reconciliation at
- * once (the reconciler's {@code TrustedCaConfigMaps}); a rotated Secret is picked up by the periodic
- * one, since watching Secrets would need the RBAC to read them all.
+ * once (the reconciler's {@code TrustedCaConfigMaps}); a rotated Secret within seconds (its
+ * {@code TrustedCaSecrets} polls the Secret's version by name, since watching Secrets would need the
+ * RBAC to read them all).
  */
 public final class TrustedCaResolver {
 

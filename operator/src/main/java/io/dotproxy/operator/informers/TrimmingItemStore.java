@@ -1,6 +1,8 @@
 package io.dotproxy.operator.informers;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.informers.cache.BasicItemStore;
 import io.fabric8.kubernetes.client.informers.cache.Cache;
 import io.fabric8.kubernetes.client.informers.cache.ItemStore;
@@ -21,6 +23,19 @@ public final class TrimmingItemStore<T extends HasMetadata> implements ItemStore
 
   public TrimmingItemStore(UnaryOperator<T> trim) {
     this.trim = trim;
+  }
+
+  /**
+   * What identifies one version of an object, and nothing else: name, namespace, uid and
+   * resourceVersion. For caches that only need to notice a change, never to read the content.
+   */
+  public static ObjectMeta versionOnly(ObjectMeta meta) {
+    return new ObjectMetaBuilder()
+        .withName(meta.getName())
+        .withNamespace(meta.getNamespace())
+        .withUid(meta.getUid())
+        .withResourceVersion(meta.getResourceVersion())
+        .build();
   }
 
   @Override

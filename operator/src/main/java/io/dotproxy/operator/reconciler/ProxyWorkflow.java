@@ -34,7 +34,8 @@ import java.util.Optional;
  *
  * Besides these, Sidecar mode watches labelled pods (for the status) and the cluster DNS Service (for
  * the config); see {@link SidecarEventSources}. In both modes a change of a trustedCA ConfigMap
- * reconciles the proxies that name it ({@link TrustedCaConfigMaps}).
+ * reconciles the proxies that name it ({@link TrustedCaConfigMaps}), and so, within seconds, does a
+ * change of a trustedCA Secret ({@link TrustedCaSecrets}, polled by name: only with --trusted-ca-secrets).
  *
  * <p>Which of these exist at all follows the operator's {@link OperatorFeatures}: without the CoreDNS
  * patch there is no CoreDNS dependent (nor its informer), without sidecar injection no pod or cluster
@@ -91,6 +92,9 @@ public final class ProxyWorkflow {
     coreDns.ifPresent(d -> sources.addAll(EventSourceUtils.dependentEventSources(context, d)));
     sidecar.ifPresent(s -> sources.addAll(s.create(context)));
     sources.add(TrustedCaConfigMaps.create(context));
+    if (trustedCaSecrets) {
+      sources.add(TrustedCaSecrets.create(context));
+    }
     return sources;
   }
 }

@@ -6,13 +6,13 @@ import io.dotproxy.operator.model.KeyReference;
 import io.dotproxy.operator.model.TrustedCA;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import java.util.Optional;
+import java.util.function.Function;
 import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -29,8 +29,8 @@ import java.util.stream.Stream;
  * cluster's ConfigMaps never sit in the operator's heap all at once.
  *
  * <p>Secrets are not watched: watching them needs list and watch on Secrets, which hands the operator
- * every Secret of the watched namespaces; a {@code secretRef} is read by name on each reconciliation and
- * a rotation reaches the proxies with the periodic one.
+ * every Secret of the watched namespaces; a {@code secretRef} is polled by name instead
+ * ({@link TrustedCaSecrets}).
  */
 final class TrustedCaConfigMaps {
 
@@ -64,21 +64,18 @@ final class TrustedCaConfigMaps {
   }
 
   private static Optional<String> configMapName(DnsOverTlsProxy proxy) {
+    return referencedName(proxy, TrustedCA::getConfigMapRef);
+  }
+
+  /** The name of what {@code proxy}'s trustedCA refers to through {@code reference}, if it does. */
+  static Optional<String> referencedName(DnsOverTlsProxy proxy, Function<TrustedCA, KeyReference> reference) {
     return Optional.ofNullable(proxy.getSpec())
         .map(spec -> spec.getTrustedCA())
-        .map(TrustedCA::getConfigMapRef)
+        .map(reference)
         .map(KeyReference::getName);
   }
 
   static ConfigMap trim(ConfigMap configMap) {
-    var meta = configMap.getMetadata();
-    return new ConfigMapBuilder()
-        .withMetadata(new ObjectMetaBuilder()
-            .withName(meta.getName())
-            .withNamespace(meta.getNamespace())
-            .withUid(meta.getUid())
-            .withResourceVersion(meta.getResourceVersion())
-            .build())
-        .build();
+    return new ConfigMapBuilder().withMetadata(TrimmingItemStore.versionOnly(configMap.getMetadata())).build();
   }
 }

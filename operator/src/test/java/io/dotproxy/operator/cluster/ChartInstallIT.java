@@ -182,7 +182,7 @@ class ChartInstallIT {
   /** The chart installed with {@code values} in a namespace of its own, and how its Deployment runs the operator. */
   record Installed(String namespace, Map<String, String> env, OperatorSettings settings, String serviceAccount) {}
 
-  private static Installed install(String id, String values, Path dir) throws IOException {
+  static Installed install(String id, String values, Path dir) throws IOException {
     String namespace = plane.newNamespace("dotproxy-" + id);
     Path valuesFile = Files.writeString(dir.resolve("values.yaml"), values + "\n");
     new Helm(RepoRoot.chart()).install().withName(RELEASE).withNamespace(namespace)
@@ -193,8 +193,12 @@ class ChartInstallIT {
         deployment.getSpec().getTemplate().getSpec().getServiceAccountName());
   }
 
-  private static void uninstall(Installed installed) {
-    Helm.uninstall(RELEASE).withNamespace(installed.namespace()).withKubeConfig(plane.adminKubeconfig()).call();
+  /**
+   * Without the pre-delete hook: its Job needs the operator's image, which no kubelet runs here (the
+   * proxies are already deleted, so it has nothing to do). UninstallIT runs the hook's command instead.
+   */
+  static void uninstall(Installed installed) {
+    Helm.uninstall(RELEASE).withNamespace(installed.namespace()).withKubeConfig(plane.adminKubeconfig()).noHooks().call();
     plane.admin().namespaces().withName(installed.namespace()).delete();
   }
 
@@ -205,7 +209,7 @@ class ChartInstallIT {
     }
   }
 
-  private static Replica startReplica(Installed installed, Path dir, String name) throws IOException {
+  static Replica startReplica(Installed installed, Path dir, String name) throws IOException {
     OperatorSettings settings = installed.settings();
     int httpPort = freePort();
     List<String> args = new ArrayList<>(List.of("--http-port", String.valueOf(httpPort), "--webhook-port", String.valueOf(freePort())));
@@ -218,7 +222,7 @@ class ChartInstallIT {
     return new Replica(startJar(args, installed.env(), kubeconfig, dir, log), httpPort, log);
   }
 
-  private static void stop(Replica replica, String name) throws Exception {
+  static void stop(Replica replica, String name) throws Exception {
     if (replica == null) {
       return;
     }
@@ -348,9 +352,14 @@ class ChartInstallIT {
   }
 
   /** The container's environment as the kubelet would give it (the Downward API's namespace resolved). */
-  private static Map<String, String> environment(Deployment deployment, String namespace) {
+  static Map<String, String> environment(Deployment deployment, String namespace) {
+    return environment(deployment.getSpec().getTemplate().getSpec().getContainers().get(0).getEnv(), namespace);
+  }
+
+  /** {@code vars} as the kubelet would set them in a pod in {@code namespace}. */
+  static Map<String, String> environment(List<EnvVar> vars, String namespace) {
     Map<String, String> env = new LinkedHashMap<>();
-    for (EnvVar var : deployment.getSpec().getTemplate().getSpec().getContainers().get(0).getEnv()) {
+    for (EnvVar var : vars) {
       if (var.getValue() != null) {
         env.put(var.getName(), var.getValue());
       } else if (var.getValueFrom() != null && var.getValueFrom().getFieldRef() != null
@@ -390,7 +399,7 @@ class ChartInstallIT {
         () -> plane.kubectl("get", "certificates.cert-manager.io", "-A").exitCode(), code -> code == 0);
   }
 
-  private static Process startJar(List<String> args, Map<String, String> env, Path kubeconfig, Path dir, Path log)
+  static Process startJar(List<String> args, Map<String, String> env, Path kubeconfig, Path dir, Path log)
       throws IOException {
     List<String> command = new ArrayList<>(List.of(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m",
@@ -403,7 +412,7 @@ class ChartInstallIT {
     return builder.start();
   }
 
-  private static void awaitReady(Replica replica) throws IOException {
+  static void awaitReady(Replica replica) throws IOException {
     long deadline = System.nanoTime() + WAIT.toNanos();
     while (System.nanoTime() < deadline) {
       if (!replica.process().isAlive()) {
@@ -417,7 +426,7 @@ class ChartInstallIT {
     throw new AssertionError("operator not ready within " + WAIT + ":\n" + replica.log());
   }
 
-  private static int freePort() throws IOException {
+  static int freePort() throws IOException {
     try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       return socket.getLocalPort();
     }

@@ -40,10 +40,11 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * charts/dotproxy-operator rendered and linted by real Helm (helm-java) for the default values and the
@@ -144,8 +145,7 @@ class HelmChartTest {
    * from the settings the chart's Deployment passes), in every documented variant. ChartInstallIT
    * holds the same list to what the real API server allows.
    */
-  @ParameterizedTest(name = "{0}")
-  @ValueSource(strings = {
+  static final List<String> VARIANTS = List.of(
       "{}",
       "webhook: {enabled: false}",
       "watchNamespaces: [dns, apps]",
@@ -155,7 +155,14 @@ class HelmChartTest {
       "rbac: {trustedCASecrets: false}",
       "coreDNS: {configMap: dns-system/coredns-custom}",
       "webhook: {nativeSidecars: \"false\"}",
-      "{watchNamespaces: [apps], replicaCount: 1, leaderElection: {enabled: false}, webhook: {certMode: certManager}}"})
+      "{watchNamespaces: [apps], replicaCount: 1, leaderElection: {enabled: false}, webhook: {certMode: certManager}}");
+
+  static Stream<String> variants() {
+    return VARIANTS.stream();
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("variants")
   void everyVariantGrantsExactlyWhatTheOperatorsFeaturesNeed(String values) {
     RenderedChart chart = RenderedChart.render(values + "\n");
 
@@ -521,8 +528,13 @@ class HelmChartTest {
   }
 
   static Map<String, String> env(RenderedChart chart) {
+    return env(operator(chart));
+  }
+
+  /** The container's environment variables that have a plain value. */
+  static Map<String, String> env(Container container) {
     Map<String, String> env = new LinkedHashMap<>();
-    for (EnvVar var : operator(chart).getEnv()) {
+    for (EnvVar var : container.getEnv()) {
       if (var.getValue() != null) {
         env.put(var.getName(), var.getValue());
       }
@@ -565,8 +577,13 @@ class HelmChartTest {
   /** What the operator's features need, for the settings the chart passes it, in the form of {@link #sortedGrants}. */
   static Set<String> featureGrants(RenderedChart chart) {
     OperatorSettings settings = OperatorSettings.parse(new String[0], env(chart));
+    return grantsOf(settings, settings.features().permissions(settings));
+  }
+
+  /** {@code permissions} of an operator with {@code settings}, in the form of {@link #sortedGrants}. */
+  static Set<String> grantsOf(OperatorSettings settings, List<OperatorFeatures.Permission> permissions) {
     Set<String> grants = new TreeSet<>();
-    for (OperatorFeatures.Permission p : settings.features().permissions(settings)) {
+    for (OperatorFeatures.Permission p : permissions) {
       List<String> scopes = switch (p.scope()) {
         case CLUSTER -> List.of("cluster");
         case NAMESPACE -> List.of(p.namespace().orElseThrow());
