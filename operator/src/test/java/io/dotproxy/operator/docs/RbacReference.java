@@ -60,7 +60,8 @@ final class RbacReference {
       added.removeAll(defaults);
       page.append("### ").append(variant.getKey()).append("\n\n");
       if (removed.isEmpty() && added.isEmpty()) {
-        page.append("No change.\n\n");
+        page.append("The same rules. Those for the watched namespaces are granted by a Role in each listed namespace"
+            + " instead of a ClusterRole.\n\n");
         continue;
       }
       if (!removed.isEmpty()) {
