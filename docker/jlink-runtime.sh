@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds a trimmed Java runtime for one shaded application jar (run in the images' build stage, and by
-# scripts/measure-footprint.py so that the figures in docs/footprint.md are taken on the same runtime).
+# scripts/measure-footprint.py so that the figures in docs/explanation/footprint.md are taken on the same runtime).
 #
 #   docker/jlink-runtime.sh APP.jar OUTPUT_DIR
 #

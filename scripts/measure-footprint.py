@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Measures proxy-runtime.jar's footprint under candidate JVM settings (docs/footprint.md).
+"""Measures proxy-runtime.jar's footprint under candidate JVM settings (docs/explanation/footprint.md).
 
 For each candidate it starts the proxy on loopback in front of a local Unbound serving DNS-over-TLS,
 and records:

@@ -29,7 +29,7 @@ public final class Main {
       return;
     }
     if (arguments.contains("--version")) {
-      // The schema tells an operator or a person which config files this build reads (docs/upgrade.md).
+      // The schema tells an operator or a person which config files this build reads (docs/how-to/upgrade.md).
       System.out.println("dotproxy " + version() + " (config schema " + ConfigSchema.CURRENT + ")");
       return;
     }

@@ -22,6 +22,7 @@ import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 import java.util.function.Function;
+import java.util.stream.Collectors;
 
 /**
  * The operator's settings. Like the runtime's, every flag {@code --NAME} also reads from the environment
@@ -52,56 +53,50 @@ public record OperatorSettings(
     SidecarSettings sidecar,
     WebhookSettings webhook) {
 
-  /** Flag names, in the order `--help` lists them. */
-  static final List<String> FLAGS = List.of(
-      "watch-namespaces", "leader-election", "lease-name", "lease-namespace", "proxy-image",
-      "coredns-configmap", "coredns-patch", "coredns-release-grace", "http-port", "resync-interval", "trusted-ca-secrets",
-      "webhook-enabled", "webhook-port", "webhook-cert-mode", "webhook-secret", "webhook-config-name",
-      "webhook-cert-dir", "webhook-service", "webhook-cert-extra-names", "operator-namespace", "native-sidecars",
-      "cluster-dns-service", "cluster-domain", "drain-period");
-
   public static OperatorSettings parse(String[] args, Map<String, String> env) {
     Map<String, String> flags = flags(args);
-    Function<String, Optional<String>> setting = name -> Optional.ofNullable(flags.get(name))
-        .or(() -> Optional.ofNullable(env.get("DOTPROXY_" + name.toUpperCase().replace('-', '_'))))
+    Function<OperatorFlag, Optional<String>> setting = flag -> Optional.ofNullable(flags.get(flag.flagName()))
+        .or(() -> Optional.ofNullable(env.get(flag.envName())))
         .map(String::strip);
+    Function<OperatorFlag, String> valueOrDefault = flag -> setting.apply(flag).orElseGet(() -> flag.defaultValue().orElseThrow());
     return new OperatorSettings(
-        namespaces(setting.apply("watch-namespaces").orElse("")),
-        bool("leader-election", setting.apply("leader-election").orElse("true")),
-        setting.apply("lease-name").orElse("dotproxy-operator"),
-        setting.apply("lease-namespace").filter(s -> !s.isEmpty()),
-        setting.apply("proxy-image").orElse("ghcr.io/dotproxy/proxy-runtime:" + version()),
-        coreDns(setting.apply("coredns-configmap").orElse("kube-system/coredns")),
-        bool("coredns-patch", setting.apply("coredns-patch").orElse("true")),
-        duration("coredns-release-grace", setting.apply("coredns-release-grace").orElse("2m")),
-        port("http-port", setting.apply("http-port").orElse("8080")),
-        duration("resync-interval", setting.apply("resync-interval").orElse("2m")),
-        bool("trusted-ca-secrets", setting.apply("trusted-ca-secrets").orElse("true")),
+        namespaces(valueOrDefault.apply(OperatorFlag.WATCH_NAMESPACES)),
+        bool("leader-election", valueOrDefault.apply(OperatorFlag.LEADER_ELECTION)),
+        valueOrDefault.apply(OperatorFlag.LEASE_NAME),
+        setting.apply(OperatorFlag.LEASE_NAMESPACE).filter(s -> !s.isEmpty()),
+        setting.apply(OperatorFlag.PROXY_IMAGE).orElse("ghcr.io/dotproxy/proxy-runtime:" + version()),
+        coreDns(valueOrDefault.apply(OperatorFlag.COREDNS_CONFIGMAP)),
+        bool("coredns-patch", valueOrDefault.apply(OperatorFlag.COREDNS_PATCH)),
+        duration("coredns-release-grace", valueOrDefault.apply(OperatorFlag.COREDNS_RELEASE_GRACE)),
+        port("http-port", valueOrDefault.apply(OperatorFlag.HTTP_PORT)),
+        duration("resync-interval", valueOrDefault.apply(OperatorFlag.RESYNC_INTERVAL)),
+        bool("trusted-ca-secrets", valueOrDefault.apply(OperatorFlag.TRUSTED_CA_SECRETS)),
         new SidecarSettings(
-            nativeSidecars(setting.apply("native-sidecars").orElse("auto")),
-            serviceRef("cluster-dns-service", setting.apply("cluster-dns-service").orElse("kube-system/kube-dns")),
-            dnsName("cluster-domain", setting.apply("cluster-domain").orElse(SidecarSettings.DEFAULT_CLUSTER_DOMAIN))),
-        webhook(setting, env));
+            nativeSidecars(valueOrDefault.apply(OperatorFlag.NATIVE_SIDECARS)),
+            serviceRef("cluster-dns-service", valueOrDefault.apply(OperatorFlag.CLUSTER_DNS_SERVICE)),
+            dnsName("cluster-domain", valueOrDefault.apply(OperatorFlag.CLUSTER_DOMAIN))),
+        webhook(setting, valueOrDefault, env));
   }
 
-  private static WebhookSettings webhook(Function<String, Optional<String>> setting, Map<String, String> env) {
-    WebhookSettings d = WebhookSettings.defaults();
-    CertMode certMode = certMode(setting.apply("webhook-cert-mode").orElse("operator"));
+  private static WebhookSettings webhook(Function<OperatorFlag, Optional<String>> setting,
+      Function<OperatorFlag, String> valueOrDefault, Map<String, String> env) {
+    CertMode certMode = certMode(valueOrDefault.apply(OperatorFlag.WEBHOOK_CERT_MODE));
     return new WebhookSettings(
-        bool("webhook-enabled", setting.apply("webhook-enabled").orElse("true")),
-        port("webhook-port", setting.apply("webhook-port").orElse(String.valueOf(d.port()))),
+        bool("webhook-enabled", valueOrDefault.apply(OperatorFlag.WEBHOOK_ENABLED)),
+        port("webhook-port", valueOrDefault.apply(OperatorFlag.WEBHOOK_PORT)),
         certMode,
-        dnsLabel("webhook-secret", setting.apply("webhook-secret").orElse(d.secretName()), 253),
-        dnsLabel("webhook-config-name", setting.apply("webhook-config-name").orElse(d.configName()), 253),
-        Path.of(setting.apply("webhook-cert-dir").filter(s -> !s.isEmpty()).orElse(d.certDir().toString())),
-        dnsLabel("webhook-service", setting.apply("webhook-service").orElse(d.serviceName()), 63),
-        certExtraNames(setting.apply("webhook-cert-extra-names").orElse(""), certMode),
+        dnsLabel("webhook-secret", valueOrDefault.apply(OperatorFlag.WEBHOOK_SECRET), 253),
+        dnsLabel("webhook-config-name", valueOrDefault.apply(OperatorFlag.WEBHOOK_CONFIG_NAME), 253),
+        Path.of(setting.apply(OperatorFlag.WEBHOOK_CERT_DIR).filter(s -> !s.isEmpty())
+            .orElseGet(() -> OperatorFlag.WEBHOOK_CERT_DIR.defaultValue().orElseThrow())),
+        dnsLabel("webhook-service", valueOrDefault.apply(OperatorFlag.WEBHOOK_SERVICE), 63),
+        certExtraNames(valueOrDefault.apply(OperatorFlag.WEBHOOK_CERT_EXTRA_NAMES), certMode),
         // The Downward API's POD_NAMESPACE is the usual source; the flag/env wins when set.
-        setting.apply("operator-namespace")
+        setting.apply(OperatorFlag.OPERATOR_NAMESPACE)
             .or(() -> Optional.ofNullable(env.get("POD_NAMESPACE")).map(String::strip))
             .filter(s -> !s.isEmpty())
             .map(ns -> dnsLabel("operator-namespace", ns, 63)),
-        duration("drain-period", setting.apply("drain-period").orElse(d.drainPeriod().toSeconds() + "s")));
+        duration("drain-period", valueOrDefault.apply(OperatorFlag.DRAIN_PERIOD)));
   }
 
   /** What this operator does, and so which informers run and which permissions it needs. */
@@ -110,8 +105,9 @@ public record OperatorSettings(
   }
 
   static String usage() {
-    return "usage: java -jar operator.jar [--NAME VALUE]... where NAME is one of " + String.join(", ", FLAGS)
-        + " (each also read from DOTPROXY_NAME); see README.md";
+    return "usage: java -jar operator.jar [--NAME VALUE]... where NAME is one of "
+        + Arrays.stream(OperatorFlag.values()).map(OperatorFlag::flagName).collect(Collectors.joining(", "))
+        + " (each also read from DOTPROXY_NAME); see docs/reference/operator-flags.md";
   }
 
   private static Map<String, String> flags(String[] args) {
@@ -132,7 +128,7 @@ public record OperatorSettings(
       } else {
         throw new InvalidSettingException("--" + name + ": needs a value");
       }
-      if (!FLAGS.contains(name)) {
+      if (OperatorFlag.byName(name).isEmpty()) {
         throw new InvalidSettingException("--" + name + ": unknown flag; " + usage());
       }
       flags.put(name, value);

@@ -11,7 +11,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The version skew policy (docs/upgrade.md): which proxy runtimes this operator drives, and which
+ * The version skew policy (docs/how-to/upgrade.md): which proxy runtimes this operator drives, and which
  * config schema it renders for each.
  *
  * <p>An operator of release MAJOR.N drives runtimes of releases MAJOR.N-1 and MAJOR.N, and newer ones of
@@ -122,7 +122,7 @@ public final class RuntimeCompatibility {
     Release oldest = previous.compareTo(first) < 0 ? first : previous;
     if (runtime.major() != operator.major() || runtime.compareTo(oldest) < 0) {
       return new Verdict.Unsupported(runs + ", which this operator (" + operator + ") does not drive: it drives runtimes "
-          + window(oldest) + "; use a proxy image of one of those (docs/upgrade.md)");
+          + window(oldest) + "; use a proxy image of one of those (docs/how-to/upgrade.md)");
     }
     Schema schema = readBy(runtime);
     List<String> missing = new ArrayList<>();

@@ -14,7 +14,7 @@ import org.yaml.snakeyaml.DumperOptions;
 import org.yaml.snakeyaml.Yaml;
 
 /**
- * Renders the proxy-runtime's YAML config file (docs/config-format.md) from a spec.
+ * Renders the proxy-runtime's YAML config file (docs/reference/config-file.md) from a spec.
  *
  * <p>Only settings present in the spec are written, so the runtime's own defaults apply to the rest and
  * stay the runtime's business. Keys keep the order of the format document to make diffs readable.

@@ -8,7 +8,10 @@ import java.util.Objects;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class CoreDnsStatus {
 
+  @JsonPropertyDescription("Where the CoreDNS patch stands: Disabled, Pending (waiting for the fleet), Patched,"
+      + " Reverting (removed; the fleet is kept for the release grace period) or Refused.")
   private CoreDnsState state;
+  @JsonPropertyDescription("Why the state is what it is, e.g. the nodes still waited for or the reason for a refusal.")
   private String message;
 
   @JsonPropertyDescription("When the state last changed (RFC 3339); a Reverting fleet is kept for the grace period from then.")

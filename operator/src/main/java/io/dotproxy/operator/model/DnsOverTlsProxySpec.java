@@ -14,7 +14,7 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * What the user asks for; field names follow the runtime's settings (see docs/config-format.md).
+ * What the user asks for; field names follow the runtime's settings (see docs/reference/config-file.md).
  *
  * <p>Read through {@link StoredSpecDeserializer}: a stored spec that does not fit these types is read as
  * an {@link UnreadableSpec} rather than failing.

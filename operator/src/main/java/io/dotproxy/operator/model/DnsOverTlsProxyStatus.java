@@ -13,10 +13,16 @@ import java.util.Optional;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class DnsOverTlsProxyStatus {
 
+  @JsonPropertyDescription("The metadata.generation of the spec this status describes.")
   private Long observedGeneration;
+  @JsonPropertyDescription("Ready, Progressing and Degraded, each with a reason, a message and its own"
+      + " observedGeneration (docs/reference/status.md).")
   private List<Condition> conditions = new ArrayList<>();
+  @JsonPropertyDescription("DaemonSet mode: nodes that should run a proxy (the DaemonSet's desiredNumberScheduled).")
   private Integer desiredProxies;
+  @JsonPropertyDescription("DaemonSet mode: proxies that are ready (the DaemonSet's numberReady).")
   private Integer readyProxies;
+  @JsonPropertyDescription("DaemonSet mode: proxies that run the current pod template (updatedNumberScheduled).")
   private Integer updatedProxies;
 
   @JsonPropertyDescription("Sidecar mode: pods of this proxy that carry an injected sidecar and have not finished.")
@@ -27,6 +33,7 @@ public class DnsOverTlsProxyStatus {
   private Integer uninjectedPods;
 
   @JsonProperty("coreDNS")
+  @JsonPropertyDescription("The CoreDNS patch (spec.coreDNS.patch).")
   private CoreDnsStatus coreDNS;
 
   @JsonPropertyDescription("DaemonSet mode: the PriorityClass of the proxies' pods.")

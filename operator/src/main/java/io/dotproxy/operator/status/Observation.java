@@ -19,7 +19,7 @@ import java.util.Optional;
  * @param injectedPods Sidecar mode: pods with an injected proxy that have not finished
  * @param uninjectedPods Sidecar mode: the names of labelled pods that run without the proxy and did not opt out
  * @param reconcileError the error that stopped the reconciliation, if one did
- * @param proxyImageProblem why the proxies' image cannot run this spec (docs/upgrade.md), if it cannot
+ * @param proxyImageProblem why the proxies' image cannot run this spec (docs/how-to/upgrade.md), if it cannot
  * @param priorityClass DaemonSet mode: the PriorityClass of the fleet's pods (null in Sidecar mode)
  */
 public record Observation(

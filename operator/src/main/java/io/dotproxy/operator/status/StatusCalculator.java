@@ -21,7 +21,7 @@ public final class StatusCalculator {
   /** The reason of all three conditions while the spec cannot be applied. */
   public static final String INVALID_SPEC = "InvalidSpec";
 
-  /** The reason of all three conditions while the proxies' image cannot run the spec (docs/upgrade.md). */
+  /** The reason of all three conditions while the proxies' image cannot run the spec (docs/how-to/upgrade.md). */
   public static final String UNSUPPORTED_PROXY_IMAGE = "UnsupportedProxyImage";
 
   /** Degraded's reason while labelled pods run without the proxy (Sidecar mode). */

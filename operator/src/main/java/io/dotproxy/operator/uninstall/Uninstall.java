@@ -45,7 +45,7 @@ import org.slf4j.LoggerFactory;
  * </ol>
  *
  * <p>The DnsOverTlsProxies themselves, and so their fleets, stay: deleting them deletes the fleets, which
- * is the user's choice to make (docs/uninstall.md). The steps are idempotent, so a failed hook can be run
+ * is the user's choice to make (docs/how-to/uninstall.md). The steps are idempotent, so a failed hook can be run
  * again. If a step fails, the later ones are not attempted: a finalizer is only released once CoreDNS no
  * longer points at its fleet.
  */
@@ -142,7 +142,7 @@ public final class Uninstall {
         }
       } catch (CorefileNotUnderstoodException e) {
         throw new IllegalStateException("cannot remove the dotproxy blocks " + ours + " from ConfigMap " + location
-            + ": " + e.getMessage() + "; remove them by hand (docs/uninstall.md), then run the uninstall again", e);
+            + ": " + e.getMessage() + "; remove them by hand (docs/how-to/uninstall.md), then run the uninstall again", e);
       }
       try {
         // A plain replace carrying the resourceVersion read: a concurrent edit is a conflict, not overwritten.

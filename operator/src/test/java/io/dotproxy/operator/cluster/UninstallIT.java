@@ -27,7 +27,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Removing the operator on a real API server (docs/uninstall.md). Without the chart's pre-delete hook
+ * Removing the operator on a real API server (docs/how-to/uninstall.md). Without the chart's pre-delete hook
  * (helm uninstall --no-hooks, or before the hook existed), a DnsOverTlsProxy deleted afterwards and the
  * namespace that holds it stay Terminating for ever behind the operator's finalizer, and CoreDNS keeps
  * forwarding to the fleet. With the hook, run as Helm runs it (its ServiceAccount and RBAC first, then
@@ -79,7 +79,7 @@ class UninstallIT {
     assertThat(ClusterFixtures.corefile(plane)).as("CoreDNS still forwards to the fleet").contains("# dotproxy:" + apps + "/edge begin");
     assertThat(webhookSecret(installed)).as("the Secret the operator created; Helm does not know it").isPresent();
 
-    // The way out docs/uninstall.md gives: the same command, run once with the Deployment's settings.
+    // The way out docs/how-to/uninstall.md gives: the same command, run once with the Deployment's settings.
     Process uninstall = ChartInstallIT.startJar(List.of("uninstall", "--deployment", ChartInstallIT.RELEASE),
         installed.env(), plane.adminKubeconfig(), dir, dir.resolve("uninstall.log"));
     assertExitsCleanly(uninstall, dir.resolve("uninstall.log"));

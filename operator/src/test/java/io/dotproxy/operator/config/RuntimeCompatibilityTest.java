@@ -78,7 +78,7 @@ class RuntimeCompatibilityTest {
   void aRuntimeOlderThanTheWindowIsNotDriven() {
     assertThat(operator03.check(RUNTIME + ":0.1.9", List.of("listen"))).isEqualTo(new Verdict.Unsupported(
         "proxy image " + RUNTIME + ":0.1.9 runs proxy runtime 0.1, which this operator (0.3) does not drive:"
-            + " it drives runtimes 0.2 and 0.3; use a proxy image of one of those (docs/upgrade.md)"));
+            + " it drives runtimes 0.2 and 0.3; use a proxy image of one of those (docs/how-to/upgrade.md)"));
     assertThat(operator03.check(RUNTIME + ":1.0.0", List.of("listen"))).isInstanceOf(Verdict.Unsupported.class);
   }
 
@@ -89,7 +89,7 @@ class RuntimeCompatibilityTest {
     assertThat(first.check(RUNTIME + ":0.1.0", List.of("listen"))).isEqualTo(new Verdict.Render(new ConfigSchemaVersion(1, 0)));
     assertThat(first.check(RUNTIME + ":0.0.7", List.of("listen"))).isEqualTo(new Verdict.Unsupported(
         "proxy image " + RUNTIME + ":0.0.7 runs proxy runtime 0.0, which this operator (0.1) does not drive:"
-            + " it drives runtimes 0.1; use a proxy image of one of those (docs/upgrade.md)"));
+            + " it drives runtimes 0.1; use a proxy image of one of those (docs/how-to/upgrade.md)"));
   }
 
   @Test

@@ -184,16 +184,15 @@ class DockerfilesIT {
   }
 
   /**
-   * The flags docs/footprint.md gives for an image, from its table row "| proxy | `FLAGS` |"; README.md
-   * repeats the same row.
+   * The flags docs/explanation/footprint.md gives for an image, from its table row "| proxy | `FLAGS` |".
    */
   static String documentedFlags(String image) {
     String flags = null;
-    for (String doc : List.of("docs/footprint.md", "README.md")) {
+    for (String doc : List.of("docs/explanation/footprint.md")) {
       Matcher m = Pattern.compile("(?m)^\\| " + image + " \\| `([^`]+)` \\|").matcher(RepoFiles.read(doc));
       assertThat(m.find()).as("%s has a row for the %s image's flags", doc, image).isTrue();
       if (flags != null) {
-        assertThat(m.group(1)).as("%s and docs/footprint.md give the same flags", doc).isEqualTo(flags);
+        assertThat(m.group(1)).as("%s gives the flags once", doc).isEqualTo(flags);
       }
       flags = m.group(1);
     }

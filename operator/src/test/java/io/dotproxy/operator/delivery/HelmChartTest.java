@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.marcnuri.helm.Helm;
 import com.marcnuri.helm.LintResult;
 import io.dotproxy.operator.app.OperatorFeatures;
+import io.dotproxy.operator.app.OperatorFlag;
 import io.dotproxy.operator.app.OperatorSettings;
 import io.dotproxy.operator.coredns.CoreDnsLocation;
 import io.fabric8.kubernetes.api.model.Container;
@@ -30,7 +31,6 @@ import io.fabric8.kubernetes.api.model.rbac.Role;
 import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
 import io.fabric8.kubernetes.api.model.rbac.RoleRef;
 import io.fabric8.kubernetes.api.model.rbac.Subject;
-import java.lang.reflect.Field;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -550,11 +550,10 @@ class HelmChartTest {
 
   /** Every DOTPROXY_* variable the chart sets names a flag of this operator or of the webhook contract. */
   static void assertOnlyKnownFlags(Map<String, String> env) throws Exception {
-    Field field = OperatorSettings.class.getDeclaredField("FLAGS");
-    field.setAccessible(true);
-    @SuppressWarnings("unchecked")
-    List<String> operatorFlags = (List<String>) field.get(null);
-    Set<String> known = new TreeSet<>(operatorFlags);
+    Set<String> known = new TreeSet<>();
+    for (OperatorFlag flag : OperatorFlag.values()) {
+      known.add(flag.flagName());
+    }
     known.addAll(WEBHOOK_FLAGS);
     for (String name : env.keySet()) {
       if (name.startsWith("DOTPROXY_")) {

@@ -23,7 +23,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The chart's pre-delete hook (docs/uninstall.md): a Job that runs {@code operator.jar uninstall} for the
+ * The chart's pre-delete hook (docs/how-to/uninstall.md): a Job that runs {@code operator.jar uninstall} for the
  * release's operator, under a ServiceAccount of its own that may do exactly what the uninstall needs
  * ({@code OperatorFeatures.uninstallPermissions}), all of it gone once the Job succeeded. UninstallIT runs
  * it against a real API server.

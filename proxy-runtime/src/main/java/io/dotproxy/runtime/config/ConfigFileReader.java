@@ -114,7 +114,7 @@ final class ConfigFileReader {
       throw new ConfigException(origin + " is written in config schema " + schema + ", but this runtime reads schema "
           + readable.major() + ".x up to " + readable + (schema.major() > readable.major()
               ? ": run a proxy image that reads schema " + schema.major() + ".x, or write the file for schema " + readable
-              : ": rewrite the file for schema " + readable + " (docs/config-format.md)"));
+              : ": rewrite the file for schema " + readable + " (docs/reference/config-file.md)"));
     }
     return schema;
   }

@@ -20,7 +20,7 @@ public record ConfigSchema(int major, int minor) {
   /** The first schema: the settings the runtime had when the key was introduced. */
   public static final ConfigSchema FIRST = new ConfigSchema(1, 0);
 
-  /** The newest schema this runtime reads, described by docs/config-format.md. */
+  /** The newest schema this runtime reads, described by docs/reference/config-file.md. */
   public static final ConfigSchema CURRENT = FIRST;
 
   /** What a file without a {@code version} key is read as. */

@@ -12,8 +12,10 @@ import java.util.Optional;
  * runtime reads.
  */
 enum Setting {
-  LISTEN("listen", true, "ADDR:PORT", "plain DNS listener, UDP and TCP (IPv6 as [::1]:53)"),
-  UPSTREAM("upstream", true, "ADDR[@PORT][#TLS_NAME]", "DNS-over-TLS upstream, in order"),
+  LISTEN("listen", true, "ADDR:PORT",
+      "plain DNS listener, UDP and TCP (IPv6 as [::1]:53) (default " + String.join(" ", ConfigValidator.DEFAULT_LISTEN) + ")"),
+  UPSTREAM("upstream", true, "ADDR[@PORT][#TLS_NAME]",
+      "DNS-over-TLS upstream, in order (default " + String.join(" ", ConfigValidator.DEFAULT_UPSTREAMS) + ")"),
   CA_FILE("ca-file", false, "PATH", "PEM bundle of CAs trusted for upstreams (default: system store)"),
   POLICY("policy", false, "NAME", "upstream choice: " + Policy.names() + " (default fastest)"),
   TIMEOUT("timeout", false, "DURATION", "overall deadline for an upstream answer (default 5s)"),
@@ -75,6 +77,16 @@ enum Setting {
   /** The config schema that added this setting. */
   ConfigSchema since() {
     return since;
+  }
+
+  /** What the value looks like, e.g. {@code ADDR:PORT}. */
+  String valueHint() {
+    return valueHint;
+  }
+
+  /** What the setting does, with its default, as --help and docs/reference/proxy-settings.md say it. */
+  String help() {
+    return help;
   }
 
   boolean repeatable() {

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Config files across versions: what an older operator rendered, and what a newer one renders for an
- * older runtime (docs/upgrade.md).
+ * older runtime (docs/how-to/upgrade.md).
  */
 class SchemaSkewTest {
 
