@@ -314,11 +314,7 @@ public final class AnswerCache implements Resolver, PacketAnswers {
   private static Message fit(Message reply, ClientQuery query) {
     Header header = reply.getHeader();
     Header asked = query.message().getHeader();
-    if (asked.getFlag(Flags.RD)) {
-      header.setFlag(Flags.RD);
-    } else {
-      header.unsetFlag(Flags.RD);
-    }
+    ResponseShaper.echoRecursionDesired(header, query);
     boolean dnssecOk = query.clientOpt() != null
         && (query.clientOpt().getFlags() & ExtendedFlags.DO) != 0;
     if (!dnssecOk && !asked.getFlag(Flags.AD)) {

@@ -4,6 +4,8 @@ import java.util.ArrayList;
 import java.util.List;
 import org.xbill.DNS.EDNSOption;
 import org.xbill.DNS.ExtendedFlags;
+import org.xbill.DNS.Flags;
+import org.xbill.DNS.Header;
 import org.xbill.DNS.Message;
 import org.xbill.DNS.OPTRecord;
 import org.xbill.DNS.Record;
@@ -26,6 +28,7 @@ public final class ResponseShaper {
    */
   public static byte[] shape(ClientQuery query, Message response) {
     response.getHeader().setID(query.id());
+    echoRecursionDesired(response.getHeader(), query);
     response.removeAllRecords(Section.QUESTION);
     response.addRecord(query.question(), Section.QUESTION);
 
@@ -41,6 +44,18 @@ public final class ResponseShaper {
       response.addRecord(responseOpt(query, upstreamOpt, extendedRcode), Section.ADDITIONAL);
     }
     return response.toWire(query.maxResponseSize());
+  }
+
+  /**
+   * RD belongs to the client: upstreams are always asked with RD=1, and answers shared between
+   * clients carry whatever the first asker sent.
+   */
+  public static void echoRecursionDesired(Header header, ClientQuery query) {
+    if (query.message().getHeader().getFlag(Flags.RD)) {
+      header.setFlag(Flags.RD);
+    } else {
+      header.unsetFlag(Flags.RD);
+    }
   }
 
   /**

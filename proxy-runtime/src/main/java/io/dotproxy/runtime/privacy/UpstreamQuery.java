@@ -5,6 +5,7 @@ import io.dotproxy.runtime.dns.ResponseShaper;
 import java.util.ArrayList;
 import java.util.List;
 import org.xbill.DNS.EDNSOption;
+import org.xbill.DNS.Flags;
 import org.xbill.DNS.GenericEDNSOption;
 import org.xbill.DNS.Message;
 import org.xbill.DNS.OPTRecord;
@@ -25,6 +26,10 @@ import org.xbill.DNS.Section;
  *   <li>Plain DNS is not padded (there is nothing to hide in a cleartext packet), and its EDNS UDP
  *       size is capped at {@value ResponseShaper#ADVERTISED_UDP_SIZE} (DNS flag day 2020): larger
  *       answers come over TCP instead of as IP fragments, which an off-path attacker can forge.
+ *   <li>Recursion is always desired (RD=1), whatever the client's RD bit: one upstream query is
+ *       shared by every client the cache coalesces onto it and by prefetches, so its answer must
+ *       not depend on which client happened to ask first. Each client still sees its own RD echoed
+ *       ({@link ResponseShaper}).
  * </ul>
  */
 public final class UpstreamQuery {
@@ -34,6 +39,9 @@ public final class UpstreamQuery {
 
   private static final int MAX_MESSAGE_LENGTH = 65535;
 
+  /** RD is the lowest bit of the header's third byte (RFC 1035 section 4.1.1). */
+  private static final byte RD_IN_THIRD_BYTE = 0x01;
+
   private final boolean pad;
   private final boolean stripClientSubnet;
 
@@ -42,8 +50,14 @@ public final class UpstreamQuery {
     this.stripClientSubnet = settings.stripClientSubnet();
   }
 
-  /** The wire form of {@code query} for a DNS-over-TLS upstream (any message ID). */
+  /** The wire form of {@code query} for a DNS-over-TLS upstream (any message ID), RD set. */
   public byte[] forDot(Message query) {
+    byte[] wire = paddedForDot(query);
+    wire[2] |= RD_IN_THIRD_BYTE;
+    return wire;
+  }
+
+  private byte[] paddedForDot(Message query) {
     OPTRecord opt = query.getOPT();
     if (!pad && !hasOptionsToDrop(opt)) {
       return query.toWire(); // nothing to change, nothing to copy
@@ -71,12 +85,12 @@ public final class UpstreamQuery {
    */
   public Message forPlainDns(Message query) {
     OPTRecord opt = query.getOPT();
-    if (opt == null) {
-      return query.clone();
-    }
-    List<EDNSOption> options = forwardedOptions(opt);
-    int payloadSize = Math.min(opt.getPayloadSize(), ResponseShaper.ADVERTISED_UDP_SIZE);
-    return withOpt(query, opt, options, payloadSize);
+    Message copy = opt == null
+        ? query.clone()
+        : withOpt(query, opt, forwardedOptions(opt),
+            Math.min(opt.getPayloadSize(), ResponseShaper.ADVERTISED_UDP_SIZE));
+    copy.getHeader().setFlag(Flags.RD);
+    return copy;
   }
 
   private boolean hasOptionsToDrop(OPTRecord opt) {
