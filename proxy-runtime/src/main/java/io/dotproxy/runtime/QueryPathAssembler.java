@@ -70,7 +70,7 @@ final class QueryPathAssembler implements AutoCloseable {
       queryLog = new QueryLog(System.out, metrics);
     }
     return new QueryPath(cache == null ? behindCache : cache, cache, rateLimiter,
-        config.queryLog() ? queryLog : null);
+        config.queryLog() ? queryLog : null, config.udpMaxSize());
   }
 
   synchronized List<Upstream> upstreams() {

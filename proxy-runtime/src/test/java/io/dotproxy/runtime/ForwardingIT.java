@@ -115,6 +115,28 @@ class ForwardingIT {
   }
 
   @Test
+  void udpAnswersAreCappedAt1232BytesWhateverSizeTheClientAdvertises() {
+    for (String bufsize : List.of("+bufsize=4096", "+bufsize=65535")) {
+      DigResult big = Kdig.against(proxy.address()).query(SyntheticZone.BIG_NAME, "TXT", bufsize, "+notcp");
+      assertThat(big.truncated()).as("%s: %s", bufsize, big.stdout()).isTrue();
+      assertThat(big.responseBytes()).as(big.stdout()).isPositive().isLessThanOrEqualTo(1232);
+    }
+    DigResult overTcp = Kdig.against(proxy.address()).query(SyntheticZone.BIG_NAME, "TXT", "+bufsize=65535");
+    assertThat(overTcp.answers()).as(overTcp.stdout()).hasSize(SyntheticZone.BIG_RECORD_COUNT);
+  }
+
+  @Test
+  void theUdpCapIsASetting() throws Exception {
+    List<String> flags = new ArrayList<>(upstreamFlags);
+    flags.addAll(List.of("--udp-max-size", "512"));
+    try (RunningProxy capped = RunningProxy.start(flags.toArray(String[]::new))) {
+      DigResult many = Kdig.against(capped.address()).query(SyntheticZone.MANY_NAME, "A", "+bufsize=4096", "+notcp");
+      assertThat(many.truncated()).as(many.stdout()).isTrue();
+      assertThat(many.responseBytes()).as(many.stdout()).isPositive().isLessThanOrEqualTo(512);
+    }
+  }
+
+  @Test
   void kdigRetriesTruncatedAnswersOverTcp() {
     DigResult result = Kdig.against(proxy.address()).query(SyntheticZone.BIG_NAME, "TXT");
     assertThat(result.status()).as(result.stdout()).isEqualTo("NOERROR");

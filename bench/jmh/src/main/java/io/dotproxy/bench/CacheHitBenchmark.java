@@ -3,6 +3,7 @@ package io.dotproxy.bench;
 import io.dotproxy.runtime.cache.AnswerCache;
 import io.dotproxy.runtime.config.CacheSettings;
 import io.dotproxy.runtime.dns.Resolver;
+import io.dotproxy.runtime.dns.ResponseShaper;
 import io.dotproxy.runtime.listener.QueryPath;
 import io.dotproxy.runtime.listener.QueryPipeline;
 import io.dotproxy.runtime.metrics.ProxyMetrics;
@@ -60,8 +61,8 @@ public class CacheHitBenchmark {
     ProxyMetrics metrics = new ProxyMetrics();
     AnswerCache cache = AnswerCache.create(upstream,
         new CacheSettings(10_000, Duration.ZERO, Duration.ofDays(1), Duration.ZERO, false), metrics);
-    packetPath = new QueryPipeline(new QueryPath(cache, cache, null, null), metrics);
-    fullPath = new QueryPipeline(new QueryPath(cache, null, null, null), metrics);
+    packetPath = new QueryPipeline(new QueryPath(cache, cache, null, null, ResponseShaper.ADVERTISED_UDP_SIZE), metrics);
+    fullPath = new QueryPipeline(new QueryPath(cache, null, null, null, ResponseShaper.ADVERTISED_UDP_SIZE), metrics);
     packet = Unpooled.wrappedBuffer(query.toWire());
     client = Queries.address("127.0.0.1");
     CompletableFuture<byte[]> stored = new CompletableFuture<>();

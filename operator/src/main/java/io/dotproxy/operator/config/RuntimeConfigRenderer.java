@@ -95,6 +95,7 @@ public final class RuntimeConfigRenderer {
     caFile.ifPresent(path -> config.put("ca-file", path));
     putIfSet(config, "policy", spec.getPolicy() == null ? null : spec.getPolicy().runtimeName());
     putIfSet(config, "timeout", spec.getTimeout());
+    putIfSet(config, "udp-max-size", spec.getUdpMaxSize());
     cache(spec.getCache(), config);
     List<ForwardZone> zones = forwardZones(spec, clusterZone);
     if (!zones.isEmpty()) {

@@ -5,6 +5,8 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
 import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Max;
+import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
@@ -53,6 +55,12 @@ public class DnsOverTlsProxySpec {
   @Pattern(Durations.PATTERN)
   @JsonPropertyDescription("Overall upstream deadline per query: a duration with a unit, e.g. 500ms, 5s, 2m or 1h.")
   private String timeout;
+
+  @Min(512)
+  @Max(4096)
+  @JsonPropertyDescription("Largest answer sent over UDP in bytes, whatever EDNS size the client advertises; larger"
+      + " answers are truncated (TC=1) and clients retry over TCP. Unset means 1232 (DNS Flag Day 2020).")
+  private Integer udpMaxSize;
 
   @JsonPropertyDescription("Answer cache.")
   private CacheSpec cache;
@@ -142,6 +150,14 @@ public class DnsOverTlsProxySpec {
 
   public void setTimeout(String timeout) {
     this.timeout = timeout;
+  }
+
+  public Integer getUdpMaxSize() {
+    return udpMaxSize;
+  }
+
+  public void setUdpMaxSize(Integer udpMaxSize) {
+    this.udpMaxSize = udpMaxSize;
   }
 
   public CacheSpec getCache() {

@@ -96,6 +96,7 @@ class RuntimeConfigContractTest {
     assertThat(config.privacy()).isEqualTo(new PrivacySettings(false, false));
     assertThat(config.drainPeriod()).isEqualTo(Duration.ofSeconds(20));
     assertThat(config.queryLog()).isTrue();
+    assertThat(config.udpMaxSize()).isEqualTo(1400);
   }
 
   @Test
@@ -123,10 +124,14 @@ class RuntimeConfigContractTest {
    */
   @Test
   void theOldestRuntimeThisOperatorDrivesReadsItsRendering() throws Exception {
-    RuntimeCompatibility.Schema oldest = RuntimeCompatibility.SCHEMAS.get(0);
+    RuntimeCompatibility.Release oldestRuntime = RuntimeCompatibility.SCHEMAS.get(0).firstRuntime();
+    // The newest schema that runtime reads: several schemas may have come with one release.
+    RuntimeCompatibility.Schema oldest = RuntimeCompatibility.SCHEMAS.stream()
+        .filter(schema -> schema.firstRuntime().equals(oldestRuntime))
+        .reduce((older, newer) -> newer).orElseThrow();
     DnsOverTlsProxySpec spec = everySetting();
     assertThat(RuntimeCompatibility.of(OperatorSettings.version())
-        .check("ghcr.io/dotproxy/proxy-runtime:" + oldest.firstRuntime() + ".0", RuntimeConfigRenderer.keys(spec)))
+        .check("ghcr.io/dotproxy/proxy-runtime:" + oldestRuntime + ".0", RuntimeConfigRenderer.keys(spec)))
         .isEqualTo(new RuntimeCompatibility.Verdict.Render(oldest.version()));
 
     ProxyConfig config = ConfigLoader.fromYaml(
@@ -181,6 +186,7 @@ class RuntimeConfigContractTest {
     spec.setForwardZones(List.of(new ForwardZone("corp.example", List.of("10.0.0.53"))));
     spec.setDrainPeriod("20s");
     spec.setQueryLog(true);
+    spec.setUdpMaxSize(1400);
     return spec;
   }
 

@@ -26,7 +26,7 @@ class RuntimeConfigRendererTest {
     String yaml = RuntimeConfigRenderer.render(spec, Optional.empty());
 
     assertThat(yaml).isEqualTo("""
-        version: '1.0'
+        version: '1.1'
         listen:
           - 0.0.0.0:53
         upstream:
@@ -88,7 +88,7 @@ class RuntimeConfigRendererTest {
         Optional.of(new ForwardZone("cluster.local", List.of("10.96.0.10:53"))));
 
     assertThat(yaml).isEqualTo("""
-        version: '1.0'
+        version: '1.1'
         listen:
           - 127.0.0.1:53
         upstream:

@@ -154,7 +154,7 @@ public final class AnswerCache implements Resolver, PacketAnswers {
    * answers too large for the client) takes the full path, which counts its own hit or miss.
    */
   @Override
-  public byte[] answer(ByteBuf packet, boolean udp) {
+  public byte[] answer(ByteBuf packet, boolean udp, int udpMaxSize) {
     PlainQuery query = PlainQuery.read(packet);
     if (query == null) {
       return null;
@@ -169,7 +169,7 @@ public final class AnswerCache implements Resolver, PacketAnswers {
       ClientQuery like = query.likeThis(reply.getQuestion());
       return ResponseShaper.shape(like, fit(reply, like));
     });
-    if (template.length > query.maxResponseSize(udp)) {
+    if (template.length > query.maxResponseSize(udp, udpMaxSize)) {
       return null; // truncation is the full path's job
     }
     metrics.cacheHit();

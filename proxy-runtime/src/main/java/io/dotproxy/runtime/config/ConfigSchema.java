@@ -20,8 +20,11 @@ public record ConfigSchema(int major, int minor) {
   /** The first schema: the settings the runtime had when the key was introduced. */
   public static final ConfigSchema FIRST = new ConfigSchema(1, 0);
 
+  /** Added udp-max-size and threads. */
+  public static final ConfigSchema V1_1 = new ConfigSchema(1, 1);
+
   /** The newest schema this runtime reads, described by docs/reference/config-file.md. */
-  public static final ConfigSchema CURRENT = FIRST;
+  public static final ConfigSchema CURRENT = V1_1;
 
   /** What a file without a {@code version} key is read as. */
   public static final ConfigSchema UNVERSIONED = FIRST;

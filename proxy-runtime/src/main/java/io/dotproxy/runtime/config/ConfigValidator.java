@@ -23,6 +23,14 @@ final class ConfigValidator {
   static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(5);
   static final int DEFAULT_CACHE_SIZE = 10_000;
   static final int MAX_CACHE_SIZE = 10_000_000;
+  /**
+   * DNS Flag Day 2020: answers up to 1232 bytes fit an IPv6 packet on a 1280-byte link without
+   * fragmenting; larger UDP answers fragment, and networks that drop fragments drop them silently.
+   */
+  static final int DEFAULT_UDP_MAX_SIZE = 1232;
+  /** RFC 1035: every client takes 512 bytes; above 4096 nobody gains from UDP over TCP. */
+  static final int MIN_UDP_MAX_SIZE = 512;
+  static final int MAX_UDP_MAX_SIZE = 4096;
 
   private static final Set<String> UPSTREAM_KEYS = Set.of("address", "port", "server-name", "spki-pins");
 
@@ -49,6 +57,8 @@ final class ConfigValidator {
         v.single(Setting.POLICY, Policy.FASTEST, value -> Policy.parse(text(value))),
         v.single(Setting.TIMEOUT, DEFAULT_TIMEOUT,
             value -> Durations.parse(text(value), Duration.ofMillis(100), Duration.ofMinutes(1))),
+        v.single(Setting.UDP_MAX_SIZE, DEFAULT_UDP_MAX_SIZE,
+            value -> integer(text(value), MIN_UDP_MAX_SIZE, MAX_UDP_MAX_SIZE)),
         v.cache(),
         v.rateLimit(),
         new PrivacySettings(

@@ -6,13 +6,18 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 
-/** The whole runtime configuration, validated once; nothing downstream re-checks it. */
+/**
+ * The whole runtime configuration, validated once; nothing downstream re-checks it.
+ *
+ * @param udpMaxSize the largest answer sent over UDP, whatever EDNS size the client advertises
+ */
 public record ProxyConfig(
     List<HostPort> listen,
     List<UpstreamSpec> upstreams,
     Optional<Path> caFile,
     Policy policy,
     Duration timeout,
+    int udpMaxSize,
     CacheSettings cache,
     RateLimitSettings rateLimit,
     PrivacySettings privacy,

@@ -19,6 +19,9 @@ enum Setting {
   CA_FILE("ca-file", false, "PATH", "PEM bundle of CAs trusted for upstreams (default: system store)"),
   POLICY("policy", false, "NAME", "upstream choice: " + Policy.names() + " (default fastest)"),
   TIMEOUT("timeout", false, "DURATION", "overall deadline for an upstream answer (default 5s)"),
+  UDP_MAX_SIZE("udp-max-size", false, "BYTES",
+      "largest answer over UDP whatever the client's EDNS size, larger ones truncated (TC=1), 512-4096 (default "
+          + ConfigValidator.DEFAULT_UDP_MAX_SIZE + ")", ConfigSchema.V1_1),
   CACHE_SIZE("cache-size", false, "N", "cache entries, 0 turns the cache off (default 10000)"),
   CACHE_MIN_TTL("cache-min-ttl", false, "SECONDS", "raise shorter TTLs to this when caching (default 0)"),
   CACHE_MAX_TTL("cache-max-ttl", false, "SECONDS", "lower longer TTLs to this when caching (default 86400)"),

@@ -29,6 +29,16 @@ public record ClientQuery(
   public static final int CLASSIC_UDP_SIZE = 512;
   public static final int TCP_MAX_SIZE = 65535;
 
+  /**
+   * The largest UDP answer for a client that advertised {@code advertised} bytes (0 without EDNS):
+   * at least 512 (RFC 1035), at most {@code udpMaxSize} however much the client claims, because
+   * larger datagrams fragment and fragments are dropped by many networks; the client gets TC=1 and
+   * asks again over TCP.
+   */
+  public static int udpLimit(int advertised, int udpMaxSize) {
+    return Math.max(CLASSIC_UDP_SIZE, Math.min(advertised, udpMaxSize));
+  }
+
   public int id() {
     return message.getHeader().getID();
   }

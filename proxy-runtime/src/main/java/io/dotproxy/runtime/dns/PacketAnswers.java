@@ -12,7 +12,8 @@ public interface PacketAnswers {
   /**
    * @param packet a client's packet; read, never consumed or released
    * @param udp whether it came over UDP, which limits the answer's size
+   * @param udpMaxSize the largest UDP answer whatever the client advertises
    * @return the finished answer, or null when the full path must handle this query
    */
-  byte[] answer(ByteBuf packet, boolean udp);
+  byte[] answer(ByteBuf packet, boolean udp, int udpMaxSize);
 }

@@ -104,11 +104,8 @@ public record PlainQuery(int id, int flags, int nameLength, int type, int dclass
   public static final int ANSWER_VARIANTS = 8;
 
   /** The largest answer this client takes, by the same rule as {@link QueryDecoder}. */
-  public int maxResponseSize(boolean udp) {
-    if (!udp) {
-      return ClientQuery.TCP_MAX_SIZE;
-    }
-    return edns ? Math.max(ClientQuery.CLASSIC_UDP_SIZE, udpPayloadSize) : ClientQuery.CLASSIC_UDP_SIZE;
+  public int maxResponseSize(boolean udp, int udpMaxSize) {
+    return udp ? ClientQuery.udpLimit(udpPayloadSize, udpMaxSize) : ClientQuery.TCP_MAX_SIZE;
   }
 
   /**

@@ -19,11 +19,17 @@ public final class QueryDecoder {
 
   private QueryDecoder() {}
 
+  /** {@link #decode(ByteBuffer, boolean, int)} with the DNS Flag Day cap on UDP answers. */
+  public static DecodedQuery decode(ByteBuffer wire, boolean udp) {
+    return decode(wire, udp, ResponseShaper.ADVERTISED_UDP_SIZE);
+  }
+
   /**
    * @param wire the packet
    * @param udp whether it came over UDP, which limits the answer to the client's EDNS size
+   * @param udpMaxSize the largest UDP answer whatever the client advertises ({@code udp-max-size})
    */
-  public static DecodedQuery decode(ByteBuffer wire, boolean udp) {
+  public static DecodedQuery decode(ByteBuffer wire, boolean udp, int udpMaxSize) {
     if (wire.remaining() < HEADER_LENGTH) {
       return new DecodedQuery.Drop("shorter than a DNS header");
     }
@@ -57,19 +63,13 @@ public final class QueryDecoder {
         opt = found;
       }
     }
-    int maxSize = udp ? udpLimit(opt) : ClientQuery.TCP_MAX_SIZE;
+    int maxSize = udp ? ClientQuery.udpLimit(opt == null ? 0 : opt.getPayloadSize(), udpMaxSize)
+        : ClientQuery.TCP_MAX_SIZE;
     ClientQuery query = new ClientQuery(message, question, opt, maxSize);
     if (opt != null && opt.getVersion() != 0) {
       return new DecodedQuery.Reply(ResponseShaper.shape(query, Responses.error(query, Rcode.BADVERS)));
     }
     return new DecodedQuery.Resolve(query);
-  }
-
-  private static int udpLimit(OPTRecord opt) {
-    if (opt == null) {
-      return ClientQuery.CLASSIC_UDP_SIZE;
-    }
-    return Math.max(ClientQuery.CLASSIC_UDP_SIZE, Math.min(opt.getPayloadSize(), ClientQuery.TCP_MAX_SIZE));
   }
 
   /** An error answer that needs nothing but the header, for packets we could not parse. */

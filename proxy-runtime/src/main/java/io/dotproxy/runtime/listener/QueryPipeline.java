@@ -84,7 +84,7 @@ public final class QueryPipeline {
     boolean allowed = rateLimiter == null || rateLimiter.allow(client);
     if (allowed && current.packetAnswers() != null && current.queryLog() == null) {
       // A cache hit holds nothing while it waits, so it is answered even over the in-flight cap.
-      byte[] hit = current.packetAnswers().answer(packet, udp);
+      byte[] hit = current.packetAnswers().answer(packet, udp, current.udpMaxSize());
       if (hit != null) {
         metrics.response(hit[3] & 0xF, System.nanoTime() - started);
         reply.accept(hit);
@@ -101,12 +101,12 @@ public final class QueryPipeline {
     };
     if (!allowed) {
       metrics.rateLimited();
-      overLimit(rateLimiter.action(), packet, udp, counted);
+      overLimit(rateLimiter.action(), packet, udp, current.udpMaxSize(), counted);
       return;
     }
     if (queriesInFlight > MAX_IN_FLIGHT) {
       metrics.overloaded();
-      answerAtOnce(Rcode.SERVFAIL, packet, udp, counted);
+      answerAtOnce(Rcode.SERVFAIL, packet, udp, current.udpMaxSize(), counted);
       return;
     }
     dispatch(current, packet, udp, client, started, loop, counted);
@@ -122,17 +122,18 @@ public final class QueryPipeline {
    * (no bigger than the query, so no amplification). Nothing reaches the resolvers.
    */
   private static void overLimit(RateLimitSettings.Action action, ByteBuf packet, boolean udp,
-      Consumer<byte[]> reply) {
+      int udpMaxSize, Consumer<byte[]> reply) {
     if (action == RateLimitSettings.Action.DROP) {
       reply.accept(null);
       return;
     }
-    answerAtOnce(Rcode.REFUSED, packet, udp, reply);
+    answerAtOnce(Rcode.REFUSED, packet, udp, udpMaxSize, reply);
   }
 
   /** An error answer without resolving: no bigger than the query, so no amplification. */
-  private static void answerAtOnce(int rcode, ByteBuf packet, boolean udp, Consumer<byte[]> reply) {
-    DecodedQuery decoded = QueryDecoder.decode(packet.nioBuffer(), udp);
+  private static void answerAtOnce(int rcode, ByteBuf packet, boolean udp, int udpMaxSize,
+      Consumer<byte[]> reply) {
+    DecodedQuery decoded = QueryDecoder.decode(packet.nioBuffer(), udp, udpMaxSize);
     if (decoded instanceof DecodedQuery.Resolve resolve) {
       ClientQuery query = resolve.query();
       reply.accept(ResponseShaper.shape(query, Responses.error(query, rcode)));
@@ -145,7 +146,7 @@ public final class QueryPipeline {
 
   private static void dispatch(QueryPath path, ByteBuf packet, boolean udp, InetAddress client,
       long started, EventLoop loop, Consumer<byte[]> reply) {
-    DecodedQuery decoded = QueryDecoder.decode(packet.nioBuffer(), udp);
+    DecodedQuery decoded = QueryDecoder.decode(packet.nioBuffer(), udp, path.udpMaxSize());
     if (decoded instanceof DecodedQuery.Resolve resolve) {
       ClientQuery query = resolve.query();
       QueryLog queryLog = path.queryLog();

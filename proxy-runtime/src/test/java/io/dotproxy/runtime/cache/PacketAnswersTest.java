@@ -36,6 +36,8 @@ import org.xbill.DNS.Type;
  */
 class PacketAnswersTest extends CacheFixture {
 
+  private static final int UDP_MAX_SIZE = ResponseShaper.ADVERTISED_UDP_SIZE;
+
   private static final String ASKED = "WwW.ExAmPle.TEST.";
 
   static Stream<Arguments> plainQueries() {
@@ -72,7 +74,7 @@ class PacketAnswersTest extends CacheFixture {
     clock.advance(Duration.ofSeconds(7)); // TTLs must be aged the same way on both paths
 
     Message again = query(type, rd, ad, cd, opt, 0xBEEF);
-    byte[] packetAnswer = cache.answer(buffer(again), udp);
+    byte[] packetAnswer = cache.answer(buffer(again), udp, UDP_MAX_SIZE);
 
     assertThat(packetAnswer).isNotNull();
     assertThat(packetAnswer).isEqualTo(fullPath(cache, again, udp));
@@ -90,7 +92,7 @@ class PacketAnswersTest extends CacheFixture {
     clock.advance(Duration.ofSeconds(2));
 
     Message again = query(Type.A, true, false, false, "edns", 2);
-    byte[] packetAnswer = cache.answer(buffer(again), true);
+    byte[] packetAnswer = cache.answer(buffer(again), true, UDP_MAX_SIZE);
 
     assertThat(packetAnswer).isEqualTo(fullPath(cache, again, true));
     assertThat(parse(packetAnswer).getRcode()).isEqualTo(Rcode.NXDOMAIN);
@@ -103,7 +105,7 @@ class PacketAnswersTest extends CacheFixture {
     prime(cache, query, true);
     double before = metric("dotproxy_cache_hits");
 
-    cache.answer(buffer(query), true);
+    cache.answer(buffer(query), true, UDP_MAX_SIZE);
 
     assertThat(metric("dotproxy_cache_hits")).isEqualTo(before + 1);
   }
@@ -112,7 +114,7 @@ class PacketAnswersTest extends CacheFixture {
   void declinesWhatIsNotCached() {
     AnswerCache cache = cache();
 
-    assertThat(cache.answer(buffer(query(Type.A, true, false, false, "none", 1)), true)).isNull();
+    assertThat(cache.answer(buffer(query(Type.A, true, false, false, "none", 1)), true, UDP_MAX_SIZE)).isNull();
     assertThat(next.calls()).isZero();
   }
 
@@ -123,7 +125,7 @@ class PacketAnswersTest extends CacheFixture {
     prime(cache, query, true);
     clock.advance(Duration.ofSeconds(301));
 
-    assertThat(cache.answer(buffer(query), true)).isNull();
+    assertThat(cache.answer(buffer(query), true, UDP_MAX_SIZE)).isNull();
   }
 
   @Test
@@ -140,8 +142,8 @@ class PacketAnswersTest extends CacheFixture {
     Message query = query(Type.TXT, true, false, false, "none", 1);
     prime(cache, query, false);
 
-    assertThat(cache.answer(buffer(query), true)).isNull(); // 512 bytes without EDNS
-    assertThat(cache.answer(buffer(query), false)).isNotNull(); // TCP takes it whole
+    assertThat(cache.answer(buffer(query), true, UDP_MAX_SIZE)).isNull(); // 512 bytes without EDNS
+    assertThat(cache.answer(buffer(query), false, UDP_MAX_SIZE)).isNotNull(); // TCP takes it whole
   }
 
   @Test
@@ -149,7 +151,7 @@ class PacketAnswersTest extends CacheFixture {
     AnswerCache cache = cache();
     prime(cache, query(Type.A, true, false, false, "none", 1), true);
     Message plain = query(Type.A, true, false, false, "none", 2);
-    assertThat(cache.answer(buffer(plain), true)).as("the plain query itself").isNotNull();
+    assertThat(cache.answer(buffer(plain), true, UDP_MAX_SIZE)).as("the plain query itself").isNotNull();
 
     List<byte[]> others = new ArrayList<>();
     others.add(withOption(plain, new ClientSubnetOption(24, Dns.address("192.0.2.0"))));
@@ -177,7 +179,7 @@ class PacketAnswersTest extends CacheFixture {
     others.add(compressed);
 
     for (byte[] other : others) {
-      assertThat(cache.answer(Unpooled.wrappedBuffer(other), true)).isNull();
+      assertThat(cache.answer(Unpooled.wrappedBuffer(other), true, UDP_MAX_SIZE)).isNull();
     }
   }
 
@@ -190,7 +192,7 @@ class PacketAnswersTest extends CacheFixture {
     ByteBuf framed = Unpooled.buffer().writeShort(wire.length).writeBytes(wire);
     framed.readShort(); // as the TCP frame decoder leaves it
 
-    byte[] answer = cache.answer(framed, true);
+    byte[] answer = cache.answer(framed, true, UDP_MAX_SIZE);
 
     assertThat(answer).isEqualTo(fullPath(cache, query, true));
     assertThat(framed.readableBytes()).isEqualTo(wire.length);

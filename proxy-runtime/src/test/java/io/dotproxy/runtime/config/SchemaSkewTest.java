@@ -77,7 +77,7 @@ class SchemaSkewTest {
     assertThat(reader.read("version: 1\n", "f").schema()).isEqualTo(ONE_ZERO);
     assertThatThrownBy(() -> reader.read("version: 1.0\n", "f"))
         .isInstanceOf(ConfigException.class)
-        .hasMessage("version in f must be quoted, e.g. version: \"1.0\", because YAML reads 1.0 as a number");
+        .hasMessage("version in f must be quoted, e.g. version: \"" + ConfigSchema.CURRENT + "\", because YAML reads 1.0 as a number");
     assertThatThrownBy(() -> reader.read("version: one\n", "f"))
         .isInstanceOf(ConfigException.class).hasMessageContaining("'one' is not a config schema version");
     assertThatThrownBy(() -> reader.read("version: \"0.9\"\n", "f"))

@@ -28,7 +28,21 @@ class QueryDecoderTest {
     assertThat(decoded.id()).isEqualTo(query.getHeader().getID());
     assertThat(decoded.question().getName().toString()).isEqualTo("Example.COM.");
     assertThat(decoded.usesEdns()).isTrue();
-    assertThat(decoded.maxResponseSize()).isEqualTo(4096);
+    assertThat(decoded.maxResponseSize()).as("capped at the DNS Flag Day size").isEqualTo(1232);
+  }
+
+  @Test
+  void theUdpCapIsTheClientsSizeWhenSmallerAndTheSettingOtherwise() {
+    Message query = query("a.test.", Type.A);
+    query.addRecord(new OPTRecord(4096, 0, 0), Section.ADDITIONAL);
+    assertThat(decodedWithCap(query, 2048).maxResponseSize()).isEqualTo(2048);
+    Message modest = query("a.test.", Type.A);
+    modest.addRecord(new OPTRecord(1000, 0, 0), Section.ADDITIONAL);
+    assertThat(decodedWithCap(modest, 2048).maxResponseSize()).isEqualTo(1000);
+  }
+
+  private static ClientQuery decodedWithCap(Message query, int udpMaxSize) {
+    return ((DecodedQuery.Resolve) QueryDecoder.decode(ByteBuffer.wrap(query.toWire()), true, udpMaxSize)).query();
   }
 
   @Test
