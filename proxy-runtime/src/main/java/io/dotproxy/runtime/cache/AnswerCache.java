@@ -55,6 +55,7 @@ public final class AnswerCache implements Resolver, PacketAnswers {
   private final boolean serveStale;
   private final boolean prefetch;
   private final long staleAnswerAfterNanos;
+  private final KeyHasher hasher;
   private final Cache<CacheKey, CachedAnswer> entries;
   private final ConcurrentHashMap<CacheKey, CompletableFuture<Outcome>> inFlight =
       new ConcurrentHashMap<>();
@@ -74,7 +75,13 @@ public final class AnswerCache implements Resolver, PacketAnswers {
    */
   AnswerCache(Resolver next, CacheSettings settings, ProxyMetrics metrics, LongSupplier nanoClock,
       Duration staleAnswerAfter) {
+    this(next, settings, metrics, nanoClock, staleAnswerAfter, KeyHasher.random());
+  }
+
+  private AnswerCache(Resolver next, CacheSettings settings, ProxyMetrics metrics,
+      LongSupplier nanoClock, Duration staleAnswerAfter, KeyHasher hasher) {
     this.next = next;
+    this.hasher = hasher;
     this.settings = settings;
     this.metrics = metrics;
     this.nanoClock = nanoClock;
@@ -111,8 +118,8 @@ public final class AnswerCache implements Resolver, PacketAnswers {
    * the new size is smaller), so a config change does not send every client to the upstreams.
    */
   public AnswerCache reconfigured(CacheSettings newSettings) {
-    AnswerCache replacement =
-        new AnswerCache(next, newSettings, metrics, nanoClock, Duration.ofNanos(staleAnswerAfterNanos));
+    AnswerCache replacement = new AnswerCache(next, newSettings, metrics, nanoClock,
+        Duration.ofNanos(staleAnswerAfterNanos), hasher);
     entries.policy().eviction().ifPresentOrElse(
         eviction -> eviction.hottest(newSettings.size()).forEach(replacement.entries::put),
         () -> replacement.entries.putAll(entries.asMap()));
@@ -121,7 +128,7 @@ public final class AnswerCache implements Resolver, PacketAnswers {
 
   @Override
   public CompletableFuture<Message> resolve(ClientQuery query, EventLoop loop) {
-    CacheKey key = CacheKey.of(query);
+    CacheKey key = CacheKey.of(query, hasher);
     if (key == null) {
       return next.resolve(query, loop);
     }
@@ -160,7 +167,7 @@ public final class AnswerCache implements Resolver, PacketAnswers {
       return null;
     }
     long now = nanoClock.getAsLong();
-    CachedAnswer entry = entries.getIfPresent(CacheKey.of(packet, query));
+    CachedAnswer entry = entries.getIfPresent(CacheKey.of(packet, query, hasher));
     if (entry == null || !entry.isFresh(now)
         || (prefetch && entry.hitAtLeast(PREFETCH_MIN_HITS) && entry.inPrefetchWindow(now))) {
       return null;
@@ -174,6 +181,11 @@ public final class AnswerCache implements Resolver, PacketAnswers {
     }
     metrics.cacheHit();
     return query.answer(template, packet);
+  }
+
+  /** The key this cache files {@code query} under, or null when it is not cached (for tests). */
+  CacheKey keyOf(ClientQuery query) {
+    return CacheKey.of(query, hasher);
   }
 
   /** Entries now held, after pending evictions and expiries are applied (for tests). */

@@ -17,6 +17,7 @@ import org.xbill.DNS.Type;
  * CD=1 answer must never reach a CD=0 client. The name is kept in its canonical wire form (ASCII
  * lower-cased, as {@link Name#toWireCanonical} makes it), so {@code Example.COM} and
  * {@code example.com} share an entry, and a key can be made from a packet's bytes without parsing.
+ * The name's hash is keyed by the cache's secret ({@link KeyHasher}).
  */
 final class CacheKey {
 
@@ -28,18 +29,18 @@ final class CacheKey {
   private final int hash;
 
   private CacheKey(byte[] canonicalName, int type, int dclass, boolean dnssecOk,
-      boolean checkingDisabled) {
+      boolean checkingDisabled, KeyHasher hasher) {
     this.canonicalName = canonicalName;
     this.type = type;
     this.dclass = dclass;
     this.dnssecOk = dnssecOk;
     this.checkingDisabled = checkingDisabled;
-    this.hash = 31 * (31 * Arrays.hashCode(canonicalName) + type) + dclass
+    this.hash = 31 * (31 * hasher.hash(canonicalName) + type) + dclass
         + (dnssecOk ? 1 << 20 : 0) + (checkingDisabled ? 1 << 21 : 0);
   }
 
   /** The key of a client's query, or null when its answer must not be cached or shared. */
-  static CacheKey of(ClientQuery query) {
+  static CacheKey of(ClientQuery query, KeyHasher hasher) {
     Record question = query.question();
     int type = question.getType();
     if (type == Type.AXFR || type == Type.IXFR) {
@@ -53,11 +54,11 @@ final class CacheKey {
         && (query.clientOpt().getFlags() & ExtendedFlags.DO) != 0;
     boolean checkingDisabled = query.message().getHeader().getFlag(Flags.CD);
     return new CacheKey(question.getName().toWireCanonical(), type, question.getDClass(),
-        dnssecOk, checkingDisabled);
+        dnssecOk, checkingDisabled, hasher);
   }
 
   /** The key of a plain query in {@code packet}; {@link PlainQuery} excludes what is never cached. */
-  static CacheKey of(ByteBuf packet, PlainQuery query) {
+  static CacheKey of(ByteBuf packet, PlainQuery query, KeyHasher hasher) {
     byte[] name = new byte[query.nameLength()];
     packet.getBytes(packet.readerIndex() + PlainQuery.NAME_OFFSET, name);
     for (int i = 0; i < name.length; i++) {
@@ -67,7 +68,7 @@ final class CacheKey {
       }
     }
     return new CacheKey(name, query.type(), query.dclass(), query.dnssecOk(),
-        query.checkingDisabled());
+        query.checkingDisabled(), hasher);
   }
 
   int type() {
