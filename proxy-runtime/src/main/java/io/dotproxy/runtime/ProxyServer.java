@@ -55,7 +55,7 @@ public final class ProxyServer implements AutoCloseable {
 
   /** Starts with a fixed config. */
   public static ProxyServer start(ProxyConfig config, Transport transport) throws Exception {
-    int eventLoops = Runtime.getRuntime().availableProcessors();
+    int eventLoops = config.threads();
     EventLoopGroup group = transport.newEventLoopGroup(eventLoops, "dotproxy");
     ProxyMetrics metrics = new ProxyMetrics();
     QueryPathAssembler assembler = new QueryPathAssembler(group, transport, metrics);
@@ -100,8 +100,9 @@ public final class ProxyServer implements AutoCloseable {
    * need a restart.
    */
   public synchronized void apply(ProxyConfig next) {
-    if (!next.listen().equals(config.listen()) || !next.admin().equals(config.admin())) {
-      log.warn("listen and admin addresses take effect at the next restart; the rest applies now");
+    if (!next.listen().equals(config.listen()) || !next.admin().equals(config.admin())
+        || next.threads() != config.threads()) {
+      log.warn("listen and admin addresses and threads take effect at the next restart; the rest applies now");
     }
     try {
       pipeline.use(assembler.assemble(next));
@@ -114,6 +115,15 @@ public final class ProxyServer implements AutoCloseable {
   /** The addresses actually bound, with real ports where port 0 was asked for. */
   public List<InetSocketAddress> listenAddresses() {
     return listeners.boundAddresses();
+  }
+
+  /** Event-loop threads this proxy runs ({@code threads}, fixed at start). */
+  public int eventLoops() {
+    int loops = 0;
+    for (var loop : group) {
+      loops++;
+    }
+    return loops;
   }
 
   public InetSocketAddress adminAddress() {

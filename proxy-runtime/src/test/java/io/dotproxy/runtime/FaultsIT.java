@@ -304,12 +304,12 @@ class FaultsIT {
   @Test
   void aStalledUpstreamHoldsNoMoreThanTheInFlightBound() throws Exception {
     int burst = 3_000;
-    int bound = io.dotproxy.runtime.upstream.ConnectionLimits.DEFAULTS.maxInFlight()
-        * io.dotproxy.runtime.upstream.ConnectionLimits.DEFAULTS.connectionsPerLoop()
-        * Runtime.getRuntime().availableProcessors();
+    int boundPerLoop = io.dotproxy.runtime.upstream.ConnectionLimits.DEFAULTS.maxInFlight()
+        * io.dotproxy.runtime.upstream.ConnectionLimits.DEFAULTS.connectionsPerLoop();
     try (FakeDotServer upstream = new FakeDotServer(PKI.issue()).behave(io.dotproxy.runtime.testing.Behaviour.STALL);
          RunningProxy proxy = RunningProxy.start("--upstream", "127.0.0.1@" + upstream.port() + "#dot.test",
              "--ca-file", caFile().toString(), "--cache-size", "0", "--timeout", "1s")) {
+      int bound = boundPerLoop * proxy.server().eventLoops();
       UdpLoad load = new UdpLoad(proxy.address(), 4, burst, Duration.ofSeconds(10), 10_000);
       load.start();
       Thread.sleep(900); // the burst is sent; no query has reached its 1 s timeout yet

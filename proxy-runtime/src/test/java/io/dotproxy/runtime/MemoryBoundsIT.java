@@ -99,7 +99,7 @@ class MemoryBoundsIT {
       steps.check("forward zone: " + forwarded.sent() + " names to a server that never answers",
           Duration.ofMillis(2_500));
       assertThat(forwarded.sent()).as("more than the forward-zone bound of 256 per event loop")
-          .isGreaterThan(256 * Runtime.getRuntime().availableProcessors());
+          .isGreaterThan(256 * Math.min(4, Runtime.getRuntime().availableProcessors())); // the default threads
 
       double logDropped = proxy.metric("dotproxy_query_log_dropped_total");
       steps.check("query log: stdout never read, " + (long) logDropped + " lines dropped");

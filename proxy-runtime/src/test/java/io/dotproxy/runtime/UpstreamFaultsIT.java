@@ -33,13 +33,13 @@ class UpstreamFaultsIT {
   void connectionsAreOpenBeforeTheFirstQuery() throws Exception {
     try (FakeDotServer upstream = new FakeDotServer(PKI.issue());
          RunningProxy proxy = proxyFor(upstream, "dot.test")) {
-      int loops = Runtime.getRuntime().availableProcessors();
-      assertThat(upstream.awaitConnections(loops, Duration.ofSeconds(10)))
-          .as("one TLS connection per event loop, opened at start").isTrue();
+      assertThat(upstream.awaitConnections(1, Duration.ofSeconds(10)))
+          .as("one TLS connection opened at start (EventLoopsIT: only one)").isTrue();
       assertThat(upstream.queriesReceived()).isZero();
 
       assertThat(proxy.udp(DnsClient.query("n1.test.", Type.A)).getRcode()).isEqualTo(Rcode.NOERROR);
-      assertThat(upstream.connectionsAccepted()).as("the first query used one of them").isEqualTo(loops);
+      assertThat(upstream.connectionsAccepted())
+          .as("the first query used it or opened its own loop's").isBetween(1, proxy.server().eventLoops());
     }
   }
 
@@ -56,7 +56,7 @@ class UpstreamFaultsIT {
       }
       assertThat(upstream.queriesReceived()).isEqualTo(400);
       // One connection per event loop at most: reused across clients, never one per query.
-      assertThat(upstream.connectionsAccepted()).isBetween(1, Runtime.getRuntime().availableProcessors());
+      assertThat(upstream.connectionsAccepted()).isBetween(1, proxy.server().eventLoops());
     }
   }
 

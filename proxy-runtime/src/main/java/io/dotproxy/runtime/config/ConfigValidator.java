@@ -31,6 +31,14 @@ final class ConfigValidator {
   /** RFC 1035: every client takes 512 bytes; above 4096 nobody gains from UDP over TCP. */
   static final int MIN_UDP_MAX_SIZE = 512;
   static final int MAX_UDP_MAX_SIZE = 4096;
+  /**
+   * Event loops by default: the CPUs the JVM may use (the container's CPU limit where there is one),
+   * at most this many. A proxy's work per query is small, a few loops saturate any realistic query
+   * rate, and every loop costs memory, a UDP socket per listen address and, on demand, its own TLS
+   * connections to each upstream: on a 64-core node without a limit, 64 of each would be waste.
+   */
+  static final int DEFAULT_MAX_THREADS = 4;
+  static final int MAX_THREADS = 64;
 
   private static final Set<String> UPSTREAM_KEYS = Set.of("address", "port", "server-name", "spki-pins");
 
@@ -65,6 +73,8 @@ final class ConfigValidator {
             v.single(Setting.EDNS_PADDING, true, ConfigValidator::bool),
             v.single(Setting.STRIP_CLIENT_SUBNET, true, ConfigValidator::bool)),
         v.list(Setting.FORWARD_ZONE, List.of(), value -> ForwardZone.parse(text(value))),
+        v.single(Setting.THREADS, Math.min(DEFAULT_MAX_THREADS, Runtime.getRuntime().availableProcessors()),
+            value -> integer(text(value), 1, MAX_THREADS)),
         v.single(Setting.ADMIN, HostPort.parse(DEFAULT_ADMIN, 0), value -> HostPort.parse(text(value), 0)),
         v.single(Setting.DRAIN_PERIOD, Duration.ofSeconds(5),
             value -> Durations.parse(text(value), Duration.ZERO, Duration.ofMinutes(10))),

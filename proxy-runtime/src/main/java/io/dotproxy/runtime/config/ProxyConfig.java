@@ -10,6 +10,7 @@ import java.util.Optional;
  * The whole runtime configuration, validated once; nothing downstream re-checks it.
  *
  * @param udpMaxSize the largest answer sent over UDP, whatever EDNS size the client advertises
+ * @param threads event-loop threads (fixed at start)
  */
 public record ProxyConfig(
     List<HostPort> listen,
@@ -22,6 +23,7 @@ public record ProxyConfig(
     RateLimitSettings rateLimit,
     PrivacySettings privacy,
     List<ForwardZone> forwardZones,
+    int threads,
     HostPort admin,
     Duration drainPeriod,
     boolean queryLog,

@@ -35,6 +35,9 @@ enum Setting {
   STRIP_CLIENT_SUBNET("strip-client-subnet", false, "BOOL",
       "remove EDNS Client Subnet before forwarding (default true)"),
   FORWARD_ZONE("forward-zone", true, "ZONE=ADDR[:PORT],...", "plain-DNS conditional forwarding"),
+  THREADS("threads", false, "N",
+      "event-loop threads, 1-" + ConfigValidator.MAX_THREADS + "; takes effect at restart (default: the CPUs the container may use, at most "
+          + ConfigValidator.DEFAULT_MAX_THREADS + ")", ConfigSchema.V1_1),
   ADMIN("admin", false, "ADDR:PORT", "HTTP /metrics, /livez, /readyz (default 127.0.0.1:9153)"),
   QUERY_LOG("query-log", false, "BOOL",
       "write one JSON line per query to stdout, with the client and the name (default false)"),

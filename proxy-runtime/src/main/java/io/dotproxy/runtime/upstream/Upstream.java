@@ -84,12 +84,15 @@ public final class Upstream implements AutoCloseable {
   }
 
   /**
-   * Opens a connection on every event loop ahead of the first query, so that the first clients
-   * after a start do not wait for a TLS handshake, and an unusable upstream is known (and probed)
-   * before anyone asks it. An unused connection closes after the idle timeout like any other.
+   * Opens one connection ahead of the first query, so that the first clients after a start do not
+   * wait for a TLS handshake (most of them, with few loops), and an unusable upstream is known (and
+   * probed) before anyone asks it. The other loops connect when they first need to: a connection per
+   * loop at start would cost as many handshakes per upstream as the node has loops, for connections
+   * that may never carry a query. An unused connection closes after the idle timeout like any other.
    */
   public void connectAhead() {
-    pools.values().forEach(pool -> pool.loop().execute(pool::pick));
+    LoopConnections first = pools.get(group.next());
+    first.loop().execute(first::pick);
   }
 
   /**
