@@ -171,6 +171,11 @@ public final class Upstream implements AutoCloseable {
     health.markDown(reason);
   }
 
+  /** An answer under an outstanding ID for another question: a late answer, dropped. */
+  void strayAnswer() {
+    logConnectionProblem("dropped an answer for another question under an ID in use (a late answer)");
+  }
+
   void protocolError(String problem) {
     metrics.failed("protocol");
     logConnectionProblem(problem);

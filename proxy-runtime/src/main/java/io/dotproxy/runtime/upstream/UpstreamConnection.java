@@ -116,7 +116,7 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
 
   private int allocateId() {
     // Sequential IDs make reuse of a timed-out query's ID as late as possible; the question check
-    // in channelRead catches the rest.
+    // in channelRead drops a late answer that still comes under a reused ID.
     do {
       nextId = (nextId + 1) & 0xFFFF;
     } while (inFlight.containsKey(nextId));
@@ -134,15 +134,19 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
         protocolError("a frame that is not a DNS response");
         return;
       }
-      PendingQuery query = inFlight.remove(frame.getUnsignedShort(frame.readerIndex()));
+      int id = frame.getUnsignedShort(frame.readerIndex());
+      PendingQuery query = inFlight.get(id);
       if (query == null) {
         return; // the answer to a query that already timed out
       }
       if (!WireQuestions.sameQuestion(query.wire, query.questionLength, frame)) {
-        query.fail(new UpstreamException(Kind.PROTOCOL, "answer for another question"));
-        protocolError("an answer whose question does not match its ID");
+        // IDs wrap after 65,536 queries, so this is most likely the late answer to a query that
+        // timed out under the same ID: the upstream is slow, not broken. Dropped; the query waits
+        // for its own answer, and the connection carries on.
+        upstream.strayAnswer();
         return;
       }
+      inFlight.remove(id);
       byte[] answer = new byte[frame.readableBytes()];
       frame.readBytes(answer);
       upstream.answered(query, answer);

@@ -50,9 +50,9 @@ import org.xbill.DNS.Type;
  * <ul>
  *   <li>each query the server receives carries the ID the connection gave it and the query's bytes;
  *   <li>frames are taken in order; a frame shorter than a header or not a response is a protocol
- *       error, as is an answer whose question is not its query's (names compared ignoring ASCII
- *       case, type and class exactly); a protocol error closes the connection, and nothing read
- *       after it is believed;
+ *       error, which closes the connection, and nothing read after it is believed; an answer whose
+ *       question is not its query's (names compared ignoring ASCII case, type and class exactly) is
+ *       a stray (a late answer to an earlier query under a reused ID): ignored, and the query waits on;
  *   <li>a query gets exactly the bytes of the first well-formed answer with its ID and question, or
  *       fails when the connection closes, or is still waiting; an answer to no outstanding ID is
  *       ignored;
@@ -203,14 +203,12 @@ class UpstreamConnectionFuzzTest {
           model.protocolError = true;
           break;
         }
-        Integer index = waiting.remove(((frame[0] & 0xFF) << 8) | (frame[1] & 0xFF));
-        if (index == null) {
-          continue;
+        int id = ((frame[0] & 0xFF) << 8) | (frame[1] & 0xFF);
+        Integer index = waiting.get(id);
+        if (index == null || !sameQuestion(queries.get(index).wire, frame)) {
+          continue; // a stray: a late answer to an earlier query under the same ID, ignored
         }
-        if (!sameQuestion(queries.get(index).wire, frame)) {
-          model.protocolError = true;
-          break;
-        }
+        waiting.remove(id);
         model.answers[index] = frame;
       }
       return model;
