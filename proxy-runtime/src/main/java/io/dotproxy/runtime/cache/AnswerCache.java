@@ -44,6 +44,12 @@ public final class AnswerCache implements Resolver, PacketAnswers {
   /** Hits an entry needs before it is worth refreshing ahead of its expiry. */
   static final int PREFETCH_MIN_HITS = 3;
 
+  /**
+   * RFC 8767's failure recheck timer (its suggested 30 s): how long after a failed refresh an
+   * expired entry answers stale without asking the upstream again.
+   */
+  static final Duration FAILURE_RECHECK_AFTER = Duration.ofSeconds(30);
+
   /** RFC 8767's client response timer (its suggested 1.8 s). */
   static final Duration STALE_ANSWER_AFTER = Duration.ofMillis(1800);
 
@@ -145,6 +151,9 @@ public final class AnswerCache implements Resolver, PacketAnswers {
     }
     metrics.cacheMiss();
     query.trace().cache("miss");
+    if (serveStale && entry != null && entry.awaitingRecheck(now) && entry.isUsable(now)) {
+      return CompletableFuture.completedFuture(fit(staleAnswer(entry, query), query));
+    }
     CompletableFuture<Outcome> flight = join(key, query, loop);
     CompletableFuture<Message> answer = new CompletableFuture<>();
     flight.whenComplete((outcome, error) -> onLoop(loop,
@@ -234,6 +243,12 @@ public final class AnswerCache implements Resolver, PacketAnswers {
 
   /** Stores a cacheable answer before the flight ends, so later queries find it in the cache. */
   private Outcome settle(CacheKey key, Message message, Throwable error) {
+    if (error != null || message == null || message.getRcode() == Rcode.SERVFAIL) {
+      CachedAnswer previous = entries.getIfPresent(key);
+      if (previous != null) {
+        previous.refreshFailed(nanoClock.getAsLong(), FAILURE_RECHECK_AFTER.toNanos());
+      }
+    }
     if (error != null || message == null) {
       return new Outcome.Failed(error != null ? error : new IllegalStateException("no answer"));
     }
@@ -314,6 +329,10 @@ public final class AnswerCache implements Resolver, PacketAnswers {
     if (entry.isFresh(now)) {
       return entry.copy(now);
     }
+    return staleAnswer(entry, query);
+  }
+
+  private Message staleAnswer(CachedAnswer entry, ClientQuery query) {
     metrics.staleAnswer();
     query.trace().cache("stale");
     return entry.staleCopy();

@@ -41,6 +41,9 @@ final class CachedAnswer {
   private final AtomicInteger hits = new AtomicInteger();
   private final AtomicBoolean prefetchClaimed = new AtomicBoolean();
   private volatile Shaped shaped;
+  /** Until when a failed refresh keeps this expired entry from asking the upstream; 0 for never. */
+  private volatile long recheckAfter;
+  private volatile boolean refreshFailed;
   private volatile Message stale;
 
   /** Finished answers by query variant for one whole second of age; replaced when it moves on. */
@@ -140,6 +143,20 @@ final class CachedAnswer {
       return true;
     }
     return hits.incrementAndGet() >= minHits;
+  }
+
+  /**
+   * RFC 8767 section 4's failure recheck timer: after a refresh of this entry failed, it answers
+   * stale without asking the upstream until {@code recheckAfter}.
+   */
+  void refreshFailed(long now, long recheckNanos) {
+    recheckAfter = now + recheckNanos;
+    refreshFailed = true;
+  }
+
+  /** Expired, and a refresh failed less than the recheck time ago. */
+  boolean awaitingRecheck(long now) {
+    return refreshFailed && !isFresh(now) && now - recheckAfter < 0;
   }
 
   boolean inPrefetchWindow(long now) {

@@ -39,6 +39,35 @@ class ServeStaleTest extends CacheFixture {
         .failsWithin(Duration.ofSeconds(WAIT_SECONDS));
   }
 
+  /**
+   * RFC 8767 section 4's failure recheck timer: once a refresh failed, the name is answered stale
+   * without asking the upstream again for 30 s, so a failing upstream is not sent a query for every
+   * stale answer.
+   */
+  @Test
+  void afterAFailedRefreshStaleAnswersDoNotAskTheUpstreamAgainFor30Seconds() throws Exception {
+    AnswerCache cache = cache(STALE);
+    ask(cache, query("www.test.", Type.A));
+    clock.advance(Duration.ofSeconds(301));
+    next.fail();
+    assertThat(ask(cache, query("www.test.", Type.A)).getSection(Section.ANSWER)).hasSize(1);
+    assertThat(next.calls()).isEqualTo(2);
+
+    for (int i = 0; i < 5; i++) {
+      clock.advance(Duration.ofSeconds(5));
+      Message stale = ask(cache, query("www.test.", Type.A));
+      assertThat(stale.getSection(Section.ANSWER).get(0).getTTL()).isEqualTo(CachedAnswer.STALE_TTL);
+    }
+    assertThat(next.calls()).as("no upstream query within the recheck time").isEqualTo(2);
+    assertThat(metric("dotproxy_cache_stale_answers")).isEqualTo(6);
+
+    clock.advance(Duration.ofSeconds(6)); // 31 s after the failure
+    next.answer(query -> Dns.positive(query, 300));
+    Message fresh = ask(cache, query("www.test.", Type.A));
+    assertThat(fresh.getSection(Section.ANSWER).get(0).getTTL()).isEqualTo(300);
+    assertThat(next.calls()).isEqualTo(3);
+  }
+
   @Test
   void aStaleAnswerTellsEdnsClientsItIsStale() throws Exception {
     AnswerCache cache = cache(STALE);
