@@ -6,6 +6,7 @@ import java.util.Arrays;
 import org.xbill.DNS.Flags;
 import org.xbill.DNS.Header;
 import org.xbill.DNS.Message;
+import org.xbill.DNS.OPTRecord;
 import org.xbill.DNS.Opcode;
 import org.xbill.DNS.Rcode;
 import org.xbill.DNS.Record;
@@ -52,7 +53,7 @@ final class StorePolicy {
         || (rcode != Rcode.NOERROR && rcode != Rcode.NXDOMAIN) || !answers(answer, key)) {
       return null;
     }
-    byte[] wire = answer.toWire();
+    byte[] wire = withoutEdnsOptions(answer).toWire();
     WireRecords records = WireRecords.of(wire);
     if (records == null) {
       return null;
@@ -86,6 +87,28 @@ final class StorePolicy {
     wire[2] &= (byte) ~AA_BIT_IN_FLAGS_BYTE;
     return new CachedAnswer(wire, Arrays.copyOf(ttlOffsets, aging), rcode, now, entryTtl,
         staleNanos);
+  }
+
+  /**
+   * The answer as it may be served to other clients: its EDNS options belong to this one answer
+   * (NSID names the server instance that gave it, an Extended DNS Error describes this resolution;
+   * cookies, keepalive and padding belong to the upstream hop), so none is kept. The OPT record
+   * itself stays for its extended rcode. {@code answer} is not changed.
+   */
+  private static Message withoutEdnsOptions(Message answer) {
+    OPTRecord opt = answer.getOPT();
+    if (opt == null || opt.getOptions().isEmpty()) {
+      return answer;
+    }
+    Message copy = answer.clone();
+    for (Record record : new java.util.ArrayList<>(copy.getSection(Section.ADDITIONAL))) {
+      if (record instanceof OPTRecord) {
+        copy.removeRecord(record, Section.ADDITIONAL);
+      }
+    }
+    copy.addRecord(new OPTRecord(opt.getPayloadSize(), opt.getExtendedRcode(), opt.getVersion(),
+        opt.getFlags()), Section.ADDITIONAL);
+    return copy;
   }
 
   /** Whether the answer is for the question we asked, so it may stand for it. */

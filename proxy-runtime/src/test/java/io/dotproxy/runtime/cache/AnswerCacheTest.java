@@ -8,10 +8,14 @@ import io.dotproxy.runtime.dns.ClientQuery;
 import io.dotproxy.runtime.dns.ResponseShaper;
 import io.dotproxy.runtime.metrics.ProxyMetrics;
 import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.xbill.DNS.ClientSubnetOption;
+import org.xbill.DNS.EDNSOption;
+import org.xbill.DNS.ExtendedErrorCodeOption;
+import org.xbill.DNS.GenericEDNSOption;
 import org.xbill.DNS.DClass;
 import org.xbill.DNS.ExtendedFlags;
 import org.xbill.DNS.Flags;
@@ -243,6 +247,32 @@ class AnswerCacheTest extends CacheFixture {
     assertThat(AnswerCache.around(next, settings(0), own)).isSameAs(next);
     assertThat(Metrics.value(own, "dotproxy_cache_entries")).isZero();
     assertThat(AnswerCache.around(next, settings(10), new ProxyMetrics())).isInstanceOf(AnswerCache.class);
+  }
+
+  /**
+   * NSID names the server instance that answered and an Extended DNS Error describes one
+   * resolution: both belong to the answer the upstream gave then, not to every later client the
+   * cache answers. The entry keeps neither; the one answer that was not cached passes them on.
+   */
+  @Test
+  void perAnswerEdnsOptionsAreNotReplayedFromTheCache() throws Exception {
+    next.answer(query -> {
+      Message answer = Dns.positive(query, 300);
+      answer.addRecord(new OPTRecord(1232, 0, 0, 0, List.of(
+          new GenericEDNSOption(EDNSOption.Code.NSID, "resolver-7".getBytes(StandardCharsets.US_ASCII)),
+          new ExtendedErrorCodeOption(ExtendedErrorCodeOption.OTHER, "answered by resolver-7"))),
+          Section.ADDITIONAL);
+      return answer;
+    });
+    AnswerCache cache = cache();
+    ClientQuery first = query("nsid.test.", Type.A, true, false);
+    ClientQuery later = query("nsid.test.", Type.A, true, false);
+    askShaped(cache, first);
+    Message fromCache = askShaped(cache, later);
+    assertThat(next.calls()).isEqualTo(1);
+    assertThat(fromCache.getSection(Section.ANSWER)).hasSize(1);
+    assertThat(fromCache.getOPT()).as("EDNS is still answered with EDNS").isNotNull();
+    assertThat(fromCache.getOPT().getOptions()).isEmpty();
   }
 
   private static Message withFlag(Message message, int flag) {
