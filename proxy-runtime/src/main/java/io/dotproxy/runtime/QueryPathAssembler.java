@@ -12,6 +12,7 @@ import io.dotproxy.runtime.metrics.ProxyMetrics;
 import io.dotproxy.runtime.privacy.UpstreamQuery;
 import io.dotproxy.runtime.querylog.QueryLog;
 import io.dotproxy.runtime.ratelimit.RateLimiter;
+import io.dotproxy.runtime.reverse.PrivateReverseZones;
 import io.dotproxy.runtime.router.Router;
 import io.dotproxy.runtime.transport.Transport;
 import io.dotproxy.runtime.upstream.ConnectionLimits;
@@ -31,7 +32,7 @@ import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLException;
 
 /**
- * Builds the query path (rate limit, cache, forward zones, router, upstreams) from a config, and
+ * Builds the query path (rate limit, cache, forward zones, private reverse zones, router, upstreams) from a config, and
  * builds it again on reload keeping what is still valid: upstreams whose settings and trust did
  * not change keep their connections and health, and the cache keeps its answers.
  */
@@ -58,7 +59,9 @@ final class QueryPathAssembler implements AutoCloseable {
     retireUnused(previous, config.timeout());
 
     UpstreamQuery upstreamQuery = new UpstreamQuery(config.privacy());
-    Resolver resolver = new Router(upstreams, config.policy(), config.timeout(), upstreamQuery);
+    // Private reverse zones behind the forward zones: a forward zone covering one takes its queries.
+    Resolver resolver = new PrivateReverseZones(
+        new Router(upstreams, config.policy(), config.timeout(), upstreamQuery));
     if (!config.forwardZones().isEmpty()) {
       resolver = new ForwardZoneResolver(config.forwardZones(), resolver, transport,
           config.timeout(), upstreamQuery, metrics);

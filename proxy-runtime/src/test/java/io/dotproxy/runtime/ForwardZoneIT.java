@@ -37,6 +37,8 @@ class ForwardZoneIT {
   static final String ZONE = "cluster.local.";
   static final String KUBE_DNS = "kube-dns.kube-system.svc.cluster.local.";
   static final String KUBE_DNS_ADDRESS = "10.96.0.10";
+  static final String KUBE_DNS_REVERSE = "10.0.96.10.in-addr.arpa.";
+  static final String SERVICE_REVERSE_ZONE = "96.10.in-addr.arpa.";
   /** 100 A records: about 1.7 kB, more than the 1232 bytes the proxy accepts over UDP. */
   static final String BIG = "big.cluster.local.";
   static final int BIG_COUNT = 100;
@@ -56,7 +58,10 @@ class ForwardZoneIT {
     for (int i = 0; i < BIG_COUNT; i++) {
       cluster.record(BIG + " 30 IN A " + bigAddress(i));
     }
-    plain = UnboundServer.plain().zone(cluster).start();
+    plain = UnboundServer.plain().zone(cluster)
+        .config("local-zone: \"" + SERVICE_REVERSE_ZONE + "\" static")
+        .config("local-data: \"" + KUBE_DNS_REVERSE + " 30 IN PTR " + KUBE_DNS + "\"")
+        .start();
     upstreamFlags = RunningProxy.upstreamFlags(
         dot.address(), "dot.test", certificate.writePem(dir).caCertificate());
     proxy = proxy("cluster.local=127.0.0.1:" + plain.port());
@@ -125,10 +130,15 @@ class ForwardZoneIT {
     DigResult direct = Dig.against(plain.address()).query(BIG, "A", "+bufsize=1232", "+notcp", "+ignore");
     assertThat(direct.truncated()).as("%s", direct).isTrue();
 
-    // A client taking 4096 bytes over UDP gets everything, which the proxy can only have had over TCP.
-    Message udp = proxy.udp(DnsClient.queryWithEdns(BIG, Type.A, 4096));
-    assertThat(udp.getHeader().getFlag(Flags.TC)).isFalse();
-    assertThat(addresses(udp)).containsExactlyInAnyOrderElementsOf(bigAddresses());
+    // A client taking 4096 bytes over UDP from a proxy allowed to send that much gets everything,
+    // which the proxy can only have had over TCP.
+    try (RunningProxy large = proxy(ZONE + "=127.0.0.1:" + plain.port(), "--udp-max-size", "4096")) {
+      Message udp = large.udp(DnsClient.queryWithEdns(BIG, Type.A, 4096));
+      assertThat(udp.getHeader().getFlag(Flags.TC)).isFalse();
+      assertThat(addresses(udp)).containsExactlyInAnyOrderElementsOf(bigAddresses());
+    }
+    // At the default cap of 1232 bytes the same client gets TC=1.
+    assertThat(proxy.udp(DnsClient.queryWithEdns(BIG, Type.A, 4096)).getHeader().getFlag(Flags.TC)).isTrue();
 
     Message tcp = proxy.tcp(DnsClient.query(BIG, Type.A));
     assertThat(addresses(tcp)).containsExactlyInAnyOrderElementsOf(bigAddresses());
@@ -162,6 +172,26 @@ class ForwardZoneIT {
           "dotproxy_upstream_requests_total{upstream=\"127.0.0.1@" + dot.port() + "\"}")).isZero();
       // The rest of the namespace is unaffected.
       assertThat(down.udp(DnsClient.query(SyntheticZone.A_NAME, Type.A)).getRcode()).isEqualTo(Rcode.NOERROR);
+    }
+  }
+
+  /** RFC 6303: a PTR for a private address never reaches the DoT upstream; a forward zone may take it. */
+  @Test
+  void privateReverseLookupsStayLocalUnlessAForwardZoneCoversThem() throws Exception {
+    String upstreamRequests = "dotproxy_upstream_requests_total{upstream=\"127.0.0.1@" + dot.port() + "\"}";
+    double before = LoopbackClient.metric(proxy, upstreamRequests);
+    double forwardedBefore = forwarded(proxy);
+    Message local = proxy.udp(DnsClient.query(KUBE_DNS_REVERSE, Type.PTR));
+    assertThat(local.getRcode()).isEqualTo(Rcode.NXDOMAIN);
+    assertThat(local.getSection(Section.AUTHORITY)).singleElement()
+        .satisfies(soa -> assertThat(soa.getName()).hasToString("10.in-addr.arpa."));
+    assertThat(LoopbackClient.metric(proxy, upstreamRequests)).isEqualTo(before);
+    assertThat(forwarded(proxy)).isEqualTo(forwardedBefore);
+
+    try (RunningProxy covered = proxy(SERVICE_REVERSE_ZONE + "=127.0.0.1:" + plain.port())) {
+      DigResult ptr = Kdig.against(covered.address()).query(KUBE_DNS_REVERSE, "PTR");
+      assertThat(ptr.status()).as("%s", ptr).isEqualTo("NOERROR");
+      assertThat(ptr.answerData()).containsExactly(KUBE_DNS);
     }
   }
 
