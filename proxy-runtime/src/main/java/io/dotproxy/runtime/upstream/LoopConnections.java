@@ -14,6 +14,8 @@ final class LoopConnections {
   private final EventLoop loop;
   private final int maxConnections;
   private final List<UpstreamConnection> connections = new ArrayList<>(2);
+  private long lastQueryNanos;
+  private boolean queried;
 
   LoopConnections(Upstream upstream, EventLoop loop, int maxConnections) {
     this.upstream = upstream;
@@ -44,6 +46,17 @@ final class LoopConnections {
       return candidate.isReady();
     }
     return candidate.load() < best.load();
+  }
+
+  /** Notes that a query is being sent from this loop. */
+  void queried() {
+    lastQueryNanos = System.nanoTime();
+    queried = true;
+  }
+
+  /** Whether this loop sent a query less than {@code window} ago. */
+  boolean queriedWithin(long now, java.time.Duration window) {
+    return queried && now - lastQueryNanos < window.toNanos();
   }
 
   EventLoop loop() {

@@ -44,6 +44,9 @@ public final class Upstream implements AutoCloseable {
   private final Transport transport;
   private final ConnectionLimits limits;
   private final EventLoopGroup group;
+  /** How long a connection must have lived before an idle close by the upstream is made good. */
+  static final Duration MIN_LIFETIME_BEFORE_RECONNECT = Duration.ofSeconds(1);
+
   private final Map<EventExecutor, LoopConnections> pools = new IdentityHashMap<>();
   private final UpstreamHealth health;
   private final RoundTripTime roundTripTime = new RoundTripTime();
@@ -118,6 +121,7 @@ public final class Upstream implements AutoCloseable {
   }
 
   private void dispatch(PendingQuery query, LoopConnections pool) {
+    pool.queried();
     UpstreamConnection connection = pool.pick();
     if (connection == null) {
       metrics.failed("busy");
@@ -163,6 +167,23 @@ public final class Upstream implements AutoCloseable {
     } else {
       metrics.failed("closed");
       query.fail(new UpstreamException(Kind.CLOSED, spec.label() + " closed the connection twice"));
+    }
+  }
+
+  /**
+   * The upstream closed a connection that had nothing outstanding: public resolvers close idle
+   * connections after about 10 s, well before our own idle timeout. If this loop has had queries
+   * within our idle timeout it is likely to have more, so a connection is opened again at once,
+   * ahead of need, and the next query does not wait for a handshake. A connection the upstream
+   * closed within {@link #MIN_LIFETIME_BEFORE_RECONNECT} of its handshake is not replaced, so a
+   * server that closes every connection at once does not get a handshake storm; nor is one of a
+   * loop that already has another, or of an upstream that is down.
+   */
+  void closedWhileIdle(LoopConnections pool, long readyNanos) {
+    long now = System.nanoTime();
+    if (health.isUp() && pool.size() == 0 && pool.queriedWithin(now, limits.idleTimeout())
+        && now - readyNanos >= MIN_LIFETIME_BEFORE_RECONNECT.toNanos()) {
+      pool.pick();
     }
   }
 

@@ -34,6 +34,9 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
   private boolean closed;
   private boolean failed;
   private boolean counted;
+  /** We closed it (idle, protocol error, shutdown), as opposed to the upstream. */
+  private boolean closedByUs;
+  private long readyNanos;
   private int nextId = ThreadLocalRandom.current().nextInt(0x10000);
 
   UpstreamConnection(Upstream upstream, LoopConnections owner, int maxInFlight) {
@@ -83,6 +86,7 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
   }
 
   void close() {
+    closedByUs = true;
     if (channel != null) {
       channel.close();
     }
@@ -96,6 +100,7 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
       return;
     }
     ready = true;
+    readyNanos = System.nanoTime();
     while (!awaitingHandshake.isEmpty() && !closed) {
       write(awaitingHandshake.poll());
     }
@@ -158,6 +163,7 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
   @Override
   public void userEventTriggered(ChannelHandlerContext ctx, Object event) throws Exception {
     if (event instanceof IdleStateEvent && inFlight.isEmpty() && awaitingHandshake.isEmpty()) {
+      closedByUs = true;
       ctx.close(); // SslHandler sends close_notify first
       return;
     }
@@ -186,6 +192,9 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
     for (PendingQuery query : orphans) {
       upstream.interrupted(query, owner);
     }
+    if (orphans.isEmpty() && ready && !closedByUs && !failed) {
+      upstream.closedWhileIdle(owner, readyNanos);
+    }
   }
 
   @Override
@@ -196,6 +205,7 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
 
   private void protocolError(String what) {
     closed = true;
+    closedByUs = true;
     upstream.protocolError("upstream sent " + what + "; closing the connection");
     channel.close();
   }
@@ -210,6 +220,7 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
     }
     failed = true;
     closed = true;
+    closedByUs = true;
     owner.remove(this);
     List<PendingQuery> waiting = new ArrayList<>(awaitingHandshake);
     awaitingHandshake.clear();
