@@ -61,7 +61,8 @@ final class QueryPathAssembler implements AutoCloseable {
     UpstreamQuery upstreamQuery = new UpstreamQuery(config.privacy());
     // Private reverse zones behind the forward zones: a forward zone covering one takes its queries.
     Resolver resolver = new PrivateReverseZones(
-        new Router(upstreams, config.policy(), config.timeout(), upstreamQuery));
+        new Router(upstreams, config.policy(), config.parallelUpstreams(), config.hedgeAfter(),
+            config.timeout(), upstreamQuery, metrics::hedged));
     if (!config.forwardZones().isEmpty()) {
       resolver = new ForwardZoneResolver(config.forwardZones(), resolver, transport,
           config.timeout(), upstreamQuery, metrics);

@@ -8,18 +8,22 @@ import io.dotproxy.runtime.testing.DnsClient;
 import io.dotproxy.runtime.testing.FakeDotServer;
 import io.dotproxy.runtime.testing.FreePorts;
 import io.dotproxy.runtime.testing.Issued;
+import io.dotproxy.runtime.testing.Kdig;
 import io.dotproxy.runtime.testing.RunningProxy;
 import io.dotproxy.runtime.testing.SyntheticZone;
 import io.dotproxy.runtime.testing.TestPki;
 import io.dotproxy.runtime.testing.UnboundServer;
+import java.net.InetAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.xbill.DNS.AAAARecord;
 import org.xbill.DNS.Message;
 import org.xbill.DNS.Rcode;
+import org.xbill.DNS.Section;
 import org.xbill.DNS.Type;
 
 /** Upstream choice, failover and health across several upstreams. */
@@ -115,6 +119,72 @@ class RoutingIT {
       Thread.sleep(4_000);
       // First try, then probes after 1 s and 3 s: a handful of handshakes, not one per query.
       assertThat(rogue.connectionsAccepted()).isBetween(2, 5);
+    }
+  }
+
+  /**
+   * {@code parallel} asks two real Unbounds at once; one refuses the name, the other answers it. The
+   * client gets the good answer whichever came first, and both upstreams were asked.
+   */
+  @Test
+  void parallelAnswersWithTheFirstGoodAnswerOfTwoUpstreams() throws Exception {
+    Issued certificate = PKI.issue();
+    Path ca = certificate.writePem(dir).caCertificate();
+    try (UnboundServer refusing = UnboundServer.dot(certificate).zone(SyntheticZone.standard(10))
+             .config("local-zone: \"odd.test.\" always_refuse").start();
+         UnboundServer answering = UnboundServer.dot(certificate).zone(SyntheticZone.standard(10))
+             .config("local-data: \"odd.test. 300 IN A 192.0.2.99\"").start();
+         RunningProxy proxy = RunningProxy.start("--policy", "parallel", "--cache-size", "0", "--ca-file", ca.toString(),
+             "--upstream", "127.0.0.1@" + refusing.port() + "#dot.test",
+             "--upstream", "127.0.0.1@" + answering.port() + "#dot.test")) {
+      assertThat(Kdig.against(refusing.address()).withTls(ca, "dot.test").query("odd.test.", "A").status())
+          .as("premise").isEqualTo("REFUSED");
+      for (int i = 0; i < 5; i++) {
+        Message answer = proxy.udp(DnsClient.query("odd.test.", Type.A));
+        assertThat(answer.getRcode()).isEqualTo(Rcode.NOERROR);
+        assertThat(answer.getSection(Section.ANSWER)).singleElement()
+            .satisfies(record -> assertThat(record.rdataToString()).isEqualTo("192.0.2.99"));
+      }
+      for (UnboundServer upstream : List.of(refusing, answering)) {
+        assertThat(proxy.metric("dotproxy_upstream_requests_total{upstream=\"127.0.0.1@" + upstream.port() + "\"}"))
+            .as("asked in parallel").isEqualTo(5);
+      }
+    }
+  }
+
+  /**
+   * Hedging: the first upstream (sequential) takes a second; after {@code hedge-after} the second, a
+   * real Unbound, is asked too and its answer (which the slow one does not have) reaches the client.
+   */
+  @Test
+  void aSlowFirstUpstreamIsHedgedWithTheNext() throws Exception {
+    Issued certificate = PKI.issue();
+    Path ca = certificate.writePem(dir).caCertificate();
+    try (FakeDotServer slow = new FakeDotServer(certificate).behave(Behaviour.delay(Duration.ofSeconds(1)));
+         UnboundServer unbound = UnboundServer.dot(certificate).zone(SyntheticZone.standard(10)).start();
+         RunningProxy proxy = RunningProxy.start("--policy", "sequential", "--hedge-after", "100ms",
+             "--cache-size", "0", "--ca-file", ca.toString(),
+             "--upstream", "127.0.0.1@" + slow.port() + "#dot.test",
+             "--upstream", "127.0.0.1@" + unbound.port() + "#dot.test")) {
+      // The first answer is observed (the slow one's usual time), so the next query can be hedged.
+      assertThat(proxy.udp(DnsClient.query(SyntheticZone.A_NAME, Type.A)).getRcode()).isEqualTo(Rcode.NOERROR);
+      Message answer = proxy.udp(DnsClient.query(SyntheticZone.AAAA_NAME, Type.AAAA));
+      InetAddress unboundsAddress = InetAddress.getByName(SyntheticZone.AAAA_ADDRESS); // a literal: no lookup
+      assertThat(answer.getSection(Section.ANSWER)).as("Unbound's answer, not the slow one's NODATA")
+          .singleElement().isInstanceOfSatisfying(AAAARecord.class, record ->
+              assertThat(record.getAddress()).isEqualTo(unboundsAddress));
+      assertThat(proxy.metric("dotproxy_upstream_hedged_total")).isEqualTo(1);
+      assertThat(slow.awaitQueries(2, Duration.ofSeconds(2))).isTrue();
+    }
+    try (FakeDotServer slow = new FakeDotServer(certificate).behave(Behaviour.delay(Duration.ofMillis(300)));
+         UnboundServer unbound = UnboundServer.dot(certificate).zone(SyntheticZone.standard(10)).start();
+         RunningProxy proxy = RunningProxy.start("--policy", "sequential",
+             "--cache-size", "0", "--ca-file", ca.toString(),
+             "--upstream", "127.0.0.1@" + slow.port() + "#dot.test",
+             "--upstream", "127.0.0.1@" + unbound.port() + "#dot.test")) {
+      Message answer = proxy.udp(DnsClient.query(SyntheticZone.AAAA_NAME, Type.AAAA));
+      assertThat(answer.getSection(Section.ANSWER)).as("hedging off by default: the slow one's NODATA").isEmpty();
+      assertThat(proxy.metric("dotproxy_upstream_hedged_total")).isZero();
     }
   }
 

@@ -94,6 +94,8 @@ public final class RuntimeConfigRenderer {
     config.put("upstream", spec.getUpstreams().stream().map(RuntimeConfigRenderer::upstream).toList());
     caFile.ifPresent(path -> config.put("ca-file", path));
     putIfSet(config, "policy", spec.getPolicy() == null ? null : spec.getPolicy().runtimeName());
+    putIfSet(config, "parallel-upstreams", spec.getParallelUpstreams());
+    putIfSet(config, "hedge-after", spec.getHedgeAfter());
     putIfSet(config, "timeout", spec.getTimeout());
     putIfSet(config, "udp-max-size", spec.getUdpMaxSize());
     cache(spec.getCache(), config);

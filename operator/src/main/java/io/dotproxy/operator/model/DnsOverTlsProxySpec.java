@@ -56,6 +56,19 @@ public class DnsOverTlsProxySpec {
   @JsonPropertyDescription("Overall upstream deadline per query: a duration with a unit, e.g. 500ms, 5s, 2m or 1h.")
   private String timeout;
 
+  @Min(2)
+  @Max(8)
+  @JsonPropertyDescription("How many upstreams policy parallel asks at once, in the order given (parallel-upstreams;"
+      + " unset means 2).")
+  private Integer parallelUpstreams;
+
+  @Size(max = MAX_DURATION)
+  @Pattern(Durations.PATTERN)
+  @JsonPropertyDescription("Hedging for the other policies: also ask the next upstream when the chosen one has not"
+      + " answered within its observed 95th percentile answer time, or this long at most, e.g. 500ms (hedge-after;"
+      + " unset or 0s means off).")
+  private String hedgeAfter;
+
   @Min(512)
   @Max(4096)
   @JsonPropertyDescription("Largest answer sent over UDP in bytes, whatever EDNS size the client advertises; larger"
@@ -150,6 +163,22 @@ public class DnsOverTlsProxySpec {
 
   public void setTimeout(String timeout) {
     this.timeout = timeout;
+  }
+
+  public Integer getParallelUpstreams() {
+    return parallelUpstreams;
+  }
+
+  public void setParallelUpstreams(Integer parallelUpstreams) {
+    this.parallelUpstreams = parallelUpstreams;
+  }
+
+  public String getHedgeAfter() {
+    return hedgeAfter;
+  }
+
+  public void setHedgeAfter(String hedgeAfter) {
+    this.hedgeAfter = hedgeAfter;
   }
 
   public Integer getUdpMaxSize() {

@@ -9,7 +9,9 @@ public enum UpstreamPolicy {
   @JsonProperty("round_robin")
   ROUND_ROBIN("round_robin"),
   @JsonProperty("fastest")
-  FASTEST("fastest");
+  FASTEST("fastest"),
+  @JsonProperty("parallel")
+  PARALLEL("parallel");
 
   private final String runtimeName;
 

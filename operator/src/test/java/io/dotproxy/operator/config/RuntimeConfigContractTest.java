@@ -97,6 +97,8 @@ class RuntimeConfigContractTest {
     assertThat(config.drainPeriod()).isEqualTo(Duration.ofSeconds(20));
     assertThat(config.queryLog()).isTrue();
     assertThat(config.udpMaxSize()).isEqualTo(1400);
+    assertThat(config.parallelUpstreams()).isEqualTo(3);
+    assertThat(config.hedgeAfter()).isEqualTo(Duration.ofMillis(250));
   }
 
   @Test
@@ -187,6 +189,8 @@ class RuntimeConfigContractTest {
     spec.setDrainPeriod("20s");
     spec.setQueryLog(true);
     spec.setUdpMaxSize(1400);
+    spec.setParallelUpstreams(3);
+    spec.setHedgeAfter("250ms");
     return spec;
   }
 

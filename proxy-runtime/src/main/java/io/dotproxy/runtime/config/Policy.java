@@ -10,7 +10,9 @@ public enum Policy {
   /** Each query to the next healthy upstream in turn. */
   ROUND_ROBIN("round_robin"),
   /** The upstream with the lowest smoothed round-trip time weighted by its outstanding queries. */
-  FASTEST("fastest");
+  FASTEST("fastest"),
+  /** The first {@code parallel-upstreams} healthy upstreams at once; the first good answer wins. */
+  PARALLEL("parallel");
 
   private final String configName;
 

@@ -9,6 +9,8 @@ import java.util.Optional;
 /**
  * The whole runtime configuration, validated once; nothing downstream re-checks it.
  *
+ * @param parallelUpstreams how many upstreams policy {@code parallel} asks at once
+ * @param hedgeAfter the longest wait before another upstream is asked too; zero = no hedging
  * @param udpMaxSize the largest answer sent over UDP, whatever EDNS size the client advertises
  * @param threads event-loop threads (fixed at start)
  */
@@ -17,6 +19,8 @@ public record ProxyConfig(
     List<UpstreamSpec> upstreams,
     Optional<Path> caFile,
     Policy policy,
+    int parallelUpstreams,
+    Duration hedgeAfter,
     Duration timeout,
     int udpMaxSize,
     CacheSettings cache,
@@ -36,6 +40,7 @@ public record ProxyConfig(
     Objects.requireNonNull(caFile, "caFile");
     Objects.requireNonNull(policy, "policy");
     Objects.requireNonNull(timeout, "timeout");
+    Objects.requireNonNull(hedgeAfter, "hedgeAfter");
     Objects.requireNonNull(cache, "cache");
     Objects.requireNonNull(rateLimit, "rateLimit");
     Objects.requireNonNull(privacy, "privacy");

@@ -18,6 +18,12 @@ enum Setting {
       "DNS-over-TLS upstream, in order (default " + String.join(" ", ConfigValidator.DEFAULT_UPSTREAMS) + ")"),
   CA_FILE("ca-file", false, "PATH", "PEM bundle of CAs trusted for upstreams (default: system store)"),
   POLICY("policy", false, "NAME", "upstream choice: " + Policy.names() + " (default fastest)"),
+  PARALLEL_UPSTREAMS("parallel-upstreams", false, "N",
+      "upstreams policy parallel asks at once, 2-" + ConfigValidator.MAX_PARALLEL_UPSTREAMS + " (default "
+          + ConfigValidator.DEFAULT_PARALLEL_UPSTREAMS + ")", ConfigSchema.V1_1),
+  HEDGE_AFTER("hedge-after", false, "DURATION",
+      "other policies: also ask the next upstream when the chosen one has not answered within its 95th"
+          + " percentile answer time, or this long at most, e.g. 500ms; 0 = off (default 0)", ConfigSchema.V1_1),
   TIMEOUT("timeout", false, "DURATION", "overall deadline for an upstream answer (default 5s)"),
   UDP_MAX_SIZE("udp-max-size", false, "BYTES",
       "largest answer over UDP whatever the client's EDNS size, larger ones truncated (TC=1), 512-4096 (default "

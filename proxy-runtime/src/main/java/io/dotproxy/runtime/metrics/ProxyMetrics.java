@@ -51,6 +51,10 @@ public final class ProxyMetrics {
   private final Gauge upstreamConnections = Gauge.builder()
       .name("dotproxy_upstream_connections").help("Open TLS connections to each upstream.")
       .labelNames("upstream").register(registry);
+  private final Counter upstreamHedged = Counter.builder()
+      .name("dotproxy_upstream_hedged_total")
+      .help("Queries also sent to the next upstream because the first had not answered within its usual time.")
+      .register(registry);
   private final Counter cacheHits = Counter.builder()
       .name("dotproxy_cache_hits_total").help("Queries answered from the cache.").register(registry);
   private final Counter cacheMisses = Counter.builder()
@@ -122,6 +126,10 @@ public final class ProxyMetrics {
   public void removeUpstream(String label) {
     upstreamHealthy.remove(label);
     upstreamConnections.remove(label);
+  }
+
+  public void hedged() {
+    upstreamHedged.inc();
   }
 
   public void cacheHit() {

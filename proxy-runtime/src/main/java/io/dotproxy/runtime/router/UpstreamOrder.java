@@ -14,7 +14,7 @@ interface UpstreamOrder {
 
   static UpstreamOrder of(Policy policy) {
     return switch (policy) {
-      case SEQUENTIAL -> healthy -> healthy;
+      case SEQUENTIAL, PARALLEL -> healthy -> healthy;
       case ROUND_ROBIN -> new RoundRobin();
       case FASTEST -> new Fastest();
     };

@@ -81,6 +81,11 @@ public final class Upstream implements AutoCloseable {
     return outstanding.get();
   }
 
+  /** About the 95th percentile of answer times in microseconds, NaN before the first answer. */
+  public double highPercentileMicros() {
+    return roundTripTime.highPercentileMicros();
+  }
+
   /** Smoothed answer time in microseconds, NaN before the first answer. */
   public double averageMicros() {
     return roundTripTime.averageMicros();
