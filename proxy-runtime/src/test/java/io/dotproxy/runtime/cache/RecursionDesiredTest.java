@@ -5,22 +5,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.dotproxy.runtime.config.Policy;
 import io.dotproxy.runtime.config.PrivacySettings;
-import io.dotproxy.runtime.config.UpstreamSpec;
 import io.dotproxy.runtime.dns.ClientQuery;
 import io.dotproxy.runtime.privacy.UpstreamQuery;
 import io.dotproxy.runtime.router.Router;
-import io.dotproxy.runtime.testing.FakeDotServer;
-import io.dotproxy.runtime.testing.Issued;
-import io.dotproxy.runtime.testing.TestPki;
-import io.dotproxy.runtime.transport.Transport;
-import io.dotproxy.runtime.upstream.ConnectionLimits;
-import io.dotproxy.runtime.upstream.Upstream;
-import java.net.InetAddress;
+import io.dotproxy.runtime.testing.InProcessUpstream;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
@@ -43,15 +35,12 @@ import org.xbill.DNS.Type;
 class RecursionDesiredTest extends CacheFixture {
 
   private final List<Boolean> recursionDesired = new CopyOnWriteArrayList<>();
-  private FakeDotServer server;
-  private Upstream upstream;
+  private InProcessUpstream upstream;
 
   @BeforeEach
   void startUpstream(@TempDir Path dir) throws Exception {
-    Issued certificate = TestPki.newCa().issue();
-    Path caFile = certificate.writePem(dir).caCertificate();
-    server = new FakeDotServer(certificate);
-    server.behave(query -> {
+    upstream = InProcessUpstream.start(dir, loops, metrics);
+    upstream.server().behave(query -> {
       Message asked = query.message();
       boolean rd = asked.getHeader().getFlag(Flags.RD);
       recursionDesired.add(rd);
@@ -67,20 +56,15 @@ class RecursionDesiredTest extends CacheFixture {
         }
       });
     });
-    UpstreamSpec spec = new UpstreamSpec(InetAddress.getLoopbackAddress(), server.port(),
-        Optional.of("dot.test"), List.of());
-    upstream = new Upstream(spec, Optional.of(caFile), loops, Transport.nio(),
-        ConnectionLimits.DEFAULTS, metrics.upstream(spec.label()));
   }
 
   @AfterEach
   void stopUpstream() {
     upstream.close();
-    server.close();
   }
 
   private AnswerCache cacheOverUpstream(io.dotproxy.runtime.config.CacheSettings settings) {
-    Router router = new Router(List.of(upstream), Policy.SEQUENTIAL, Duration.ofSeconds(5),
+    Router router = new Router(List.of(upstream.upstream()), Policy.SEQUENTIAL, Duration.ofSeconds(5),
         new UpstreamQuery(new PrivacySettings(true, true)));
     return new AnswerCache(router, settings, metrics, clock, Duration.ofMinutes(5));
   }
@@ -117,7 +101,7 @@ class RecursionDesiredTest extends CacheFixture {
     }
     clock.advance(Duration.ofSeconds(57)); // the last tenth of the standard answer's 60 s TTL
     ask(cache, withoutRecursion(query("popular.test.", Type.A)));
-    assertThat(server.awaitQueries(2, Duration.ofSeconds(5))).isTrue();
+    assertThat(upstream.server().awaitQueries(2, Duration.ofSeconds(5))).isTrue();
     assertThat(metric("dotproxy_cache_prefetches")).isEqualTo(1);
     assertThat(recursionDesired).containsExactly(true, true);
   }

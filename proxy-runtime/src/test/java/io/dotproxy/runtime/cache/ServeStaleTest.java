@@ -26,10 +26,7 @@ class ServeStaleTest extends CacheFixture {
 
   @Test
   void anExpiredEntryAnswersWhenTheUpstreamFails() throws Exception {
-    AnswerCache cache = cache(STALE);
-    ask(cache, query("www.test.", Type.A));
-    clock.advance(Duration.ofSeconds(301));
-    next.fail();
+    AnswerCache cache = expiredWithTheUpstreamFailing("www.test.");
     Message stale = ask(cache, query("www.test.", Type.A));
     assertThat(stale.getRcode()).isEqualTo(Rcode.NOERROR);
     assertThat(stale.getSection(Section.ANSWER).get(0).getTTL()).isEqualTo(CachedAnswer.STALE_TTL);
@@ -46,10 +43,7 @@ class ServeStaleTest extends CacheFixture {
    */
   @Test
   void afterAFailedRefreshStaleAnswersDoNotAskTheUpstreamAgainFor30Seconds() throws Exception {
-    AnswerCache cache = cache(STALE);
-    ask(cache, query("www.test.", Type.A));
-    clock.advance(Duration.ofSeconds(301));
-    next.fail();
+    AnswerCache cache = expiredWithTheUpstreamFailing("www.test.");
     assertThat(ask(cache, query("www.test.", Type.A)).getSection(Section.ANSWER)).hasSize(1);
     assertThat(next.calls()).isEqualTo(2);
 
@@ -168,5 +162,14 @@ class ServeStaleTest extends CacheFixture {
   private static String address(Message message) {
     Record record = message.getSection(Section.ANSWER).get(0);
     return ((ARecord) record).getAddress().getHostAddress();
+  }
+
+  /** A cache whose entry for {@code name} A has just expired, and an upstream that fails from now on. */
+  private AnswerCache expiredWithTheUpstreamFailing(String name) throws Exception {
+    AnswerCache cache = cache(STALE);
+    ask(cache, query(name, Type.A));
+    clock.advance(Duration.ofSeconds(301));
+    next.fail();
+    return cache;
   }
 }

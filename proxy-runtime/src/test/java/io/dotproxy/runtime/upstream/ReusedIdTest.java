@@ -2,18 +2,13 @@ package io.dotproxy.runtime.upstream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.dotproxy.runtime.config.UpstreamSpec;
 import io.dotproxy.runtime.metrics.ProxyMetrics;
-import io.dotproxy.runtime.testing.FakeDotServer;
-import io.dotproxy.runtime.testing.Issued;
-import io.dotproxy.runtime.testing.TestPki;
+import io.dotproxy.runtime.testing.InProcessUpstream;
 import io.dotproxy.runtime.transport.Transport;
 import io.netty.channel.EventLoopGroup;
-import java.net.InetAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -39,38 +34,31 @@ import org.xbill.DNS.Type;
 class ReusedIdTest {
 
   private final EventLoopGroup loops = Transport.nio().newEventLoopGroup(1, "reused-id-test");
-  private FakeDotServer server;
-  private Upstream upstream;
+  private InProcessUpstream upstream;
 
   @BeforeEach
   void start(@TempDir Path dir) throws Exception {
-    Issued certificate = TestPki.newCa().issue();
-    Path caFile = certificate.writePem(dir).caCertificate();
-    server = new FakeDotServer(certificate).behave(query -> {
+    upstream = InProcessUpstream.start(dir, loops, new ProxyMetrics());
+    upstream.server().behave(query -> {
       query.reply(answerFor(query.id(), "late.test."));
       query.answer();
     });
-    UpstreamSpec spec = new UpstreamSpec(InetAddress.getLoopbackAddress(), server.port(),
-        Optional.of("dot.test"), List.of());
-    upstream = new Upstream(spec, Optional.of(caFile), loops, Transport.nio(),
-        ConnectionLimits.DEFAULTS, new ProxyMetrics().upstream(spec.label()));
   }
 
   @AfterEach
   void stop() {
     upstream.close();
-    server.close();
     loops.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
   }
 
   @Test
   void aLateAnswerUnderAReusedIdIsAStrayNotABrokenConnection() throws Exception {
     for (String name : List.of("first.test.", "second.test.", "third.test.")) {
-      byte[] answer = upstream.query(query(name), loops.next(), Duration.ofSeconds(5))
+      byte[] answer = upstream.upstream().query(query(name), loops.next(), Duration.ofSeconds(5))
           .get(10, TimeUnit.SECONDS);
       assertThat(new Message(answer).getQuestion().getName()).hasToString(name);
     }
-    assertThat(server.connectionsAccepted()).as("the connection survived the strays").isEqualTo(1);
+    assertThat(upstream.server().connectionsAccepted()).as("the connection survived the strays").isEqualTo(1);
   }
 
   private static byte[] query(String name) {
