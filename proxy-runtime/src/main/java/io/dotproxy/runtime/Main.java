@@ -6,6 +6,7 @@ import io.dotproxy.runtime.config.ConfigSchema;
 import io.dotproxy.runtime.config.HostPort;
 import io.dotproxy.runtime.config.ProxyConfig;
 import io.dotproxy.runtime.config.UpstreamSpec;
+import io.dotproxy.runtime.metrics.BuildInfo;
 import io.dotproxy.runtime.upstream.UpstreamTls;
 import io.dotproxy.runtime.transport.Transport;
 import java.net.InetSocketAddress;
@@ -76,7 +77,6 @@ public final class Main {
   }
 
   static String version() {
-    String version = Main.class.getPackage().getImplementationVersion();
-    return version == null ? "dev" : version;
+    return BuildInfo.version();
   }
 }

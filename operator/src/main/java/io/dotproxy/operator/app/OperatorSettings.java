@@ -36,6 +36,8 @@ import java.util.function.Function;
  * @param trustedCaSecrets whether spec.trustedCA.secretRef may be read
  * @param sidecar Sidecar mode: how proxies are injected and where cluster names are forwarded
  * @param webhook the injection webhook's endpoint and certificates
+ * @param proxyScrapeAnnotations whether DaemonSet-mode proxy pods carry the prometheus.io/scrape, port and
+ *     path annotations, for a Prometheus that discovers pods by annotation
  */
 public record OperatorSettings(
     Set<String> watchNamespaces,
@@ -50,7 +52,8 @@ public record OperatorSettings(
     Duration resyncInterval,
     boolean trustedCaSecrets,
     SidecarSettings sidecar,
-    WebhookSettings webhook) {
+    WebhookSettings webhook,
+    boolean proxyScrapeAnnotations) {
 
   /** Flag names, in the order `--help` lists them. */
   static final List<String> FLAGS = List.of(
@@ -58,7 +61,7 @@ public record OperatorSettings(
       "coredns-configmap", "coredns-patch", "coredns-release-grace", "http-port", "resync-interval", "trusted-ca-secrets",
       "webhook-enabled", "webhook-port", "webhook-cert-mode", "webhook-secret", "webhook-config-name",
       "webhook-cert-dir", "webhook-service", "webhook-cert-extra-names", "operator-namespace", "native-sidecars",
-      "cluster-dns-service", "cluster-domain", "drain-period");
+      "cluster-dns-service", "cluster-domain", "drain-period", "proxy-scrape-annotations");
 
   public static OperatorSettings parse(String[] args, Map<String, String> env) {
     Map<String, String> flags = flags(args);
@@ -81,7 +84,8 @@ public record OperatorSettings(
             nativeSidecars(setting.apply("native-sidecars").orElse("auto")),
             serviceRef("cluster-dns-service", setting.apply("cluster-dns-service").orElse("kube-system/kube-dns")),
             dnsName("cluster-domain", setting.apply("cluster-domain").orElse(SidecarSettings.DEFAULT_CLUSTER_DOMAIN))),
-        webhook(setting, env));
+        webhook(setting, env),
+        bool("proxy-scrape-annotations", setting.apply("proxy-scrape-annotations").orElse("false")));
   }
 
   private static WebhookSettings webhook(Function<String, Optional<String>> setting, Map<String, String> env) {

@@ -33,7 +33,7 @@ public final class TestSettings {
   /** Reconciling only {@code namespaces} (empty: all), e.g. to leave other test classes' proxies alone. */
   public static OperatorSettings withoutWebhook(String image, Duration resync, Set<String> namespaces) {
     return new OperatorSettings(namespaces, false, "dotproxy-operator", Optional.empty(), image,
-        CoreDnsLocation.kubeadmDefault(), true, COREDNS_RELEASE_GRACE, 0, resync, true, SidecarSettings.defaults(), WebhookSettings.disabled());
+        CoreDnsLocation.kubeadmDefault(), true, COREDNS_RELEASE_GRACE, 0, resync, true, SidecarSettings.defaults(), WebhookSettings.disabled(), false);
   }
 
   /** The webhook on, its certificate from {@code certDir} (external mode: nothing to patch in the mock). */
@@ -44,7 +44,7 @@ public final class TestSettings {
   /** As {@link #withExternalWebhook(String, Duration, Path)}, reconciling only {@code namespaces} (all when empty). */
   public static OperatorSettings withExternalWebhook(String image, Duration resync, Path certDir, Set<String> namespaces) {
     return new OperatorSettings(namespaces, false, "dotproxy-operator", Optional.empty(), image,
-        CoreDnsLocation.kubeadmDefault(), true, COREDNS_RELEASE_GRACE, 0, resync, true, SidecarSettings.defaults(), externalModeWebhook(certDir));
+        CoreDnsLocation.kubeadmDefault(), true, COREDNS_RELEASE_GRACE, 0, resync, true, SidecarSettings.defaults(), externalModeWebhook(certDir), false);
   }
 
   public static OperatorSettings withWebhook(String image, Duration resync, NativeSidecars nativeSidecars) {
@@ -55,7 +55,7 @@ public final class TestSettings {
     return new OperatorSettings(Set.of(), false, "dotproxy-operator", Optional.empty(), image,
         CoreDnsLocation.kubeadmDefault(), true, COREDNS_RELEASE_GRACE, 0, resync, true,
         new SidecarSettings(nativeSidecars, ServiceRef.kubeDns(), "cluster.local"),
-        webhook);
+        webhook, false);
   }
 
   public static WebhookSettings operatorModeWebhook() {
