@@ -2,6 +2,7 @@ package io.dotproxy.operator.app;
 
 import io.dotproxy.operator.reconciler.DnsOverTlsProxyReconciler;
 import io.dotproxy.operator.reconciler.ProxyWorkflow;
+import io.dotproxy.operator.status.FleetStatusMetrics;
 import io.dotproxy.operator.status.UninjectedPodsMetric;
 import io.dotproxy.operator.resources.FleetCapabilities;
 import io.dotproxy.operator.sidecar.ClusterCapabilities;
@@ -105,7 +106,8 @@ public final class DotproxyOperator implements AutoCloseable {
     Operator operator = new Operator(o -> configure(o, settings, client, registry, stopIntent));
     FleetCapabilities fleet = FleetCapabilities.of(version);
     var reconciler = new DnsOverTlsProxyReconciler(
-        new ProxyWorkflow(settings, fleet), Clock.systemUTC(), new UninjectedPodsMetric(registry));
+        new ProxyWorkflow(settings, fleet), Clock.systemUTC(), new UninjectedPodsMetric(registry),
+        new FleetStatusMetrics(registry));
     HealthAndMetricsServer http = null;
     try {
       operator.register(reconciler, c -> {

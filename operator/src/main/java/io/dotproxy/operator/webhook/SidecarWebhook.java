@@ -107,6 +107,7 @@ public final class SidecarWebhook implements AutoCloseable {
         .description("1 while the proxy is injected as a native sidecar, 0 while as a plain container")
         .strongReference(true)
         .register(registry);
+    keyManager.registerExpiryMetric(registry);
     ProxyInformerCache proxies = ProxyInformerCache.start(client, watchNamespaces);
     ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "dotproxy-webhook-certificates");
