@@ -36,6 +36,7 @@ import java.util.function.Function;
  * @param trustedCaSecrets whether spec.trustedCA.secretRef may be read
  * @param sidecar Sidecar mode: how proxies are injected and where cluster names are forwarded
  * @param webhook the injection webhook's endpoint and certificates
+ * @param logging the operator's own log: format and level
  * @param proxyScrapeAnnotations whether DaemonSet-mode proxy pods carry the prometheus.io/scrape, port and
  *     path annotations, for a Prometheus that discovers pods by annotation
  */
@@ -53,7 +54,8 @@ public record OperatorSettings(
     boolean trustedCaSecrets,
     SidecarSettings sidecar,
     WebhookSettings webhook,
-    boolean proxyScrapeAnnotations) {
+    boolean proxyScrapeAnnotations,
+    OperatorLogging.Settings logging) {
 
   /** Flag names, in the order `--help` lists them. */
   static final List<String> FLAGS = List.of(
@@ -61,7 +63,8 @@ public record OperatorSettings(
       "coredns-configmap", "coredns-patch", "coredns-release-grace", "http-port", "resync-interval", "trusted-ca-secrets",
       "webhook-enabled", "webhook-port", "webhook-cert-mode", "webhook-secret", "webhook-config-name",
       "webhook-cert-dir", "webhook-service", "webhook-cert-extra-names", "operator-namespace", "native-sidecars",
-      "cluster-dns-service", "cluster-domain", "drain-period", "proxy-scrape-annotations");
+      "cluster-dns-service", "cluster-domain", "drain-period", "proxy-scrape-annotations",
+      "log-format", "log-level");
 
   public static OperatorSettings parse(String[] args, Map<String, String> env) {
     Map<String, String> flags = flags(args);
@@ -85,7 +88,8 @@ public record OperatorSettings(
             serviceRef("cluster-dns-service", setting.apply("cluster-dns-service").orElse("kube-system/kube-dns")),
             dnsName("cluster-domain", setting.apply("cluster-domain").orElse(SidecarSettings.DEFAULT_CLUSTER_DOMAIN))),
         webhook(setting, env),
-        bool("proxy-scrape-annotations", setting.apply("proxy-scrape-annotations").orElse("false")));
+        bool("proxy-scrape-annotations", setting.apply("proxy-scrape-annotations").orElse("false")),
+        OperatorLogging.Settings.parse(setting.apply("log-format").orElse("text"), setting.apply("log-level").orElse("info")));
   }
 
   private static WebhookSettings webhook(Function<String, Optional<String>> setting, Map<String, String> env) {

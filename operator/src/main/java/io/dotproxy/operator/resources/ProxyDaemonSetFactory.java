@@ -127,6 +127,7 @@ public final class ProxyDaemonSetFactory {
         .withName(ProxyNames.CONTAINER)
         .withImage(ProxyContainers.image(spec, defaultImage))
         .withArgs("--config", ProxyNames.CONFIG_PATH)
+        .withEnv(ProxyContainers.logEnv(spec))
         .withPorts(
             new ContainerPortBuilder().withName(ProxyPorts.DNS_UDP).withContainerPort(dnsPort).withProtocol("UDP").build(),
             new ContainerPortBuilder().withName(ProxyPorts.DNS_TCP).withContainerPort(dnsPort).withProtocol("TCP").build(),

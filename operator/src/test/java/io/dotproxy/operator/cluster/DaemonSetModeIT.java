@@ -166,9 +166,10 @@ class DaemonSetModeIT {
         .extracting(p -> p.getSpec().getNodeName()).containsExactlyInAnyOrderElementsOf(linuxNodes);
 
     Map<String, String> columns = kubectlGetWide("fleet");
-    assertThat(columns).containsEntry("MODE", "DaemonSet").containsEntry("READY", "True")
-        .containsEntry("COREDNS", "Disabled").containsEntry("INJECTED", "")
-        .containsEntry("PROXIES", String.valueOf(linuxNodes.size()));
+    assertThat(columns).containsEntry("MODE", "DaemonSet")
+        .containsEntry("READY", linuxNodes.size() + "/" + linuxNodes.size()).containsEntry("REASON", "ProxiesReady")
+        .containsEntry("COREDNS", "Disabled").containsEntry("UPDATED", String.valueOf(linuxNodes.size()))
+        .containsEntry("UNINJECTED", "");
   }
 
   @Test
