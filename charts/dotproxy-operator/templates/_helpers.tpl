@@ -106,9 +106,10 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 - apiGroups: ["apps"]
   resources: ["daemonsets"]
   verbs: ["get", "list", "watch", "create", "update", "patch", "delete"]
+# events: list for PodCreationRefusals; create and patch for the Events recorded on DnsOverTlsProxies
 - apiGroups: [""]
   resources: ["events"]
-  verbs: ["list"]
+  verbs: ["list", "create", "patch"]
 {{- if .Values.rbac.trustedCASecrets }}
 - apiGroups: [""]
   resources: ["secrets"]

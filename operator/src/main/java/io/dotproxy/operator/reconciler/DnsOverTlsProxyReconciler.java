@@ -22,6 +22,7 @@ import io.dotproxy.operator.resources.ProxyPriority;
 import io.dotproxy.operator.status.FleetReadiness;
 import io.dotproxy.operator.status.PodCreationRefusals;
 import io.dotproxy.operator.status.Observation;
+import io.dotproxy.operator.events.ProxyEvents;
 import io.dotproxy.operator.status.FleetStatusMetrics;
 import io.dotproxy.operator.status.StatusCalculator;
 import io.dotproxy.operator.status.UninjectedPodsMetric;
@@ -86,13 +87,15 @@ public class DnsOverTlsProxyReconciler implements Reconciler<DnsOverTlsProxy>, C
   private final Clock clock;
   private final UninjectedPodsMetric uninjectedPods;
   private final FleetStatusMetrics statusMetrics;
+  private final ProxyEvents events;
 
   public DnsOverTlsProxyReconciler(ProxyWorkflow dependents, Clock clock, UninjectedPodsMetric uninjectedPods,
-      FleetStatusMetrics statusMetrics) {
+      FleetStatusMetrics statusMetrics, ProxyEvents events) {
     this.dependents = dependents;
     this.clock = clock;
     this.uninjectedPods = uninjectedPods;
     this.statusMetrics = statusMetrics;
+    this.events = events;
   }
 
   @Override
@@ -237,11 +240,15 @@ public class DnsOverTlsProxyReconciler implements Reconciler<DnsOverTlsProxy>, C
     return control;
   }
 
-  /** The metrics mirror the status; status.uninjectedPods only Sidecar mode has. */
+  /**
+   * The metrics mirror the status (status.uninjectedPods only Sidecar mode has), and Events tell what
+   * changed since the stored status.
+   */
   private void record(DnsOverTlsProxy proxy, Observation observation, DnsOverTlsProxyStatus next) {
     String namespace = proxy.getMetadata().getNamespace();
     String name = proxy.getMetadata().getName();
     statusMetrics.publish(namespace, name, next);
+    events.statusChanged(proxy, proxy.getStatus(), next);
     if (observation.daemonSetMode()) {
       uninjectedPods.remove(namespace, name);
     } else {
