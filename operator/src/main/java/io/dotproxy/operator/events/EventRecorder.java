@@ -104,17 +104,22 @@ public class EventRecorder implements AutoCloseable {
   }
 
   private void record(HasMetadata object, String type, String reason, String message) {
-    String shortMessage = message.length() > 1024 ? message.substring(0, 1021) + "..." : message;
-    ObjectReference involved = new ObjectReferenceBuilder()
-        .withApiVersion(object.getApiVersion())
-        .withKind(object.getKind())
-        .withNamespace(object.getMetadata().getNamespace())
-        .withName(object.getMetadata().getName())
-        .withUid(object.getMetadata().getUid())
-        .withResourceVersion(object.getMetadata().getResourceVersion())
-        .build();
-    Instant now = clock.instant();
-    sender.execute(() -> send(involved, type, reason, shortMessage, now));
+    try {
+      String text = message == null ? "" : message.length() > 1024 ? message.substring(0, 1021) + "..." : message;
+      ObjectReference involved = new ObjectReferenceBuilder()
+          .withApiVersion(object.getApiVersion())
+          .withKind(object.getKind())
+          .withNamespace(object.getMetadata().getNamespace())
+          .withName(object.getMetadata().getName())
+          .withUid(object.getMetadata().getUid())
+          .withResourceVersion(object.getMetadata().getResourceVersion())
+          .build();
+      Instant now = clock.instant();
+      sender.execute(() -> send(involved, type, reason, text, now));
+    } catch (RuntimeException e) {
+      // An Event is worth less than the reconciliation or admission that would fail with it.
+      log.debug("event {} not recorded: {}", reason, e.toString());
+    }
   }
 
   /** On the sender thread only: the caches need no locks. */

@@ -69,7 +69,8 @@ public final class ProxyEvents {
       case REFUSED -> recorder.warning(proxy, COREDNS_PATCH_REFUSED, now.getMessage());
       case DISABLED -> {
         if (was == CoreDnsState.REVERTING || was == CoreDnsState.PATCHED) {
-          recorder.normal(proxy, COREDNS_REVERTED, now.getMessage());
+          recorder.normal(proxy, COREDNS_REVERTED, Objects.requireNonNullElse(now.getMessage(),
+              "CoreDNS no longer forwards to this fleet"));
         }
       }
       default -> { } // Pending and Reverting are steps on the way; Ready's reason tells of them

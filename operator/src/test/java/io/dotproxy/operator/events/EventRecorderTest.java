@@ -81,6 +81,13 @@ class EventRecorderTest {
   }
 
   @Test
+  void anEventWithoutAMessageIsRecordedWithAnEmptyOne() throws Exception {
+    recorder.normal(proxy("edge", "uid-edge"), "CoreDNSReverted", null);
+
+    assertThat(events()).singleElement().satisfies(e -> assertThat(e.getMessage()).isEmpty());
+  }
+
+  @Test
   void anEventThatExpiredIsCreatedAgain() throws Exception {
     DnsOverTlsProxy edge = proxy("edge", "uid-edge");
     recorder.normal(edge, "CoreDNSPatched", "patched");

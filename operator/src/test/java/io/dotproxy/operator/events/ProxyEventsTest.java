@@ -78,6 +78,7 @@ class ProxyEventsTest {
     DnsOverTlsProxyStatus patched = status("True", "ProxiesReady", "False", "AsExpected", CoreDnsState.PATCHED);
     DnsOverTlsProxyStatus reverting = status("True", "ProxiesReady", "False", "AsExpected", CoreDnsState.REVERTING);
     DnsOverTlsProxyStatus disabled = status("True", "ProxiesReady", "False", "AsExpected", CoreDnsState.DISABLED);
+    disabled.getCoreDNS().setMessage(null); // as the operator writes it
     DnsOverTlsProxyStatus refused = status("False", "CoreDNSPatchRefused", "False", "AsExpected", CoreDnsState.REFUSED);
 
     events.statusChanged(proxy, pending, patched);
@@ -88,7 +89,7 @@ class ProxyEventsTest {
 
     assertThat(recorded).containsExactly(
         "Normal CoreDNSPatched: coredns PATCHED",
-        "Normal CoreDNSReverted: coredns DISABLED",
+        "Normal CoreDNSReverted: CoreDNS no longer forwards to this fleet",
         "Warning CoreDNSPatchRefused: coredns REFUSED");
   }
 }
