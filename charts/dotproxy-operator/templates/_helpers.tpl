@@ -106,9 +106,10 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 - apiGroups: ["apps"]
   resources: ["daemonsets"]
   verbs: ["get", "list", "watch", "create", "update", "patch", "delete"]
+# events: list for PodCreationRefusals; create and patch for the Events recorded on DnsOverTlsProxies
 - apiGroups: [""]
   resources: ["events"]
-  verbs: ["list"]
+  verbs: ["list", "create", "patch"]
 {{- if .Values.rbac.trustedCASecrets }}
 - apiGroups: [""]
   resources: ["secrets"]
@@ -161,6 +162,12 @@ uninstall hook's Job gets the same, so that it finds what this operator made. */
   value: "8080"
 - name: DOTPROXY_RESYNC_INTERVAL
   value: {{ .Values.resyncInterval | quote }}
+- name: DOTPROXY_LOG_FORMAT
+  value: {{ .Values.logging.format | quote }}
+- name: DOTPROXY_LOG_LEVEL
+  value: {{ .Values.logging.level | quote }}
+- name: DOTPROXY_PROXY_SCRAPE_ANNOTATIONS
+  value: {{ .Values.metrics.proxies.scrapeAnnotations | quote }}
 - name: DOTPROXY_WEBHOOK_ENABLED
   value: {{ .Values.webhook.enabled | quote }}
 {{- if .Values.webhook.enabled }}

@@ -2,6 +2,7 @@ package io.dotproxy.operator;
 
 import io.dotproxy.operator.app.DotproxyOperator;
 import io.dotproxy.operator.app.InvalidSettingException;
+import io.dotproxy.operator.app.OperatorLogging;
 import io.dotproxy.operator.app.OperatorSettings;
 import io.dotproxy.operator.uninstall.Uninstall;
 import io.dotproxy.operator.uninstall.UninstallSettings;
@@ -30,7 +31,9 @@ public final class OperatorMain {
     }
     Running running;
     try {
-      running = start(args, System.getenv());
+      OperatorSettings settings = OperatorSettings.parse(args, System.getenv());
+      OperatorLogging.apply(settings.logging());
+      running = start(settings);
     } catch (InvalidSettingException e) {
       System.err.println(e.getMessage());
       System.exit(2);
@@ -60,7 +63,10 @@ public final class OperatorMain {
 
   /** Starts the operator with a client configured the standard way; closing stops both. */
   public static Running start(String[] args, Map<String, String> env) {
-    OperatorSettings settings = OperatorSettings.parse(args, env);
+    return start(OperatorSettings.parse(args, env));
+  }
+
+  private static Running start(OperatorSettings settings) {
     KubernetesClient client = new KubernetesClientBuilder().build();
     try {
       return new Running(DotproxyOperator.start(settings, client), client);

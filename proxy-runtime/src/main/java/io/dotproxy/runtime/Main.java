@@ -6,6 +6,8 @@ import io.dotproxy.runtime.config.ConfigSchema;
 import io.dotproxy.runtime.config.HostPort;
 import io.dotproxy.runtime.config.ProxyConfig;
 import io.dotproxy.runtime.config.UpstreamSpec;
+import io.dotproxy.runtime.logging.LogOutput;
+import io.dotproxy.runtime.metrics.BuildInfo;
 import io.dotproxy.runtime.upstream.UpstreamTls;
 import io.dotproxy.runtime.transport.Transport;
 import java.net.InetSocketAddress;
@@ -14,10 +16,15 @@ import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** {@code java -jar proxy-runtime.jar [flags]}: exit 2 on invalid settings, 1 if it cannot start. */
+/**
+ * {@code java -jar proxy-runtime.jar [flags]}: exit 2 on invalid settings, 1 if it cannot start.
+ * {@code --check-config} only validates the settings.
+ */
 public final class Main {
 
   static final int EXIT_INVALID_CONFIG = 2;
+  /** Validates the settings (flags, environment, file) and exits: 0 if valid, 2 with the error if not. */
+  static final String CHECK_CONFIG = "--check-config";
   static final int EXIT_CANNOT_START = 1;
 
   private Main() {}
@@ -33,16 +40,24 @@ public final class Main {
       System.out.println("dotproxy " + version() + " (config schema " + ConfigSchema.CURRENT + ")");
       return;
     }
+    boolean checkOnly = arguments.contains(CHECK_CONFIG);
     ConfigLoader loader;
     ProxyConfig config;
     try {
-      loader = ConfigLoader.of(arguments, System.getenv());
+      loader = ConfigLoader.of(arguments.stream().filter(a -> !a.equals(CHECK_CONFIG)).toList(), System.getenv());
       config = loader.load();
     } catch (ConfigException e) {
       System.err.println("dotproxy: " + e.getMessage());
       System.exit(EXIT_INVALID_CONFIG);
       return;
     }
+    if (checkOnly) {
+      // As unbound-checkconf: the same validation as a start, then exit without binding anything.
+      System.out.println("dotproxy: no errors in " + config.configFile().map(f -> f.toString())
+          .orElse("the flags and environment"));
+      return;
+    }
+    LogOutput.apply(config.logFormat(), config.logLevel());
     ProxyServer server;
     try {
       server = ProxyServer.start(config, loader, Transport.detect());
@@ -76,7 +91,6 @@ public final class Main {
   }
 
   static String version() {
-    String version = Main.class.getPackage().getImplementationVersion();
-    return version == null ? "dev" : version;
+    return BuildInfo.version();
   }
 }

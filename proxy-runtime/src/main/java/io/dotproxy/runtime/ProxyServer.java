@@ -57,7 +57,7 @@ public final class ProxyServer implements AutoCloseable {
   public static ProxyServer start(ProxyConfig config, Transport transport) throws Exception {
     int eventLoops = config.threads();
     EventLoopGroup group = transport.newEventLoopGroup(eventLoops, "dotproxy");
-    ProxyMetrics metrics = new ProxyMetrics();
+    ProxyMetrics metrics = new ProxyMetrics().registerRuntimeMetrics();
     QueryPathAssembler assembler = new QueryPathAssembler(group, transport, metrics);
     DnsListeners listeners = null;
     try {

@@ -47,11 +47,29 @@ class MainIT {
   }
 
   @Test
+  void checkConfigValidatesWithTheSameLineAsAStartAndBindsNothing() throws Exception {
+    Path bad = Files.writeString(dir.resolve("bad.yaml"), "cache-size: 10\npolicy: random\n");
+    Result started = run(List.of("--config", bad.toString()), Duration.ofSeconds(20));
+    Result checked = run(List.of("--check-config", "--config", bad.toString()), Duration.ofSeconds(20));
+    assertThat(checked.exitCode).isEqualTo(2).isEqualTo(started.exitCode);
+    assertThat(checked.stderr.strip().lines()).singleElement().isEqualTo(started.stderr.strip())
+        .satisfies(line -> assertThat(line).startsWith("dotproxy: invalid policy in " + bad));
+
+    try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
+      Path good = Files.writeString(dir.resolve("good.yaml"), "listen: [\"127.0.0.1:" + taken.getLocalPort()
+          + "\"]\nadmin: 127.0.0.1:" + taken.getLocalPort() + "\ncache-size: 10\n");
+      Result valid = run(List.of("--check-config", "--config", good.toString()), Duration.ofSeconds(20));
+      assertThat(valid.exitCode).as("ports in use do not matter: nothing is bound").isZero();
+      assertThat(valid.stdout.strip()).isEqualTo("dotproxy: no errors in " + good);
+    }
+  }
+
+  @Test
   void helpListsEveryFlag() throws Exception {
     Result result = run(List.of("--help"), Duration.ofSeconds(20));
     assertThat(result.exitCode).isZero();
     assertThat(result.stdout).contains("--listen", "--upstream", "--ca-file", "--policy", "--cache-size",
-        "--forward-zone", "--admin", "--config");
+        "--forward-zone", "--admin", "--config", "--log-format", "--log-level", "--check-config");
   }
 
   @Test

@@ -2,6 +2,9 @@ package io.dotproxy.operator.app;
 
 import io.dotproxy.operator.reconciler.DnsOverTlsProxyReconciler;
 import io.dotproxy.operator.reconciler.ProxyWorkflow;
+import io.dotproxy.operator.events.EventRecorder;
+import io.dotproxy.operator.events.ProxyEvents;
+import io.dotproxy.operator.status.FleetStatusMetrics;
 import io.dotproxy.operator.status.UninjectedPodsMetric;
 import io.dotproxy.operator.resources.FleetCapabilities;
 import io.dotproxy.operator.sidecar.ClusterCapabilities;
@@ -54,10 +57,12 @@ public final class DotproxyOperator implements AutoCloseable {
   private final StopIntent stopIntent;
   private final Duration drainPeriod;
   private final CountDownLatch stopped = new CountDownLatch(1);
+  private final EventRecorder events;
 
   private DotproxyOperator(Operator operator, HealthAndMetricsServer http, Optional<SidecarWebhook> webhook,
-      StopIntent stopIntent, Duration drainPeriod) {
+      StopIntent stopIntent, Duration drainPeriod, EventRecorder events) {
     this.operator = operator;
+    this.events = events;
     this.http = http;
     this.webhook = webhook;
     this.stopIntent = stopIntent;
@@ -93,19 +98,21 @@ public final class DotproxyOperator implements AutoCloseable {
     new JvmThreadMetrics().bindTo(registry);
     new ProcessorMetrics().bindTo(registry);
 
+    EventRecorder events = new EventRecorder(client, Clock.systemUTC());
     // Read once: the webhook and the fleet both decide what the API server accepts from it.
     Optional<ClusterCapabilities.Version> version = ClusterCapabilities.Version.read(client);
     // First, so that a webhook that cannot start (port taken, version unreadable) leaves nothing running.
     Optional<SidecarWebhook> webhook = settings.webhook().enabled()
         ? Optional.of(SidecarWebhook.start(client, version, settings.webhook(), settings.sidecar(), settings.watchNamespaces(),
-            settings.proxyImage(), registry, clock, lifetimes))
+            settings.proxyImage(), registry, clock, lifetimes, new ProxyEvents(events)))
         : Optional.empty();
     StopIntent stopIntent = new StopIntent();
     stopIntent.leading = !settings.leaderElection();
     Operator operator = new Operator(o -> configure(o, settings, client, registry, stopIntent));
     FleetCapabilities fleet = FleetCapabilities.of(version);
     var reconciler = new DnsOverTlsProxyReconciler(
-        new ProxyWorkflow(settings, fleet), Clock.systemUTC(), new UninjectedPodsMetric(registry));
+        new ProxyWorkflow(settings, fleet), Clock.systemUTC(), new UninjectedPodsMetric(registry),
+        new FleetStatusMetrics(registry), new ProxyEvents(events));
     HealthAndMetricsServer http = null;
     try {
       operator.register(reconciler, c -> {
@@ -132,6 +139,7 @@ public final class DotproxyOperator implements AutoCloseable {
       if (http != null) {
         http.close();
       }
+      events.close();
       throw e;
     }
     log.info(
@@ -144,7 +152,7 @@ public final class DotproxyOperator implements AutoCloseable {
         settings.coreDnsPatch() ? "at " + settings.coreDns() : "off",
         http.port(),
         webhook.map(SidecarWebhook::description).orElse("webhook off"));
-    return new DotproxyOperator(operator, http, webhook, stopIntent, settings.webhook().drainPeriod());
+    return new DotproxyOperator(operator, http, webhook, stopIntent, settings.webhook().drainPeriod(), events);
   }
 
   /**
@@ -218,6 +226,7 @@ public final class DotproxyOperator implements AutoCloseable {
       } finally {
         webhook.ifPresent(SidecarWebhook::close);
         http.close();
+        events.close();
         stopped.countDown();
       }
     }

@@ -70,9 +70,10 @@ public record OperatorFeatures(
         "the proxies' services (dependents; their informer selects managed-by=dotproxy-operator)"));
     p.add(watched("apps", "daemonsets", Set.of("get", "list", "watch", "create", "update", "patch", "delete"),
         "the proxies' DaemonSets"));
-    p.add(watched("", "events", Set.of("list"),
+    p.add(watched("", "events", Set.of("list", "create", "patch"),
         "a fleet's DaemonSet's FailedCreate events, listed while its pods are missing: the API server refusing the"
-            + " default priority class system-node-critical is seen only there (PodCreationRefusals)"));
+            + " default priority class system-node-critical is seen only there (PodCreationRefusals); and the"
+            + " Events recorded on DnsOverTlsProxies, created and then patched with a higher count (EventRecorder)"));
     if (trustedCaSecrets) {
       p.add(watched("", "secrets", Set.of("get"), "spec.trustedCA.secretRef, read by name on each reconciliation and polled by name for its resourceVersion"
           + " so that a rotated bundle is applied within seconds (no list or watch: those cannot be limited to some Secrets)"));

@@ -64,7 +64,15 @@ public enum OperatorFlag {
       "the cluster's DNS domain: sidecars' forward zone and search list"),
   DRAIN_PERIOD("drain-period", WebhookSettings.defaults().drainPeriod().toSeconds() + "s", null,
       "on SIGTERM, keep answering admissions this long while `/readyz` says 503 (whole seconds, rounded up;"
-          + " `0s`: stop at once; only with the webhook on); the chart sets it from `webhook.drainPeriod`");
+          + " `0s`: stop at once; only with the webhook on); the chart sets it from `webhook.drainPeriod`"),
+  PROXY_SCRAPE_ANNOTATIONS("proxy-scrape-annotations", "false", null,
+      "`true`/`false`: DaemonSet-mode proxy pods carry the `prometheus.io/scrape`, `port` and `path` annotations, for"
+          + " a Prometheus that discovers pods by annotation; the chart sets it from `metrics.proxies.scrapeAnnotations`"),
+  LOG_FORMAT("log-format", "text", null,
+      "`text` or `json` (one object per line) for the operator's own log on stderr; the chart sets it from"
+          + " `logging.format`"),
+  LOG_LEVEL("log-level", "info", null,
+      "`error`, `warn`, `info` or `debug`; the chart sets it from `logging.level`");
 
   private final String name;
   private final Optional<String> defaultValue;

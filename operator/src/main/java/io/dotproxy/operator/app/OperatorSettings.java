@@ -37,6 +37,9 @@ import java.util.stream.Collectors;
  * @param trustedCaSecrets whether spec.trustedCA.secretRef may be read
  * @param sidecar Sidecar mode: how proxies are injected and where cluster names are forwarded
  * @param webhook the injection webhook's endpoint and certificates
+ * @param logging the operator's own log: format and level
+ * @param proxyScrapeAnnotations whether DaemonSet-mode proxy pods carry the prometheus.io/scrape, port and
+ *     path annotations, for a Prometheus that discovers pods by annotation
  */
 public record OperatorSettings(
     Set<String> watchNamespaces,
@@ -51,7 +54,9 @@ public record OperatorSettings(
     Duration resyncInterval,
     boolean trustedCaSecrets,
     SidecarSettings sidecar,
-    WebhookSettings webhook) {
+    WebhookSettings webhook,
+    boolean proxyScrapeAnnotations,
+    OperatorLogging.Settings logging) {
 
   public static OperatorSettings parse(String[] args, Map<String, String> env) {
     Map<String, String> flags = flags(args);
@@ -75,7 +80,9 @@ public record OperatorSettings(
             nativeSidecars(valueOrDefault.apply(OperatorFlag.NATIVE_SIDECARS)),
             serviceRef("cluster-dns-service", valueOrDefault.apply(OperatorFlag.CLUSTER_DNS_SERVICE)),
             dnsName("cluster-domain", valueOrDefault.apply(OperatorFlag.CLUSTER_DOMAIN))),
-        webhook(setting, valueOrDefault, env));
+        webhook(setting, valueOrDefault, env),
+        bool("proxy-scrape-annotations", valueOrDefault.apply(OperatorFlag.PROXY_SCRAPE_ANNOTATIONS)),
+        OperatorLogging.Settings.parse(valueOrDefault.apply(OperatorFlag.LOG_FORMAT), valueOrDefault.apply(OperatorFlag.LOG_LEVEL)));
   }
 
   private static WebhookSettings webhook(Function<OperatorFlag, Optional<String>> setting,

@@ -14,11 +14,18 @@ public class ProxyDaemonSetDependent extends HashMatchedDependent<DaemonSet> {
 
   private final String defaultImage;
   private final FleetCapabilities capabilities;
+  private final boolean scrapeAnnotations;
 
   public ProxyDaemonSetDependent(String defaultImage, FleetCapabilities capabilities) {
+    this(defaultImage, capabilities, false);
+  }
+
+  /** @param scrapeAnnotations whether the pods carry the prometheus.io annotations (--proxy-scrape-annotations) */
+  public ProxyDaemonSetDependent(String defaultImage, FleetCapabilities capabilities, boolean scrapeAnnotations) {
     super(DaemonSet.class);
     this.defaultImage = defaultImage;
     this.capabilities = capabilities;
+    this.scrapeAnnotations = scrapeAnnotations;
   }
 
   /** The priority class decided for this reconciliation (see ProxyPriority), before the workflow renders the DaemonSet. */
@@ -30,6 +37,7 @@ public class ProxyDaemonSetDependent extends HashMatchedDependent<DaemonSet> {
   protected DaemonSet desired(DnsOverTlsProxy primary, Context<DnsOverTlsProxy> context) {
     Optional<PriorityClassStatus> decided =
         context.managedWorkflowAndDependentResourceContext().get(PriorityClassStatus.class, PriorityClassStatus.class);
-    return ProxyDaemonSetFactory.desired(primary, defaultImage, capabilities, ProxyPriority.forPods(primary, decided));
+    return ProxyDaemonSetFactory.desired(primary, defaultImage, capabilities, ProxyPriority.forPods(primary, decided),
+        scrapeAnnotations);
   }
 }

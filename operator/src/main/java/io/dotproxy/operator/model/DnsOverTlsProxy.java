@@ -16,16 +16,19 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @Kind("DnsOverTlsProxy")
 @Plural("dnsovertlsproxies")
 @ShortNames("dotp")
+// `kubectl get dotp` shows these in this order (PrinterColumnOrder puts the generated CRD's columns in
+// it: the generator sorts them by JSON path); -o wide adds the priority-1 columns.
 @AdditionalPrinterColumn(name = "Mode", jsonPath = ".spec.mode")
-@AdditionalPrinterColumn(name = "Ready", jsonPath = ".status.conditions[?(@.type==\"Ready\")].status")
+@AdditionalPrinterColumn(name = "Ready", jsonPath = ".status.proxies")
+@AdditionalPrinterColumn(name = "Reason", jsonPath = ".status.conditions[?(@.type==\"Ready\")].reason")
+@AdditionalPrinterColumn(name = "CoreDNS", jsonPath = ".status.coreDNS.state")
 @AdditionalPrinterColumn(
-    name = "Proxies",
-    jsonPath = ".status.readyProxies",
-    type = AdditionalPrinterColumn.Type.INTEGER,
-    priority = 1)
+    name = "Age",
+    jsonPath = ".metadata.creationTimestamp",
+    type = AdditionalPrinterColumn.Type.DATE)
 @AdditionalPrinterColumn(
-    name = "Injected",
-    jsonPath = ".status.injectedPods",
+    name = "Updated",
+    jsonPath = ".status.updatedProxies",
     type = AdditionalPrinterColumn.Type.INTEGER,
     priority = 1)
 @AdditionalPrinterColumn(
@@ -33,11 +36,7 @@ import io.fabric8.kubernetes.model.annotation.Version;
     jsonPath = ".status.uninjectedPods",
     type = AdditionalPrinterColumn.Type.INTEGER,
     priority = 1)
-@AdditionalPrinterColumn(name = "CoreDNS", jsonPath = ".status.coreDNS.state", priority = 1)
-@AdditionalPrinterColumn(
-    name = "Age",
-    jsonPath = ".metadata.creationTimestamp",
-    type = AdditionalPrinterColumn.Type.DATE)
+@AdditionalPrinterColumn(name = "Message", jsonPath = ".status.conditions[?(@.type==\"Ready\")].message", priority = 1)
 @SchemaCustomizer(value = NameRules.class, input = "")
 public class DnsOverTlsProxy extends CustomResource<DnsOverTlsProxySpec, DnsOverTlsProxyStatus>
     implements Namespaced {

@@ -96,6 +96,10 @@ public class DnsOverTlsProxySpec {
   @JsonPropertyDescription("Log every query name; off by default because query names are personal data.")
   private Boolean queryLog;
 
+  @JsonPropertyDescription("The proxies' log on stderr: format and level. Changing it restarts DaemonSet-mode proxies;"
+      + " injected sidecars get it when their pods are re-created.")
+  private LoggingSpec logging;
+
   @JsonPropertyDescription("Compute resources of each proxy container; unset means the operator's defaults.")
   private ResourceRequirements resources;
 
@@ -195,6 +199,14 @@ public class DnsOverTlsProxySpec {
 
   public void setCache(CacheSpec cache) {
     this.cache = cache;
+  }
+
+  public LoggingSpec getLogging() {
+    return logging;
+  }
+
+  public void setLogging(LoggingSpec logging) {
+    this.logging = logging;
   }
 
   public PrivacySpec getPrivacy() {

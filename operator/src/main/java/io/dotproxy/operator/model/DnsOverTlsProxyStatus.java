@@ -25,6 +25,10 @@ public class DnsOverTlsProxyStatus {
   @JsonPropertyDescription("DaemonSet mode: proxies that run the current pod template (updatedNumberScheduled).")
   private Integer updatedProxies;
 
+  @JsonPropertyDescription("READY/WANTED, what `kubectl get dotp` shows as Ready: DaemonSet mode, ready proxies of those"
+      + " the fleet should run; Sidecar mode, pods running the injected proxy of the pods labelled for it.")
+  private String proxies;
+
   @JsonPropertyDescription("Sidecar mode: pods of this proxy that carry an injected sidecar and have not finished.")
   private Integer injectedPods;
 
@@ -77,6 +81,14 @@ public class DnsOverTlsProxyStatus {
     this.readyProxies = readyProxies;
   }
 
+  public String getProxies() {
+    return proxies;
+  }
+
+  public void setProxies(String proxies) {
+    this.proxies = proxies;
+  }
+
   public Integer getUpdatedProxies() {
     return updatedProxies;
   }
@@ -125,6 +137,7 @@ public class DnsOverTlsProxyStatus {
         && Objects.equals(desiredProxies, other.desiredProxies)
         && Objects.equals(readyProxies, other.readyProxies)
         && Objects.equals(updatedProxies, other.updatedProxies)
+        && Objects.equals(proxies, other.proxies)
         && Objects.equals(injectedPods, other.injectedPods)
         && Objects.equals(uninjectedPods, other.uninjectedPods)
         && Objects.equals(coreDNS, other.coreDNS)
@@ -133,7 +146,7 @@ public class DnsOverTlsProxyStatus {
 
   @Override
   public int hashCode() {
-    return Objects.hash(observedGeneration, conditions, desiredProxies, readyProxies, updatedProxies, injectedPods, uninjectedPods,
+    return Objects.hash(observedGeneration, conditions, desiredProxies, readyProxies, updatedProxies, proxies, injectedPods, uninjectedPods,
         coreDNS, priorityClass);
   }
 }

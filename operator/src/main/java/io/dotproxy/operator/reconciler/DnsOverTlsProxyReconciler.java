@@ -22,6 +22,8 @@ import io.dotproxy.operator.resources.ProxyPriority;
 import io.dotproxy.operator.status.FleetReadiness;
 import io.dotproxy.operator.status.PodCreationRefusals;
 import io.dotproxy.operator.status.Observation;
+import io.dotproxy.operator.events.ProxyEvents;
+import io.dotproxy.operator.status.FleetStatusMetrics;
 import io.dotproxy.operator.status.StatusCalculator;
 import io.dotproxy.operator.status.UninjectedPodsMetric;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
@@ -84,11 +86,16 @@ public class DnsOverTlsProxyReconciler implements Reconciler<DnsOverTlsProxy>, C
   private final ProxyWorkflow dependents;
   private final Clock clock;
   private final UninjectedPodsMetric uninjectedPods;
+  private final FleetStatusMetrics statusMetrics;
+  private final ProxyEvents events;
 
-  public DnsOverTlsProxyReconciler(ProxyWorkflow dependents, Clock clock, UninjectedPodsMetric uninjectedPods) {
+  public DnsOverTlsProxyReconciler(ProxyWorkflow dependents, Clock clock, UninjectedPodsMetric uninjectedPods,
+      FleetStatusMetrics statusMetrics, ProxyEvents events) {
     this.dependents = dependents;
     this.clock = clock;
     this.uninjectedPods = uninjectedPods;
+    this.statusMetrics = statusMetrics;
+    this.events = events;
   }
 
   @Override
@@ -190,8 +197,8 @@ public class DnsOverTlsProxyReconciler implements Reconciler<DnsOverTlsProxy>, C
     }
     Observation observation = observe(proxy, context, List.of(), Optional.empty(), Optional.empty(), Optional.empty(),
         Optional.of(ReconcileErrors.describe(e)), lastCoreDnsStatus(proxy));
-    record(proxy, observation);
     DnsOverTlsProxyStatus next = StatusCalculator.next(observation, proxy.getStatus(), clock.instant());
+    record(proxy, observation, next);
     if (next.equals(proxy.getStatus())) {
       return ErrorStatusUpdateControl.defaultErrorProcessing();
     }
@@ -208,6 +215,7 @@ public class DnsOverTlsProxyReconciler implements Reconciler<DnsOverTlsProxy>, C
     Optional<CoreDnsSwitch> released = switchCoreDns(proxy, context, false).filter(CoreDnsSwitch::fleetInUse);
     if (released.isEmpty()) {
       uninjectedPods.remove(proxy.getMetadata().getNamespace(), proxy.getMetadata().getName());
+      statusMetrics.remove(proxy.getMetadata().getNamespace(), proxy.getMetadata().getName());
       return DeleteControl.defaultDelete();
     }
     CoreDnsStatus coreDns = status(released.get());
@@ -219,8 +227,8 @@ public class DnsOverTlsProxyReconciler implements Reconciler<DnsOverTlsProxy>, C
   }
 
   private UpdateControl<DnsOverTlsProxy> withStatus(DnsOverTlsProxy proxy, Observation observation, Optional<Duration> recheckIn) {
-    record(proxy, observation);
     DnsOverTlsProxyStatus next = StatusCalculator.next(observation, proxy.getStatus(), clock.instant());
+    record(proxy, observation, next);
     UpdateControl<DnsOverTlsProxy> control;
     if (next.equals(proxy.getStatus())) {
       control = UpdateControl.noUpdate();
@@ -232,10 +240,15 @@ public class DnsOverTlsProxyReconciler implements Reconciler<DnsOverTlsProxy>, C
     return control;
   }
 
-  /** The metric mirrors status.uninjectedPods, which only Sidecar mode has. */
-  private void record(DnsOverTlsProxy proxy, Observation observation) {
+  /**
+   * The metrics mirror the status (status.uninjectedPods only Sidecar mode has), and Events tell what
+   * changed since the stored status.
+   */
+  private void record(DnsOverTlsProxy proxy, Observation observation, DnsOverTlsProxyStatus next) {
     String namespace = proxy.getMetadata().getNamespace();
     String name = proxy.getMetadata().getName();
+    statusMetrics.publish(namespace, name, next);
+    events.statusChanged(proxy, proxy.getStatus(), next);
     if (observation.daemonSetMode()) {
       uninjectedPods.remove(namespace, name);
     } else {

@@ -67,7 +67,7 @@ public final class ProxyWorkflow {
   public ProxyWorkflow(OperatorSettings settings, FleetCapabilities fleet) {
     OperatorFeatures features = settings.features();
     configMap = new ProxyConfigMapDependent(fleet);
-    daemonSet = new ProxyDaemonSetDependent(settings.proxyImage(), fleet);
+    daemonSet = new ProxyDaemonSetDependent(settings.proxyImage(), fleet, settings.proxyScrapeAnnotations());
     service = new ProxyServiceDependent(fleet);
     coreDns = features.coreDnsPatch()
         ? Optional.of(new CoreDnsPatchDependent(settings.coreDns(), settings.sidecar().clusterDns(),

@@ -1,6 +1,8 @@
 package io.dotproxy.operator.resources;
 
 import io.dotproxy.operator.model.DnsOverTlsProxySpec;
+import io.dotproxy.operator.model.LoggingSpec;
+import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.Probe;
 import io.fabric8.kubernetes.api.model.ProbeBuilder;
@@ -11,6 +13,8 @@ import io.fabric8.kubernetes.api.model.SecurityContext;
 import io.fabric8.kubernetes.api.model.SecurityContextBuilder;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeBuilder;
+import java.util.ArrayList;
+import java.util.List;
 
 /** What the DaemonSet's proxy container and an injected sidecar have in common. */
 public final class ProxyContainers {
@@ -79,5 +83,21 @@ public final class ProxyContainers {
         .withName(volumeName)
         .withNewEmptyDir().withSizeLimit(new Quantity("16Mi")).endEmptyDir()
         .build();
+  }
+
+  /**
+   * spec.logging as the runtime's environment variables; only what is set, and null when nothing is, so
+   * that a spec without it leaves the pod template (its hash, the running proxies) as it was.
+   */
+  static List<EnvVar> logEnv(DnsOverTlsProxySpec spec) {
+    LoggingSpec logging = spec.getLogging();
+    List<EnvVar> env = new ArrayList<>();
+    if (logging != null && logging.getFormat() != null) {
+      env.add(new EnvVar("DOTPROXY_LOG_FORMAT", logging.getFormat().runtimeName(), null));
+    }
+    if (logging != null && logging.getLevel() != null) {
+      env.add(new EnvVar("DOTPROXY_LOG_LEVEL", logging.getLevel().runtimeName(), null));
+    }
+    return env.isEmpty() ? null : env;
   }
 }

@@ -29,6 +29,12 @@ public final class ProxyDaemonSetFactory {
 
   private static final IntOrString ADMIN_PORT = new IntOrString(ProxyPorts.ADMIN);
 
+  /** The annotations a Prometheus configured by the common kubernetes-pods example scrapes by. */
+  static final Map<String, String> SCRAPE_ANNOTATIONS = Map.of(
+      "prometheus.io/scrape", "true",
+      "prometheus.io/port", String.valueOf(ProxyNames.ADMIN_PORT),
+      "prometheus.io/path", "/metrics");
+
   /** The proxy image is built for Linux only. */
   static final String OS_LABEL = "kubernetes.io/os";
 
@@ -47,6 +53,15 @@ public final class ProxyDaemonSetFactory {
   /** @param priorityClassName the pods' PriorityClass (see {@link ProxyPriority}), null for none */
   public static DaemonSet desired(DnsOverTlsProxy proxy, String defaultImage, FleetCapabilities capabilities,
       String priorityClassName) {
+    return desired(proxy, defaultImage, capabilities, priorityClassName, false);
+  }
+
+  /**
+   * @param scrapeAnnotations whether the pods carry the conventional prometheus.io annotations, for a
+   *     Prometheus that discovers pods by annotation rather than by PodMonitor
+   */
+  public static DaemonSet desired(DnsOverTlsProxy proxy, String defaultImage, FleetCapabilities capabilities,
+      String priorityClassName, boolean scrapeAnnotations) {
     DnsOverTlsProxySpec spec = proxy.getSpec();
     Placement placement = spec.getPlacement() == null ? new Placement() : spec.getPlacement();
     DaemonSet daemonSet = new DaemonSetBuilder()
@@ -62,6 +77,7 @@ public final class ProxyDaemonSetFactory {
         .withNewTemplate()
         .withNewMetadata()
         .withLabels(ProxyLabels.of(proxy))
+        .withAnnotations(scrapeAnnotations ? SCRAPE_ANNOTATIONS : null)
         .endMetadata()
         .withNewSpec()
         .withContainers(container(spec, defaultImage, capabilities.podDnsPort()))
@@ -111,6 +127,7 @@ public final class ProxyDaemonSetFactory {
         .withName(ProxyNames.CONTAINER)
         .withImage(ProxyContainers.image(spec, defaultImage))
         .withArgs("--config", ProxyNames.CONFIG_PATH)
+        .withEnv(ProxyContainers.logEnv(spec))
         .withPorts(
             new ContainerPortBuilder().withName(ProxyPorts.DNS_UDP).withContainerPort(dnsPort).withProtocol("UDP").build(),
             new ContainerPortBuilder().withName(ProxyPorts.DNS_TCP).withContainerPort(dnsPort).withProtocol("TCP").build(),

@@ -49,6 +49,7 @@ public final class ProxySidecarFactory {
         .withName(ProxyNames.CONTAINER)
         .withImage(ProxyContainers.image(spec, defaultImage))
         .withArgs("--config", ProxyNames.CONFIG_PATH)
+        .withEnv(ProxyContainers.logEnv(spec))
         .withRestartPolicy(nativeSidecar ? "Always" : null)
         .addNewPort().withName(ADMIN_PORT_NAME).withContainerPort(ProxyNames.ADMIN_PORT).withProtocol("TCP").endPort()
         .withResources(ProxyContainers.resources(spec))

@@ -42,10 +42,12 @@ public final class StatusCalculator {
       status.setDesiredProxies(o.fleet().desired());
       status.setReadyProxies(o.fleet().ready());
       status.setUpdatedProxies(o.fleet().updated());
+      status.setProxies(o.fleet().ready() + "/" + o.fleet().desired());
       status.setPriorityClass(o.priorityClass());
     } else {
       status.setInjectedPods(o.injectedPods());
       status.setUninjectedPods(o.uninjectedPods().size());
+      status.setProxies(o.injectedPods() + "/" + (o.injectedPods() + o.uninjectedPods().size()));
     }
     status.setCoreDNS(o.coreDns());
     List<Condition> conditions = new ArrayList<>();

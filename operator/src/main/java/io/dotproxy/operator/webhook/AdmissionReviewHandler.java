@@ -6,6 +6,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.dotproxy.operator.sidecar.Injection;
 import io.dotproxy.operator.sidecar.PodInjector;
 import io.fabric8.kubernetes.client.utils.Serialization;
+import io.dotproxy.operator.events.EventRecorder;
+import io.dotproxy.operator.events.ProxyEvents;
+import io.dotproxy.operator.sidecar.ProxyLookup;
+import io.dotproxy.operator.sidecar.SidecarLabels;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.io.IOException;
@@ -31,6 +35,11 @@ final class AdmissionReviewHandler {
   static final String API_VERSION = "admission.k8s.io/v1";
 
   /** Skips a user would want to know about, logged at info; the rest at debug. */
+  /** Pods left without the proxy of a DnsOverTlsProxy that exists: they get an InjectionSkipped Event on it. */
+  private static final Set<Injection.Outcome> SKIPPED_ON_A_PROXY = Set.of(
+      Injection.Outcome.NOT_SIDECAR_MODE, Injection.Outcome.UNREADABLE_PROXY, Injection.Outcome.CONFLICT,
+      Injection.Outcome.HOST_NETWORK);
+
   private static final Set<Injection.Outcome> NOTEWORTHY = Set.of(
       Injection.Outcome.PROXY_NOT_FOUND, Injection.Outcome.NOT_SIDECAR_MODE, Injection.Outcome.UNREADABLE_PROXY,
       Injection.Outcome.CONFLICT,
@@ -38,11 +47,23 @@ final class AdmissionReviewHandler {
 
   private final PodInjector injector;
   private final MeterRegistry registry;
+  private final ProxyLookup proxies;
+  private final ProxyEvents events;
   private final Timer duration;
 
   AdmissionReviewHandler(PodInjector injector, MeterRegistry registry) {
+    this(injector, registry, (namespace, name) -> Optional.empty(), new ProxyEvents(EventRecorder.none()));
+  }
+
+  /**
+   * @param proxies where the DnsOverTlsProxy a skipped pod asked for is found, to record the
+   *     InjectionSkipped Event on it
+   */
+  AdmissionReviewHandler(PodInjector injector, MeterRegistry registry, ProxyLookup proxies, ProxyEvents events) {
     this.injector = injector;
     this.registry = registry;
+    this.proxies = proxies;
+    this.events = events;
     this.duration = Timer.builder("dotproxy.webhook.admission.duration")
         .description("Time to answer an admission request, from parsed body to encoded answer")
         .register(registry);
@@ -66,15 +87,18 @@ final class AdmissionReviewHandler {
     }
     Injection injection;
     String pod = "";
+    String namespace = "";
+    String proxyName = "";
     if (isPodCreate(request)) {
       if (!(request.get("object") instanceof ObjectNode object)) {
         throw new BadAdmissionRequest("the AdmissionReview has no request.object");
       }
-      String namespace = text(request, "namespace");
+      namespace = text(request, "namespace");
       if (namespace.isEmpty()) {
         namespace = text(object.path("metadata"), "namespace");
       }
       pod = namespace + "/" + podName(object);
+      proxyName = text(object.path("metadata").path("labels"), SidecarLabels.PROXY);
       try {
         injection = injector.admit(namespace, object);
       } catch (IllegalArgumentException e) {
@@ -87,6 +111,11 @@ final class AdmissionReviewHandler {
     registry.counter("dotproxy.webhook.admissions", "outcome", injection.outcome().label()).increment();
     duration.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
     logOutcome(pod, injection);
+    if (SKIPPED_ON_A_PROXY.contains(injection.outcome())) {
+      String skippedPod = pod;
+      proxies.find(namespace, proxyName).ifPresent(proxy -> events.injectionSkipped(proxy, skippedPod,
+          injection.warnings().isEmpty() ? injection.outcome().label() : String.join("; ", injection.warnings())));
+    }
     return answer;
   }
 

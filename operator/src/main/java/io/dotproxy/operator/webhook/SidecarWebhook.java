@@ -11,6 +11,8 @@ import io.dotproxy.operator.webhook.tls.MountedCertificates;
 import io.dotproxy.operator.webhook.tls.OperatorManagedCertificates;
 import io.dotproxy.operator.webhook.tls.ReloadingKeyManager;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.dotproxy.operator.events.EventRecorder;
+import io.dotproxy.operator.events.ProxyEvents;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
@@ -76,10 +78,13 @@ public final class SidecarWebhook implements AutoCloseable {
       Clock clock,
       CertificateLifetimes lifetimes) {
     return start(client, ClusterCapabilities.Version.read(client), settings, sidecar, watchNamespaces, defaultImage,
-        registry, clock, lifetimes);
+        registry, clock, lifetimes, new ProxyEvents(EventRecorder.none()));
   }
 
-  /** @param version the API server's version, as the operator read it once at start-up */
+  /**
+   * @param version the API server's version, as the operator read it once at start-up
+   * @param events where pods left without their proxy are recorded (InjectionSkipped)
+   */
   public static SidecarWebhook start(
       KubernetesClient client,
       Optional<ClusterCapabilities.Version> version,
@@ -89,7 +94,8 @@ public final class SidecarWebhook implements AutoCloseable {
       String defaultImage,
       MeterRegistry registry,
       Clock clock,
-      CertificateLifetimes lifetimes) {
+      CertificateLifetimes lifetimes,
+      ProxyEvents events) {
     String namespace = settings.operatorNamespace()
         .orElseGet(() -> client.getNamespace() == null ? "default" : client.getNamespace());
     ClusterCapabilities fromApiServer = capabilities(version, sidecar.nativeSidecars());
@@ -107,6 +113,7 @@ public final class SidecarWebhook implements AutoCloseable {
         .description("1 while the proxy is injected as a native sidecar, 0 while as a plain container")
         .strongReference(true)
         .register(registry);
+    keyManager.registerExpiryMetric(registry);
     ProxyInformerCache proxies = ProxyInformerCache.start(client, watchNamespaces);
     ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "dotproxy-webhook-certificates");
@@ -118,7 +125,7 @@ public final class SidecarWebhook implements AutoCloseable {
     PodInjector injector = new PodInjector(proxies, defaultImage, capabilities, sidecar.clusterDomain(), namespace);
     WebhookServer server;
     try {
-      server = WebhookServer.start(settings.port(), keyManager, new AdmissionReviewHandler(injector, registry),
+      server = WebhookServer.start(settings.port(), keyManager, new AdmissionReviewHandler(injector, registry, proxies, events),
           () -> proxies.hasSynced() && certificates.hasIdentity());
     } catch (RuntimeException e) {
       scheduler.shutdownNow();

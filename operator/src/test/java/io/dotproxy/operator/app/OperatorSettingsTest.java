@@ -46,6 +46,17 @@ class OperatorSettingsTest {
   }
 
   @Test
+  void theLogIsTextAtInfoUnlessSetByFlagOrEnvironment() {
+    assertThat(OperatorSettings.parse(new String[0], Map.of()).logging()).isEqualTo(OperatorLogging.Settings.DEFAULT);
+    assertThat(OperatorSettings.parse(new String[] {"--log-format", "JSON"}, Map.of("DOTPROXY_LOG_LEVEL", "debug"))
+        .logging()).isEqualTo(new OperatorLogging.Settings(OperatorLogging.Format.JSON, ch.qos.logback.classic.Level.DEBUG));
+    assertThatThrownBy(() -> OperatorSettings.parse(new String[] {"--log-format", "logfmt"}, Map.of()))
+        .isInstanceOf(InvalidSettingException.class).hasMessage("--log-format: 'logfmt' is neither text nor json");
+    assertThatThrownBy(() -> OperatorSettings.parse(new String[0], Map.of("DOTPROXY_LOG_LEVEL", "trace")))
+        .isInstanceOf(InvalidSettingException.class).hasMessage("--log-level: 'trace' is not error, warn, info or debug");
+  }
+
+  @Test
   void aBadValueNamesTheSetting() {
     assertThatThrownBy(() -> OperatorSettings.parse(new String[] {"--http-port", "http"}, Map.of()))
         .isInstanceOf(InvalidSettingException.class).hasMessageStartingWith("--http-port:");

@@ -20,6 +20,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ContainerPort;
+import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -166,9 +167,27 @@ class DaemonSetModeIT {
         .extracting(p -> p.getSpec().getNodeName()).containsExactlyInAnyOrderElementsOf(linuxNodes);
 
     Map<String, String> columns = kubectlGetWide("fleet");
-    assertThat(columns).containsEntry("MODE", "DaemonSet").containsEntry("READY", "True")
-        .containsEntry("COREDNS", "Disabled").containsEntry("INJECTED", "")
-        .containsEntry("PROXIES", String.valueOf(linuxNodes.size()));
+    assertThat(columns).containsEntry("MODE", "DaemonSet")
+        .containsEntry("READY", linuxNodes.size() + "/" + linuxNodes.size()).containsEntry("REASON", "ProxiesReady")
+        .containsEntry("COREDNS", "Disabled").containsEntry("UPDATED", String.valueOf(linuxNodes.size()))
+        .containsEntry("UNINJECTED", "");
+
+    // Events on the CR, as the real API server stores them and kubectl describe shows them.
+    Eventually.until("the ProxiesReady Event on fleet", WAIT, () -> events("fleet"),
+        events -> events.stream().anyMatch(e -> e.getReason().equals("ProxiesReady")));
+    Event readyEvent = events("fleet").stream().filter(e -> e.getReason().equals("ProxiesReady")).findFirst().orElseThrow();
+    assertThat(readyEvent.getType()).isEqualTo("Normal");
+    assertThat(readyEvent.getInvolvedObject().getUid()).isEqualTo(created.getMetadata().getUid());
+    assertThat(readyEvent.getSource().getComponent()).isEqualTo("dotproxy-operator");
+    assertThat(plane.kubectl("describe", "dotp", "fleet", "-n", ns).assertSuccess().out())
+        .containsPattern("Normal\\s+ProxiesReady\\s+\\S+\\s+dotproxy-operator\\s+");
+  }
+
+  /** The Events recorded on the DnsOverTlsProxy {@code name}. */
+  private List<Event> events(String name) {
+    return client.v1().events().inNamespace(ns).list().getItems().stream()
+        .filter(e -> "DnsOverTlsProxy".equals(e.getInvolvedObject().getKind()) && name.equals(e.getInvolvedObject().getName()))
+        .toList();
   }
 
   @Test
@@ -258,6 +277,8 @@ class DaemonSetModeIT {
       DnsOverTlsProxy released = proxy.awaitStatus(p -> p.getStatus().getCoreDNS().getState() == CoreDnsState.DISABLED);
       assertThat(Instant.parse(released.getStatus().getCoreDNS().getLastTransitionTime()))
           .isAfterOrEqualTo(revertedAt.plus(TestSettings.COREDNS_RELEASE_GRACE));
+      Eventually.until("the CoreDNS Events on switch", WAIT, () -> events("switch"), events -> events.stream()
+          .map(Event::getReason).toList().containsAll(List.of("CoreDNSPatched", "CoreDNSReverted")));
       assertThat(condition(released, "Progressing").getStatus()).isEqualTo("False");
     } finally {
       client.pods().inNamespace("kube-system").withLabel("k8s-app", "kube-dns").withGracePeriod(0).delete();

@@ -99,20 +99,20 @@ class ExamplesIT {
 
   @Test
   void getPrintsTheCrdsColumns(ControlPlane plane) {
-    // The generator orders the columns by JSON path, so AGE comes before MODE and READY. No operator
-    // runs here, so READY is empty (GitOpsIT shows it True).
+    // Mode, ready/desired, the Ready reason, CoreDNS, age (PrinterColumnOrder). No operator runs here, so
+    // only MODE and AGE have values (GitOpsIT and DaemonSetModeIT show the others).
     List<String> lines = plane.kubectl("get", "dotp", "-n", dnsNamespace).assertSuccess().out().lines().toList();
-    assertThat(lines.get(0)).matches("NAME\\s+AGE\\s+MODE\\s+READY\\s*");
+    assertThat(lines.get(0)).matches("NAME\\s+MODE\\s+READY\\s+REASON\\s+COREDNS\\s+AGE\\s*");
     assertThat(lines.subList(1, lines.size()))
-        .anySatisfy(row -> assertThat(row).matches("edge\\s+\\S+\\s+DaemonSet\\s*"))
-        .anySatisfy(row -> assertThat(row).matches("corp\\s+\\S+\\s+DaemonSet\\s*"))
-        .anySatisfy(row -> assertThat(row).matches("multi\\s+\\S+\\s+DaemonSet\\s*"))
+        .anySatisfy(row -> assertThat(row).matches("edge\\s+DaemonSet\\s+\\S+\\s*"))
+        .anySatisfy(row -> assertThat(row).matches("corp\\s+DaemonSet\\s+\\S+\\s*"))
+        .anySatisfy(row -> assertThat(row).matches("multi\\s+DaemonSet\\s+\\S+\\s*"))
         .hasSize(3);
 
     List<String> wide = plane.kubectl("get", "dnsovertlsproxies", "-n", demoNamespace, "-o", "wide").assertSuccess().out()
         .lines().toList();
-    assertThat(wide.get(0)).matches("NAME\\s+AGE\\s+MODE\\s+READY\\s+COREDNS\\s+INJECTED\\s+PROXIES\\s+UNINJECTED\\s*");
-    assertThat(wide.subList(1, wide.size())).singleElement().asString().matches("app-dns\\s+\\S+\\s+Sidecar\\s*");
+    assertThat(wide.get(0)).matches("NAME\\s+MODE\\s+READY\\s+REASON\\s+COREDNS\\s+AGE\\s+UPDATED\\s+UNINJECTED\\s+MESSAGE\\s*");
+    assertThat(wide.subList(1, wide.size())).singleElement().asString().matches("app-dns\\s+Sidecar\\s+\\S+\\s*");
   }
 
   @Test

@@ -111,8 +111,8 @@ class GitOpsIT {
           .noneMatch(f -> Objects.toString(f.getFieldsV1().getAdditionalProperties()).contains("f:spec"));
     }
     List<String> table = plane.kubectl("get", "dotp", "-n", dns).assertSuccess().out().lines().toList();
-    assertThat(table.get(0)).matches("NAME\\s+AGE\\s+MODE\\s+READY\\s*");
-    assertThat(table).anySatisfy(row -> assertThat(row).matches("edge\\s+\\S+\\s+DaemonSet\\s+True\\s*"));
+    assertThat(table.get(0)).matches("NAME\\s+MODE\\s+READY\\s+REASON\\s+COREDNS\\s+AGE\\s*");
+    assertThat(table).anySatisfy(row -> assertThat(row).matches("edge\\s+DaemonSet\\s+\\d+/\\d+\\s+ProxiesReady\\s+\\S+\\s+\\S+\\s*"));
 
     // A change made in Git: applied without --force-conflicts, and rolled out.
     String changed = manifests.replace("size: 20000", "size: 30000");

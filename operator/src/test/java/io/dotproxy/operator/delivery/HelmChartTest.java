@@ -178,7 +178,7 @@ class HelmChartTest {
         "cluster /configmaps create,delete,get,list,patch,update,watch",
         "cluster /services create,delete,get,list,patch,update,watch",
         "cluster apps/daemonsets create,delete,get,list,patch,update,watch",
-        "cluster /events list",
+        "cluster /events create,list,patch",
         "cluster /secrets get",
         "cluster /pods get,list,watch",
         "cluster /endpoints get",
@@ -415,7 +415,7 @@ class HelmChartTest {
           namespace + " dotproxy.io/dnsovertlsproxies get,list,watch,update,patch",
           namespace + " /configmaps get,list,watch,create,update,patch,delete",
           namespace + " apps/daemonsets get,list,watch,create,update,patch,delete",
-          namespace + " /events list",
+          namespace + " /events list,create,patch",
           namespace + " /secrets get",
           namespace + " /pods get,list,watch");
     }

@@ -12,7 +12,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -52,15 +51,7 @@ public class KustomizeTest {
 
   /** The kubectl on the PATH, if any. */
   public static Optional<String> kubectl() {
-    String path = System.getenv("PATH");
-    if (path == null) {
-      return Optional.empty();
-    }
-    return Stream.of(path.split(File.pathSeparator))
-        .map(dir -> Path.of(dir, "kubectl"))
-        .filter(Files::isExecutable)
-        .map(Path::toString)
-        .findFirst();
+    return RepoFiles.onPath("kubectl").map(Path::toString);
   }
 
   /** Runs a command (no cluster access: kustomize only reads files) and returns its standard output. */

@@ -1,6 +1,7 @@
 package io.dotproxy.operator.model;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import io.dotproxy.operator.testing.MockCluster;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceColumnDefinition;
@@ -43,8 +44,14 @@ class CommittedCrdTest {
     var version = crd.getSpec().getVersions().get(0);
     assertThat(version.getName()).isEqualTo("v1alpha1");
     assertThat(version.getSubresources().getStatus()).isNotNull();
-    assertThat(version.getAdditionalPrinterColumns()).extracting(CustomResourceColumnDefinition::getName)
-        .contains("Mode", "Ready", "Age");
+    assertThat(version.getAdditionalPrinterColumns()).filteredOn(c -> c.getPriority() == 0)
+        .extracting(CustomResourceColumnDefinition::getName, CustomResourceColumnDefinition::getJsonPath)
+        .as("kubectl get dotp: mode, ready/desired, the Ready reason, the CoreDNS patch, age; in that order").containsExactly(
+            tuple("Mode", ".spec.mode"),
+            tuple("Ready", ".status.proxies"),
+            tuple("Reason", ".status.conditions[?(@.type==\"Ready\")].reason"),
+            tuple("CoreDNS", ".status.coreDNS.state"),
+            tuple("Age", ".metadata.creationTimestamp"));
   }
 
   @Test

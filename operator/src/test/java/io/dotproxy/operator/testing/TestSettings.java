@@ -1,5 +1,6 @@
 package io.dotproxy.operator.testing;
 
+import io.dotproxy.operator.app.OperatorLogging;
 import io.dotproxy.operator.app.OperatorSettings;
 import io.dotproxy.operator.coredns.CoreDnsLocation;
 import io.dotproxy.operator.sidecar.NativeSidecars;
@@ -33,7 +34,8 @@ public final class TestSettings {
   /** Reconciling only {@code namespaces} (empty: all), e.g. to leave other test classes' proxies alone. */
   public static OperatorSettings withoutWebhook(String image, Duration resync, Set<String> namespaces) {
     return new OperatorSettings(namespaces, false, "dotproxy-operator", Optional.empty(), image,
-        CoreDnsLocation.kubeadmDefault(), true, COREDNS_RELEASE_GRACE, 0, resync, true, SidecarSettings.defaults(), WebhookSettings.disabled());
+        CoreDnsLocation.kubeadmDefault(), true, COREDNS_RELEASE_GRACE, 0, resync, true, SidecarSettings.defaults(), WebhookSettings.disabled(), false,
+        OperatorLogging.Settings.DEFAULT);
   }
 
   /** The webhook on, its certificate from {@code certDir} (external mode: nothing to patch in the mock). */
@@ -44,7 +46,8 @@ public final class TestSettings {
   /** As {@link #withExternalWebhook(String, Duration, Path)}, reconciling only {@code namespaces} (all when empty). */
   public static OperatorSettings withExternalWebhook(String image, Duration resync, Path certDir, Set<String> namespaces) {
     return new OperatorSettings(namespaces, false, "dotproxy-operator", Optional.empty(), image,
-        CoreDnsLocation.kubeadmDefault(), true, COREDNS_RELEASE_GRACE, 0, resync, true, SidecarSettings.defaults(), externalModeWebhook(certDir));
+        CoreDnsLocation.kubeadmDefault(), true, COREDNS_RELEASE_GRACE, 0, resync, true, SidecarSettings.defaults(), externalModeWebhook(certDir), false,
+        OperatorLogging.Settings.DEFAULT);
   }
 
   public static OperatorSettings withWebhook(String image, Duration resync, NativeSidecars nativeSidecars) {
@@ -55,7 +58,7 @@ public final class TestSettings {
     return new OperatorSettings(Set.of(), false, "dotproxy-operator", Optional.empty(), image,
         CoreDnsLocation.kubeadmDefault(), true, COREDNS_RELEASE_GRACE, 0, resync, true,
         new SidecarSettings(nativeSidecars, ServiceRef.kubeDns(), "cluster.local"),
-        webhook);
+        webhook, false, OperatorLogging.Settings.DEFAULT);
   }
 
   public static WebhookSettings operatorModeWebhook() {

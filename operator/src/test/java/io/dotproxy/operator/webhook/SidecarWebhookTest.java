@@ -22,6 +22,9 @@ import io.dotproxy.operator.testing.TestProxies;
 import io.dotproxy.operator.testing.TestSettings;
 import io.dotproxy.operator.testing.WebhookClient;
 import io.dotproxy.operator.webhook.tls.CertificateLifetimes;
+import io.dotproxy.operator.events.EventRecorder;
+import io.dotproxy.operator.events.ProxyEvents;
+import io.dotproxy.operator.sidecar.ClusterCapabilities;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -36,6 +39,7 @@ import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -66,6 +70,7 @@ class SidecarWebhookTest {
   static KubernetesClient client;
   static SidecarWebhook webhook;
   static WebhookClient apiServer;
+  static EventRecorder events;
 
   @BeforeAll
   static void startWebhook() {
@@ -82,9 +87,10 @@ class SidecarWebhookTest {
     client.resource(TestProxies.quad9("legacy", "edge")).create(); // DaemonSet mode
     // A mode from a newer CRD: the webhook's cache must still sync, and not use it.
     TestProxies.createRaw(client, "broken", "edge", "{\"mode\": \"Gateway\", \"upstreams\": [{\"address\": \"9.9.9.9\"}]}");
-    webhook = SidecarWebhook.start(client, TestSettings.operatorModeWebhook(),
+    events = new EventRecorder(client, Clock.systemUTC());
+    webhook = SidecarWebhook.start(client, ClusterCapabilities.Version.read(client), TestSettings.operatorModeWebhook(),
         new SidecarSettings(NativeSidecars.AUTO, ServiceRef.kubeDns(), "cluster.local"), Set.of(), IMAGE,
-        new SimpleMeterRegistry(), Clock.systemUTC(), CertificateLifetimes.DEFAULTS);
+        new SimpleMeterRegistry(), Clock.systemUTC(), CertificateLifetimes.DEFAULTS, new ProxyEvents(events));
     Eventually.until("the webhook to be ready", () -> webhook.isReady(), ready -> ready);
     apiServer = new WebhookClient(webhook.port(), SERVER_NAME, caBundle());
   }
@@ -93,6 +99,9 @@ class SidecarWebhookTest {
   static void stopWebhook() {
     if (webhook != null) {
       webhook.close();
+    }
+    if (events != null) {
+      events.close();
     }
   }
 
@@ -282,7 +291,7 @@ class SidecarWebhookTest {
   }
 
   @Test
-  void aHostNetworkPodIsLeftAloneWithAWarning() {
+  void aHostNetworkPodIsLeftAloneWithAWarning() throws Exception {
     ObjectNode review = AdmissionReviews.load("deployment-pod.json");
     ((ObjectNode) pod(review).get("spec")).put("hostNetwork", true);
 
@@ -290,6 +299,16 @@ class SidecarWebhookTest {
 
     assertThat(answer.patch()).isEmpty();
     assertThat(answer.warnings()).singleElement().asString().contains("hostNetwork");
+    // ...and the proxy it asked for says so, for whoever looks at it rather than at the pod's creator
+    events.flush(Duration.ofSeconds(10));
+    assertThat(client.v1().events().inNamespace("shop").list().getItems())
+        .filteredOn(e -> e.getReason().equals(ProxyEvents.INJECTION_SKIPPED))
+        .anySatisfy(e -> {
+          assertThat(e.getType()).isEqualTo("Warning");
+          assertThat(e.getInvolvedObject().getName()).isEqualTo("edge");
+          assertThat(e.getInvolvedObject().getKind()).isEqualTo("DnsOverTlsProxy");
+          assertThat(e.getMessage()).startsWith("pod shop/").contains("was created without the proxy:", "hostNetwork");
+        });
   }
 
   @Test

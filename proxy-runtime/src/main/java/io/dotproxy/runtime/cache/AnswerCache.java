@@ -2,6 +2,7 @@ package io.dotproxy.runtime.cache;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.RemovalCause;
 import com.github.benmanes.caffeine.cache.Expiry;
 import io.dotproxy.runtime.config.CacheSettings;
 import io.dotproxy.runtime.dns.ClientQuery;
@@ -106,6 +107,11 @@ public final class AnswerCache implements Resolver, PacketAnswers {
         .ticker(nanoClock::getAsLong)
         .executor(Runnable::run)
         .expireAfter(new UntilStale())
+        .evictionListener((CacheKey key, CachedAnswer entry, RemovalCause cause) -> {
+          if (cause == RemovalCause.SIZE) {
+            metrics.cacheEviction();
+          }
+        })
         .build();
     metrics.cacheEntries(entries::estimatedSize);
   }

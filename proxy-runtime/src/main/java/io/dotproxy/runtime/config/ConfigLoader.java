@@ -90,7 +90,8 @@ public final class ConfigLoader {
         + "Plain DNS in (UDP and TCP), DNS over TLS out. Every flag also reads from DOTPROXY_<NAME>\n"
         + "and from the --config YAML file; precedence: flag > env > file > default.\n\n"
         + Arrays.stream(Setting.values()).map(Setting::usageLine).collect(Collectors.joining("\n"))
-        + "\n  --help, --version";
+        + "\n  --check-config                           validate the settings (and the --config file), bind"
+        + " nothing, exit 0 or 2\n  --help, --version";
   }
 
   private static Map<Setting, RawSetting> parseFlags(List<String> args) throws ConfigException {

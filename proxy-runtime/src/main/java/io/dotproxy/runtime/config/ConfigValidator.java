@@ -1,5 +1,7 @@
 package io.dotproxy.runtime.config;
 
+import ch.qos.logback.classic.Level;
+import io.dotproxy.runtime.logging.LogOutput;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -87,6 +89,10 @@ final class ConfigValidator {
         v.single(Setting.DRAIN_PERIOD, Duration.ofSeconds(5),
             value -> Durations.parse(text(value), Duration.ZERO, Duration.ofMinutes(10))),
         v.single(Setting.QUERY_LOG, false, ConfigValidator::bool),
+        v.single(Setting.LOG_FORMAT, LogOutput.Format.TEXT, value -> LogOutput.parseFormat(text(value))
+            .orElseThrow(() -> new IllegalArgumentException("must be text or json"))),
+        v.single(Setting.LOG_LEVEL, Level.INFO, value -> LogOutput.parseLevel(text(value))
+            .orElseThrow(() -> new IllegalArgumentException("must be one of error, warn, info, debug"))),
         configFile);
   }
 

@@ -1,5 +1,7 @@
 package io.dotproxy.runtime.config;
 
+import ch.qos.logback.classic.Level;
+import io.dotproxy.runtime.logging.LogOutput;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -31,6 +33,8 @@ public record ProxyConfig(
     HostPort admin,
     Duration drainPeriod,
     boolean queryLog,
+    LogOutput.Format logFormat,
+    Level logLevel,
     Optional<Path> configFile) {
 
   public ProxyConfig {
@@ -46,6 +50,8 @@ public record ProxyConfig(
     Objects.requireNonNull(privacy, "privacy");
     Objects.requireNonNull(admin, "admin");
     Objects.requireNonNull(drainPeriod, "drainPeriod");
+    Objects.requireNonNull(logFormat, "logFormat");
+    Objects.requireNonNull(logLevel, "logLevel");
     Objects.requireNonNull(configFile, "configFile");
     if (listen.isEmpty() || upstreams.isEmpty()) {
       throw new IllegalArgumentException("at least one listener and one upstream are required");

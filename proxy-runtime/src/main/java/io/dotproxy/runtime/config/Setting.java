@@ -49,6 +49,9 @@ enum Setting {
       "write one JSON line per query to stdout, with the client and the name (default false)"),
   DRAIN_PERIOD("drain-period", false, "DURATION",
       "on SIGTERM keep answering this long while /readyz says 503 (default 5s)"),
+  LOG_FORMAT("log-format", false, "FORMAT",
+      "the log on stderr: text, or json (one object per line); flag or environment only (default text)"),
+  LOG_LEVEL("log-level", false, "LEVEL", "error, warn, info or debug; flag or environment only (default info)"),
   CONFIG("config", false, "PATH", "YAML file with these settings, watched and reloaded");
 
   private final String key;
@@ -81,9 +84,12 @@ enum Setting {
     return "DOTPROXY_" + key.toUpperCase(Locale.ROOT).replace('-', '_');
   }
 
-  /** Whether the config file may set it: a file cannot name another file to read. */
+  /**
+   * Whether the config file may set it: a file cannot name another file to read, and the log is set up
+   * before the file is read (the file's errors are logged) and is not changed by a reload.
+   */
   boolean inFile() {
-    return this != CONFIG;
+    return this != CONFIG && this != LOG_FORMAT && this != LOG_LEVEL;
   }
 
   /** The config schema that added this setting. */

@@ -78,7 +78,7 @@ public final class QueryPipeline {
   public void handle(ByteBuf packet, boolean udp, InetAddress client, EventLoop loop,
       Consumer<byte[]> reply) {
     long started = System.nanoTime();
-    metrics.request(udp);
+    metrics.request(udp, packet.readableBytes());
     QueryPath current = path;
     RateLimiter rateLimiter = current.rateLimiter();
     boolean allowed = rateLimiter == null || rateLimiter.allow(client);
@@ -86,7 +86,7 @@ public final class QueryPipeline {
       // A cache hit holds nothing while it waits, so it is answered even over the in-flight cap.
       byte[] hit = current.packetAnswers().answer(packet, udp, current.udpMaxSize());
       if (hit != null) {
-        metrics.response(hit[3] & 0xF, System.nanoTime() - started);
+        metrics.response(udp, hit[3] & 0xF, System.nanoTime() - started, hit.length);
         reply.accept(hit);
         return;
       }
@@ -95,7 +95,7 @@ public final class QueryPipeline {
     Consumer<byte[]> counted = answer -> {
       inFlight.decrementAndGet();
       if (answer != null && answer.length >= 4) {
-        metrics.response(answer[3] & 0xF, System.nanoTime() - started);
+        metrics.response(udp, answer[3] & 0xF, System.nanoTime() - started, answer.length);
       }
       reply.accept(answer);
     };

@@ -6,8 +6,11 @@ import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Gauge;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.core.metrics.Histogram;
+import io.prometheus.metrics.core.metrics.Info;
+import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.prometheus.metrics.model.snapshots.Unit;
+import java.util.List;
 import java.util.function.DoubleSupplier;
 import org.xbill.DNS.Rcode;
 
@@ -21,6 +24,22 @@ public final class ProxyMetrics {
   private static final double[] LATENCY_BUCKETS = {
     0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5
   };
+
+  /** Bytes; CoreDNS's buckets for coredns_dns_request_size_bytes and coredns_dns_response_size_bytes. */
+  private static final double[] SIZE_BUCKETS = {
+    0, 100, 200, 300, 400, 511, 1023, 2047, 4095, 8291, 16000, 32000, 48000, 64000
+  };
+
+  /** The answers' rcodes shown from the start, so that a ratio such as SERVFAIL/all has a series at 0. */
+  private static final int[] USUAL_RCODES = {
+    Rcode.NOERROR, Rcode.FORMERR, Rcode.SERVFAIL, Rcode.NXDOMAIN, Rcode.NOTIMP, Rcode.REFUSED
+  };
+
+  /** The reasons {@link UpstreamMetrics#failed} is given; each is shown at 0 for every upstream. */
+  public static final List<String> UPSTREAM_FAILURE_REASONS = List.of("busy", "timeout", "closed", "connect", "protocol");
+
+  /** The results of {@code dotproxy_config_reloads_total}. */
+  public static final List<String> RELOAD_RESULTS = List.of("success", "error");
 
   private final PrometheusRegistry registry = new PrometheusRegistry();
 
@@ -85,6 +104,17 @@ public final class ProxyMetrics {
   private final Counter configReloads = Counter.builder()
       .name("dotproxy_config_reloads_total").help("Config file reloads, by result (success, error).")
       .labelNames("result").register(registry);
+  private final Counter cacheEvictions = Counter.builder()
+      .name("dotproxy_cache_evictions_total")
+      .help("Entries removed before they expired to make room for others.").register(registry);
+  private final Histogram requestSize = Histogram.builder()
+      .name("dotproxy_request_size_bytes").unit(Unit.BYTES)
+      .help("Size of the queries received from clients, by transport.")
+      .labelNames("proto").classicUpperBounds(SIZE_BUCKETS).classicOnly().register(registry);
+  private final Histogram responseSize = Histogram.builder()
+      .name("dotproxy_response_size_bytes").unit(Unit.BYTES)
+      .help("Size of the answers sent to clients, by transport.")
+      .labelNames("proto").classicUpperBounds(SIZE_BUCKETS).classicOnly().register(registry);
 
   private volatile DoubleSupplier cacheEntries = () -> 0;
   private final GaugeWithCallback cacheEntriesGauge = GaugeWithCallback.builder()
@@ -95,17 +125,48 @@ public final class ProxyMetrics {
   private final CounterDataPoint udpRequests = requests.labelValues("udp");
   private final CounterDataPoint[] responsesByRcode = new CounterDataPoint[16];
   private final CounterDataPoint tcpRequests = requests.labelValues("tcp");
+  private final DistributionDataPoint udpRequestSize = requestSize.labelValues("udp");
+  private final DistributionDataPoint tcpRequestSize = requestSize.labelValues("tcp");
+  private final DistributionDataPoint udpResponseSize = responseSize.labelValues("udp");
+  private final DistributionDataPoint tcpResponseSize = responseSize.labelValues("tcp");
+
+  /** The JVM's and the process's figures, read at scrape time only; see {@link #registerRuntimeMetrics}. */
+  public ProxyMetrics() {
+    for (int rcode : USUAL_RCODES) {
+      responsesByRcode[rcode] = responses.labelValues(Rcode.string(rcode));
+    }
+    RELOAD_RESULTS.forEach(configReloads::labelValues);
+    Info.builder()
+        .name("dotproxy_build_info").help("The running build: version, source revision and Java runtime.")
+        .labelNames("version", "revision", "java").register(registry)
+        .setLabelValues(BuildInfo.version(), BuildInfo.revision(), Runtime.version().toString());
+  }
+
+  /**
+   * Adds the Prometheus client's JVM and process collectors (CPU, resident memory, heap, GC pauses,
+   * threads, open file descriptors). They read MXBeans and /proc when scraped, never on the query path.
+   */
+  public ProxyMetrics registerRuntimeMetrics() {
+    JvmMetrics.builder().register(registry);
+    return this;
+  }
 
   public PrometheusRegistry registry() {
     return registry;
   }
 
-  public void request(boolean udp) {
+  /** @param bytes the query's size on the wire (without TCP's length prefix) */
+  public void request(boolean udp, int bytes) {
     (udp ? udpRequests : tcpRequests).inc();
+    (udp ? udpRequestSize : tcpRequestSize).observe(bytes);
   }
 
-  /** @param rcode the header rcode, 0 to 15 */
-  public void response(int rcode, long nanos) {
+  /**
+   * @param rcode the header rcode, 0 to 15
+   * @param bytes the answer's size on the wire
+   */
+  public void response(boolean udp, int rcode, long nanos, int bytes) {
+    (udp ? udpResponseSize : tcpResponseSize).observe(bytes);
     CounterDataPoint point = responsesByRcode[rcode];
     if (point == null) {
       // Looked up once per rcode, not per answer; a race looks up the same data point twice.
@@ -168,6 +229,10 @@ public final class ProxyMetrics {
     queryLogDropped.inc();
   }
 
+  public void cacheEviction() {
+    cacheEvictions.inc();
+  }
+
   public void configReload(boolean success) {
     configReloads.labelValues(success ? "success" : "error").inc();
   }
@@ -199,6 +264,7 @@ public final class ProxyMetrics {
       this.failures = failures;
       healthy.labelValues(label).set(1);
       connections.labelValues(label); // shown as 0 from the start, not only once connected
+      UPSTREAM_FAILURE_REASONS.forEach(reason -> failures.labelValues(label, reason));
     }
 
     public void request() {
@@ -209,6 +275,7 @@ public final class ProxyMetrics {
       duration.observe(nanos / 1e9);
     }
 
+    /** @param reason one of {@link #UPSTREAM_FAILURE_REASONS} */
     public void failed(String reason) {
       failures.labelValues(label, reason).inc();
     }

@@ -47,6 +47,7 @@ class EvictionTest extends CacheFixture {
     ask(cache, query("name" + (3 * SIZE - 1) + ".test.", Type.A));
     assertThat(next.calls()).isEqualTo(calls);
     assertThat(cache.size()).isEqualTo(SIZE);
+    assertThat(metric("dotproxy_cache_evictions")).as("each name beyond the size pushed one out").isEqualTo(2.0 * SIZE);
   }
 
   @Test

@@ -3,6 +3,8 @@ package io.dotproxy.runtime.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import ch.qos.logback.classic.Level;
+import io.dotproxy.runtime.logging.LogOutput;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -162,6 +164,22 @@ class ConfigLoaderTest {
         .hasMessageStartingWith(notYaml + " is not valid YAML");
     assertThatThrownBy(() -> ConfigLoader.load(List.of("--config", dir.resolve("none.yaml").toString()), Map.of()))
         .hasMessageStartingWith("cannot read --config");
+  }
+
+  @Test
+  void theLogIsSetByFlagOrEnvironmentOnlyNotByTheFile() throws Exception {
+    ProxyConfig defaults = ConfigLoader.load(List.of(), Map.of());
+    assertThat(defaults.logFormat()).isEqualTo(LogOutput.Format.TEXT);
+    assertThat(defaults.logLevel()).isEqualTo(Level.INFO);
+    ProxyConfig set = ConfigLoader.load(List.of("--log-format", "json"), Map.of("DOTPROXY_LOG_LEVEL", "debug"));
+    assertThat(set.logFormat()).isEqualTo(LogOutput.Format.JSON);
+    assertThat(set.logLevel()).isEqualTo(Level.DEBUG);
+
+    assertInvalid(List.of("--log-format", "logfmt"), "invalid --log-format 'logfmt': must be text or json");
+    assertInvalid(List.of("--log-level", "trace"), "invalid --log-level 'trace': must be one of error, warn, info, debug");
+    Path file = write("log-format: json\n");
+    assertThatThrownBy(() -> ConfigLoader.load(List.of("--config", file.toString()), Map.of()))
+        .hasMessage("unknown setting 'log-format' in " + file);
   }
 
   @Test

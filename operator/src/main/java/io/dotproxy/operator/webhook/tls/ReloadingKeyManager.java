@@ -1,5 +1,7 @@
 package io.dotproxy.operator.webhook.tls;
 
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.math.BigInteger;
 import java.net.Socket;
 import java.security.Principal;
@@ -25,6 +27,8 @@ public final class ReloadingKeyManager extends X509ExtendedKeyManager {
   /** Aliases of recent identities stay resolvable for handshakes that chose them just before a swap. */
   private static final int KEEP = 4;
 
+  static final String EXPIRY_METRIC = "dotproxy.operator.webhook.certificate.expiry.timestamp";
+
   private final AtomicLong generation = new AtomicLong();
   private final Map<String, ServingIdentity> recent = new LinkedHashMap<>() {
     @Override
@@ -44,6 +48,19 @@ public final class ReloadingKeyManager extends X509ExtendedKeyManager {
       recent.put(alias, identity);
     }
     current = new Current(alias, identity);
+  }
+
+  /**
+   * {@code dotproxy_operator_webhook_certificate_expiry_timestamp_seconds}: when the certificate presented
+   * now expires (NaN before there is one), for the alert that fires when renewal has stopped working.
+   */
+  public void registerExpiryMetric(MeterRegistry registry) {
+    Gauge.builder(EXPIRY_METRIC, this,
+            k -> k.identity().map(i -> i.leaf().getNotAfter().getTime() / 1000.0).orElse(Double.NaN))
+        .description("When the webhook's serving certificate expires, in seconds since the epoch")
+        .baseUnit("seconds")
+        .strongReference(true)
+        .register(registry);
   }
 
   public Optional<ServingIdentity> identity() {
