@@ -6,6 +6,7 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ObjectReference;
 import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import java.time.Clock;
@@ -14,6 +15,7 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -92,18 +94,30 @@ public class EventRecorder implements AutoCloseable {
 
       @Override
       public void warning(HasMetadata object, String reason, String message) {}
+
+      @Override
+      public void normalOncePerCluster(HasMetadata object, String reason, String message, String nameSuffix) {}
     };
   }
 
   public void normal(HasMetadata object, String reason, String message) {
-    record(object, "Normal", reason, message);
+    record(object, "Normal", reason, message, Optional.empty());
   }
 
   public void warning(HasMetadata object, String reason, String message) {
-    record(object, "Warning", reason, message);
+    record(object, "Warning", reason, message, Optional.empty());
   }
 
-  private void record(HasMetadata object, String type, String reason, String message) {
+  /**
+   * A Normal event that every replica may see happen (a certificate they all present), recorded once per
+   * cluster: it gets the name {@code <object>.<nameSuffix>}, so the replicas after the first get a 409
+   * AlreadyExists, which is taken as recorded.
+   */
+  public void normalOncePerCluster(HasMetadata object, String reason, String message, String nameSuffix) {
+    record(object, "Normal", reason, message, Optional.of(object.getMetadata().getName() + "." + nameSuffix));
+  }
+
+  private void record(HasMetadata object, String type, String reason, String message, Optional<String> fixedName) {
     try {
       String text = message == null ? "" : message.length() > 1024 ? message.substring(0, 1021) + "..." : message;
       ObjectReference involved = new ObjectReferenceBuilder()
@@ -115,7 +129,7 @@ public class EventRecorder implements AutoCloseable {
           .withResourceVersion(object.getMetadata().getResourceVersion())
           .build();
       Instant now = clock.instant();
-      sender.execute(() -> send(involved, type, reason, text, now));
+      sender.execute(() -> send(involved, type, reason, text, now, fixedName));
     } catch (RuntimeException e) {
       // An Event is worth less than the reconciliation or admission that would fail with it.
       log.debug("event {} not recorded: {}", reason, e.toString());
@@ -123,7 +137,8 @@ public class EventRecorder implements AutoCloseable {
   }
 
   /** On the sender thread only: the caches need no locks. */
-  private void send(ObjectReference involved, String type, String reason, String message, Instant now) {
+  private void send(ObjectReference involved, String type, String reason, String message, Instant now,
+      Optional<String> fixedName) {
     if (!allowed(involved, now)) {
       log.debug("event {} on {}/{} dropped: over the rate limit", reason, involved.getNamespace(), involved.getName());
       return;
@@ -145,8 +160,8 @@ public class EventRecorder implements AutoCloseable {
           .withNamespace(involved.getNamespace())
           // client-go's naming, the object's name and the time in hexadecimal, plus a sequence number: two
           // events within the clock's resolution must not collide
-          .withName(involved.getName() + "." + Long.toHexString(now.getEpochSecond() * 1_000_000_000L + now.getNano())
-              + Long.toHexString(++sequence))
+          .withName(fixedName.orElseGet(() -> involved.getName() + "."
+              + Long.toHexString(now.getEpochSecond() * 1_000_000_000L + now.getNano()) + Long.toHexString(++sequence)))
           .endMetadata()
           .withInvolvedObject(involved)
           .withType(type)
@@ -161,6 +176,10 @@ public class EventRecorder implements AutoCloseable {
       Event created = client.v1().events().inNamespace(involved.getNamespace()).resource(event).create();
       recorded.put(key, new Recorded(created.getMetadata().getNamespace(), created.getMetadata().getName(), 1));
     } catch (RuntimeException e) {
+      if (fixedName.isPresent() && e instanceof KubernetesClientException k && k.getCode() == 409) {
+        log.debug("event {} on {}/{} was recorded by another replica", reason, involved.getNamespace(), involved.getName());
+        return;
+      }
       // The Event may have expired (the API server keeps them an hour): the next one starts afresh.
       recorded.remove(key);
       log.debug("event {} on {}/{} not recorded: {}", reason, involved.getNamespace(), involved.getName(), e.toString());

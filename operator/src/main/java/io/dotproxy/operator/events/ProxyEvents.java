@@ -7,13 +7,15 @@ import io.dotproxy.operator.model.DnsOverTlsProxyStatus;
 import io.dotproxy.operator.status.ConditionTypes;
 import io.dotproxy.operator.status.StatusCalculator;
 import io.fabric8.kubernetes.api.model.Condition;
+import java.security.cert.X509Certificate;
 import java.util.Objects;
 import java.util.Optional;
 
 /**
  * The Events a DnsOverTlsProxy gets when its status changes, for `kubectl describe dotp` and event
  * exporters: the fleet turning Ready or not (with the reason, InvalidSpec among them), turning Degraded,
- * and the CoreDNS patch being applied, reverted or refused. Only changes are recorded, so a
+ * and the CoreDNS patch being applied, reverted or refused; and, for Sidecar-mode proxies, pods left
+ * without the proxy and the webhook's certificate being rotated. Only changes are recorded, so a
  * reconciliation that changes nothing records nothing.
  */
 public final class ProxyEvents {
@@ -23,6 +25,7 @@ public final class ProxyEvents {
   public static final String COREDNS_PATCH_REFUSED = "CoreDNSPatchRefused";
   public static final String DEGRADED = "Degraded";
   public static final String INJECTION_SKIPPED = "InjectionSkipped";
+  public static final String WEBHOOK_CERTIFICATE_ROTATED = "WebhookCertificateRotated";
 
   private final EventRecorder recorder;
 
@@ -57,6 +60,18 @@ public final class ProxyEvents {
   /** The webhook left a pod labelled for {@code proxy} without the proxy. */
   public void injectionSkipped(DnsOverTlsProxy proxy, String pod, String why) {
     recorder.warning(proxy, INJECTION_SKIPPED, "pod " + pod + " was created without the proxy: " + why);
+  }
+
+  /**
+   * The webhook that injects {@code proxy}'s sidecars presents a new serving certificate. Every replica
+   * presents it, so the Event is named after the certificate's serial number and recorded once.
+   */
+  public void webhookCertificateRotated(DnsOverTlsProxy proxy, X509Certificate presented) {
+    String serial = presented.getSerialNumber().toString(16);
+    recorder.normalOncePerCluster(proxy, WEBHOOK_CERTIFICATE_ROTATED,
+        "the sidecar injection webhook presents a new serving certificate (serial " + serial + ", valid until "
+            + presented.getNotAfter().toInstant() + "); pods are injected as before",
+        "webhook-certificate-" + (serial.length() > 32 ? serial.substring(0, 32) : serial));
   }
 
   private void coreDnsChanged(DnsOverTlsProxy proxy, CoreDnsStatus before, CoreDnsStatus now) {

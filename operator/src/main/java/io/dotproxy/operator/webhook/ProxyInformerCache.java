@@ -62,6 +62,13 @@ final class ProxyInformerCache implements ProxyLookup, AutoCloseable {
     return Optional.empty();
   }
 
+  /** Every DnsOverTlsProxy watched, in no particular order. */
+  List<DnsOverTlsProxy> all() {
+    List<DnsOverTlsProxy> all = new ArrayList<>();
+    informers.forEach(informer -> all.addAll(informer.getStore().list()));
+    return all;
+  }
+
   boolean hasSynced() {
     return informers.stream().allMatch(SharedIndexInformer::hasSynced);
   }

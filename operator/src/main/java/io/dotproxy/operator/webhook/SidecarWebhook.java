@@ -13,6 +13,7 @@ import io.dotproxy.operator.webhook.tls.ReloadingKeyManager;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.dotproxy.operator.events.EventRecorder;
 import io.dotproxy.operator.events.ProxyEvents;
+import io.dotproxy.operator.model.ProxyMode;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
@@ -99,22 +100,24 @@ public final class SidecarWebhook implements AutoCloseable {
     String namespace = settings.operatorNamespace()
         .orElseGet(() -> client.getNamespace() == null ? "default" : client.getNamespace());
     ClusterCapabilities fromApiServer = capabilities(version, sidecar.nativeSidecars());
-    ReloadingKeyManager keyManager = new ReloadingKeyManager();
+    Optional<KubeletVersionWatch> kubelets = sidecar.nativeSidecars() == NativeSidecars.AUTO
+        ? Optional.of(KubeletVersionWatch.start(client, version.orElseThrow(), fromApiServer, registry))
+        : Optional.empty();
+    ProxyInformerCache proxies = ProxyInformerCache.start(client, watchNamespaces);
+    ReloadingKeyManager keyManager = new ReloadingKeyManager(rotated -> proxies.all().stream()
+        .filter(proxy -> proxy.getSpec() != null && proxy.getSpec().getMode() == ProxyMode.SIDECAR)
+        .forEach(proxy -> events.webhookCertificateRotated(proxy, rotated.leaf())));
     CertificateSource certificates = switch (settings.certMode()) {
       case OPERATOR -> new OperatorManagedCertificates(client, namespace, settings.secretName(), settings.configName(),
           settings.certificateNames(namespace, sidecar.clusterDomain()), lifetimes, clock, keyManager);
       case EXTERNAL -> new MountedCertificates(settings.certDir(), keyManager);
     };
-    Optional<KubeletVersionWatch> kubelets = sidecar.nativeSidecars() == NativeSidecars.AUTO
-        ? Optional.of(KubeletVersionWatch.start(client, version.orElseThrow(), fromApiServer, registry))
-        : Optional.empty();
     Supplier<ClusterCapabilities> capabilities = kubelets.<Supplier<ClusterCapabilities>>map(k -> k).orElse(() -> fromApiServer);
     Gauge.builder(NATIVE_SIDECARS_METRIC, capabilities, c -> c.get().nativeSidecars() ? 1 : 0)
         .description("1 while the proxy is injected as a native sidecar, 0 while as a plain container")
         .strongReference(true)
         .register(registry);
     keyManager.registerExpiryMetric(registry);
-    ProxyInformerCache proxies = ProxyInformerCache.start(client, watchNamespaces);
     ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "dotproxy-webhook-certificates");
       t.setDaemon(true);

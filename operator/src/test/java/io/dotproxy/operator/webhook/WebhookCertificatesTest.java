@@ -3,18 +3,25 @@ package io.dotproxy.operator.webhook;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.dotproxy.operator.events.EventRecorder;
+import io.dotproxy.operator.events.ProxyEvents;
+import io.dotproxy.operator.model.DnsOverTlsProxy;
+import io.dotproxy.operator.model.ProxyMode;
+import io.dotproxy.operator.sidecar.ClusterCapabilities;
 import io.dotproxy.operator.sidecar.NativeSidecars;
 import io.dotproxy.operator.sidecar.ServiceRef;
 import io.dotproxy.operator.sidecar.SidecarSettings;
 import io.dotproxy.operator.testing.Eventually;
 import io.dotproxy.operator.testing.MockCluster;
 import io.dotproxy.operator.testing.MutableClock;
+import io.dotproxy.operator.testing.TestProxies;
 import io.dotproxy.operator.testing.TestSettings;
 import io.dotproxy.operator.testing.WebhookClient;
 import io.dotproxy.operator.webhook.tls.CertificateIssuer;
 import io.dotproxy.operator.webhook.tls.CertificateLifetimes;
 import io.dotproxy.operator.webhook.tls.CertificatePlan;
 import io.dotproxy.operator.webhook.tls.Pem;
+import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhook;
@@ -147,6 +154,52 @@ class WebhookCertificatesTest {
     assertThat(Pem.certificates(decode(secret, "tls.crt")).get(0)).isEqualTo(after);
     assertThat(decode(secret, "ca.crt")).as("the CA has years left and is kept").isEqualTo(caBundle);
     assertThat(caBundles()).containsOnly(caBundle);
+  }
+
+  @Test
+  void aRotationIsRecordedOnceOnEverySidecarModeProxyHoweverManyReplicasPresentIt() throws Exception {
+    DnsOverTlsProxy sidecar = TestProxies.quad9(NS, "sidecar");
+    sidecar.getSpec().setMode(ProxyMode.SIDECAR);
+    client.resource(sidecar).create();
+    client.resource(TestProxies.quad9(NS, "fleet")).create();
+    Instant now = Instant.now();
+    MutableClock clock = new MutableClock(now.minus(Duration.ofDays(300)));
+    try (EventRecorder recorder = new EventRecorder(client, Clock.systemUTC());
+        EventRecorder otherReplicasRecorder = new EventRecorder(client, Clock.systemUTC());
+        SidecarWebhook otherReplica = startReplica(clock, otherReplicasRecorder)) {
+      webhook = startReplica(clock, recorder);
+      Eventually.until("both replicas to see the proxies", () -> webhook.isReady() && otherReplica.isReady(), r -> r);
+      recorder.flush(Duration.ofSeconds(10));
+      assertThat(rotationEvents()).as("the first certificate is no rotation").isEmpty();
+
+      clock.set(now);
+      webhook.refreshCertificates();
+      otherReplica.refreshCertificates();
+      recorder.flush(Duration.ofSeconds(10));
+      otherReplicasRecorder.flush(Duration.ofSeconds(10));
+
+      X509Certificate presented = call(decode(client.secrets().inNamespace(NS).withName(SECRET).get(), "ca.crt"))
+          .serverCertificate();
+      List<Event> rotations = rotationEvents();
+      assertThat(rotations).singleElement().satisfies(event -> {
+        assertThat(event.getInvolvedObject().getName()).isEqualTo("sidecar");
+        assertThat(event.getType()).isEqualTo("Normal");
+        assertThat(event.getMessage()).contains("serial " + presented.getSerialNumber().toString(16));
+        assertThat(event.getCount()).isEqualTo(1);
+      });
+    }
+  }
+
+  SidecarWebhook startReplica(Clock clock, EventRecorder recorder) {
+    return SidecarWebhook.start(client, ClusterCapabilities.Version.read(client), TestSettings.operatorModeWebhook(),
+        sidecarSettings(), Set.of(), "image", new SimpleMeterRegistry(), clock, CertificateLifetimes.DEFAULTS,
+        new ProxyEvents(recorder));
+  }
+
+  List<Event> rotationEvents() {
+    return client.v1().events().inNamespace(NS).list().getItems().stream()
+        .filter(e -> ProxyEvents.WEBHOOK_CERTIFICATE_ROTATED.equals(e.getReason()))
+        .toList();
   }
 
   @Test

@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.X509ExtendedKeyManager;
 
@@ -36,9 +37,19 @@ public final class ReloadingKeyManager extends X509ExtendedKeyManager {
       return size() > KEEP;
     }
   };
+  private final Consumer<ServingIdentity> onRotation;
   private volatile Current current;
 
   private record Current(String alias, ServingIdentity identity) {}
+
+  public ReloadingKeyManager() {
+    this(rotated -> { });
+  }
+
+  /** @param onRotation told of each identity that replaces another one, not of the first */
+  public ReloadingKeyManager(Consumer<ServingIdentity> onRotation) {
+    this.onRotation = onRotation;
+  }
 
   /** Presents this identity from the next handshake on. */
   public void install(ServingIdentity identity) {
@@ -47,7 +58,11 @@ public final class ReloadingKeyManager extends X509ExtendedKeyManager {
     synchronized (recent) {
       recent.put(alias, identity);
     }
+    Current previous = current;
     current = new Current(alias, identity);
+    if (previous != null && !previous.identity().leaf().equals(identity.leaf())) {
+      onRotation.accept(identity);
+    }
   }
 
   /**
