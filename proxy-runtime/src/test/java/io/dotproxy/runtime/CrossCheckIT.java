@@ -191,7 +191,9 @@ class CrossCheckIT {
           "\"crosscheck\":{\"result\":\"mismatch\",\"action\":\"servfail\",\"answers\":{",
           "\"127.0.0.1@" + honest.port() + "\":\"NOERROR changed.test. A " + CHANGED_HONEST + "\"",
           "\"127.0.0.1@" + odd.port() + "\":\"NOERROR changed.test. A " + CHANGED_ODD + "\""));
-      assertThat(log).contains("cross-check 2 upstreams strict on-mismatch servfail").doesNotContain("changed.test");
+      assertThat(log).contains("cross-check 2 upstreams strict on-mismatch servfail")
+          .contains("they belong to only 1 operator(s) by their TLS names (dot.test)")
+          .doesNotContain("changed.test");
     }
   }
 
