@@ -3,15 +3,19 @@ package io.dotproxy.runtime;
 import io.dotproxy.runtime.config.ConfigException;
 import io.dotproxy.runtime.config.ConfigLoader;
 import io.dotproxy.runtime.config.ConfigSchema;
+import io.dotproxy.runtime.config.CrossCheckSettings;
 import io.dotproxy.runtime.config.HostPort;
 import io.dotproxy.runtime.config.ProxyConfig;
 import io.dotproxy.runtime.config.UpstreamSpec;
+import io.dotproxy.runtime.crosscheck.CrossCheck;
 import io.dotproxy.runtime.logging.LogOutput;
 import io.dotproxy.runtime.metrics.BuildInfo;
 import io.dotproxy.runtime.upstream.UpstreamTls;
 import io.dotproxy.runtime.transport.Transport;
 import java.net.InetSocketAddress;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -71,10 +75,11 @@ public final class Main {
             + " admin http://{}",
         version(), addresses(server.listenAddresses()), server.transport().name(),
         config.upstreams().stream().map(UpstreamSpec::toString).collect(Collectors.joining(", ")),
-        config.policy().configName(),
+        policy(config),
         config.caFile().map(Object::toString).orElse("system store"),
         UpstreamTls.providerName(),
         addresses(List.of(server.adminAddress())));
+    warnOfOneOperator(config, log);
     StopSignals.onFirst(() -> {
       log.info("draining for {} before stopping (a second signal stops at once)",
           config.drainPeriod());
@@ -82,6 +87,27 @@ public final class Main {
       log.info("stopped");
       System.exit(0);
     }, server::stopDraining);
+  }
+
+  /** The policy, and the cross-check's settings when it is on. */
+  private static String policy(ProxyConfig config) {
+    CrossCheckSettings check = config.crossCheck();
+    if (!check.enabled()) {
+      return config.policy().configName();
+    }
+    return config.policy().configName() + ", cross-check " + check.upstreams() + " upstreams "
+        + CrossCheckSettings.nameOf(check.compare()) + " on-mismatch " + CrossCheckSettings.nameOf(check.onMismatch())
+        + " on-unverified " + CrossCheckSettings.nameOf(check.onUnverified());
+  }
+
+  /** Upstreams of one operator answer alike, so a cross-check among them tells little. */
+  private static void warnOfOneOperator(ProxyConfig config, Logger log) {
+    Set<String> operators = config.upstreams().stream().map(CrossCheck::operatorOf).collect(Collectors.toSet());
+    if (config.crossCheck().enabled() && operators.size() < config.crossCheck().upstreams()) {
+      log.warn("cross-check asks {} upstreams per query but they belong to only {} operator(s) by their TLS names"
+          + " ({}): answers of one operator are compared with each other", config.crossCheck().upstreams(),
+          operators.size(), String.join(", ", new TreeSet<>(operators)));
+    }
   }
 
   private static String addresses(List<InetSocketAddress> bound) {

@@ -4,6 +4,7 @@ import io.dotproxy.runtime.cache.AnswerCache;
 import io.dotproxy.runtime.config.CacheSettings;
 import io.dotproxy.runtime.config.ProxyConfig;
 import io.dotproxy.runtime.config.UpstreamSpec;
+import io.dotproxy.runtime.crosscheck.CrossCheck;
 import io.dotproxy.runtime.dns.Resolver;
 import io.dotproxy.runtime.dns.SwitchableResolver;
 import io.dotproxy.runtime.forward.ForwardZoneResolver;
@@ -62,7 +63,8 @@ final class QueryPathAssembler implements AutoCloseable {
     // Private reverse zones behind the forward zones: a forward zone covering one takes its queries.
     Resolver resolver = new PrivateReverseZones(
         new Router(upstreams, config.policy(), config.parallelUpstreams(), config.hedgeAfter(),
-            config.timeout(), upstreamQuery, metrics::hedged));
+            config.timeout(), upstreamQuery, metrics::hedged,
+            config.crossCheck().enabled() ? new CrossCheck(config.crossCheck(), metrics) : null));
     if (!config.forwardZones().isEmpty()) {
       resolver = new ForwardZoneResolver(config.forwardZones(), resolver, transport,
           config.timeout(), upstreamQuery, metrics);

@@ -78,7 +78,9 @@ public final class RuntimeCompatibility {
           "rate-limit-action", "edns-padding", "strip-client-subnet", "forward-zone", "admin", "query-log",
           "drain-period")),
       // Added before 0.1.0 was released, so runtime 0.1 reads it; from 0.2 on a new minor comes with a new runtime.
-      new Schema(new ConfigSchemaVersion(1, 1), new Release(0, 1), List.of("udp-max-size", "threads", "parallel-upstreams", "hedge-after")));
+      new Schema(new ConfigSchemaVersion(1, 1), new Release(0, 1), List.of("udp-max-size", "threads", "parallel-upstreams", "hedge-after",
+          "cross-check", "cross-check-upstreams", "cross-check-compare", "cross-check-on-mismatch",
+          "cross-check-on-unverified")));
 
   /** The schema this build renders when it cannot tell the runtime's release. */
   public static final ConfigSchemaVersion NEWEST = SCHEMAS.get(SCHEMAS.size() - 1).version();

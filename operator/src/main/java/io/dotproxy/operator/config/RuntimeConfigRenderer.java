@@ -1,6 +1,7 @@
 package io.dotproxy.operator.config;
 
 import io.dotproxy.operator.model.CacheSpec;
+import io.dotproxy.operator.model.CrossCheckSpec;
 import io.dotproxy.operator.model.DnsOverTlsProxySpec;
 import io.dotproxy.operator.model.ForwardZone;
 import io.dotproxy.operator.model.RateLimitSpec;
@@ -96,6 +97,7 @@ public final class RuntimeConfigRenderer {
     putIfSet(config, "policy", spec.getPolicy() == null ? null : spec.getPolicy().runtimeName());
     putIfSet(config, "parallel-upstreams", spec.getParallelUpstreams());
     putIfSet(config, "hedge-after", spec.getHedgeAfter());
+    crossCheck(spec.getCrossCheck(), config);
     putIfSet(config, "timeout", spec.getTimeout());
     putIfSet(config, "udp-max-size", spec.getUdpMaxSize());
     cache(spec.getCache(), config);
@@ -157,6 +159,21 @@ public final class RuntimeConfigRenderer {
     putIfSet(config, "cache-max-ttl", cache.getMaxTTL());
     putIfSet(config, "cache-serve-stale", cache.getServeStale());
     putIfSet(config, "cache-prefetch", cache.getPrefetch());
+  }
+
+  private static void crossCheck(CrossCheckSpec crossCheck, Map<String, Object> config) {
+    if (crossCheck == null) {
+      return;
+    }
+    putIfSet(config, "cross-check", crossCheck.getEnabled());
+    putIfSet(config, "cross-check-upstreams", crossCheck.getUpstreams());
+    putIfSet(config, "cross-check-compare", runtimeName(crossCheck.getCompare()));
+    putIfSet(config, "cross-check-on-mismatch", runtimeName(crossCheck.getOnMismatch()));
+    putIfSet(config, "cross-check-on-unverified", runtimeName(crossCheck.getOnUnverified()));
+  }
+
+  private static String runtimeName(CrossCheckSpec.RuntimeValue value) {
+    return value == null ? null : value.runtimeName();
   }
 
   private static void rateLimit(RateLimitSpec rateLimit, Map<String, Object> config) {

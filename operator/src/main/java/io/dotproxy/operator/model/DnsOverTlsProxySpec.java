@@ -26,6 +26,10 @@ import java.util.Optional;
 @ValidationRule(
     value = "!has(self.coreDNS) || !has(self.coreDNS.patch) || !self.coreDNS.patch || !has(self.mode) || self.mode == 'DaemonSet'",
     message = DnsOverTlsProxySpec.COREDNS_PATCH_MESSAGE)
+@ValidationRule(
+    value = "!has(self.crossCheck) || !has(self.crossCheck.enabled) || !self.crossCheck.enabled"
+        + " || size(self.upstreams) >= (has(self.crossCheck.upstreams) ? self.crossCheck.upstreams : 2)",
+    message = CrossCheckSpec.UPSTREAMS_MESSAGE)
 public class DnsOverTlsProxySpec {
 
   static final String COREDNS_PATCH_MESSAGE =
@@ -68,6 +72,10 @@ public class DnsOverTlsProxySpec {
       + " answered within its observed 95th percentile answer time, or this long at most, e.g. 500ms (hedge-after;"
       + " unset or 0s means off).")
   private String hedgeAfter;
+
+  @JsonPropertyDescription("Answer cross-check: each cache miss goes to several upstreams and their answers are"
+      + " compared before the client gets one. Off unless enabled.")
+  private CrossCheckSpec crossCheck;
 
   @Min(512)
   @Max(4096)
@@ -183,6 +191,14 @@ public class DnsOverTlsProxySpec {
 
   public void setHedgeAfter(String hedgeAfter) {
     this.hedgeAfter = hedgeAfter;
+  }
+
+  public CrossCheckSpec getCrossCheck() {
+    return crossCheck;
+  }
+
+  public void setCrossCheck(CrossCheckSpec crossCheck) {
+    this.crossCheck = crossCheck;
   }
 
   public Integer getUdpMaxSize() {

@@ -55,6 +55,9 @@ public final class SpecProblems {
     if (spec.getCache() != null) {
       cache(spec.getCache());
     }
+    if (spec.getCrossCheck() != null) {
+      crossCheck(spec.getCrossCheck(), upstreams == null ? 0 : upstreams.size());
+    }
     if (spec.getRateLimit() != null) {
       notNegative("spec.rateLimit.qps", spec.getRateLimit().getQps());
       notNegative("spec.rateLimit.burst", spec.getRateLimit().getBurst());
@@ -107,6 +110,16 @@ public final class SpecProblems {
       add("spec", CacheSpec.TTL_ORDER_MESSAGE);
     }
     duration("spec.cache.serveStale", "serveStale", cache.getServeStale());
+  }
+
+  /** The CRD's two CEL rules about the cross-check, which the runtime enforces as well. */
+  private void crossCheck(CrossCheckSpec crossCheck, int upstreams) {
+    if (crossCheck.getOnMismatch() == CrossCheckSpec.OnMismatch.MAJORITY && crossCheck.upstreamsPerQuery() < 3) {
+      add("spec.crossCheck", CrossCheckSpec.MAJORITY_MESSAGE);
+    }
+    if (crossCheck.turnedOn() && upstreams < crossCheck.upstreamsPerQuery()) {
+      add("spec", CrossCheckSpec.UPSTREAMS_MESSAGE);
+    }
   }
 
   private void forwardZone(String path, ForwardZone zone) {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.dotproxy.operator.app.OperatorSettings;
 import io.dotproxy.operator.model.CacheSpec;
+import io.dotproxy.operator.model.CrossCheckSpec;
 import io.dotproxy.operator.model.DnsOverTlsProxySpec;
 import io.dotproxy.operator.model.ForwardZone;
 import io.dotproxy.operator.model.PrivacySpec;
@@ -18,6 +19,7 @@ import io.dotproxy.runtime.config.CacheSettings;
 import io.dotproxy.runtime.config.ConfigException;
 import io.dotproxy.runtime.config.ConfigLoader;
 import io.dotproxy.runtime.config.ConfigSchema;
+import io.dotproxy.runtime.config.CrossCheckSettings;
 import io.dotproxy.runtime.config.PrivacySettings;
 import io.dotproxy.runtime.config.RateLimitSettings;
 import io.dotproxy.runtime.config.ProxyConfig;
@@ -99,6 +101,26 @@ class RuntimeConfigContractTest {
     assertThat(config.udpMaxSize()).isEqualTo(1400);
     assertThat(config.parallelUpstreams()).isEqualTo(3);
     assertThat(config.hedgeAfter()).isEqualTo(Duration.ofMillis(250));
+    assertThat(config.crossCheck()).isEqualTo(new CrossCheckSettings(true, 3, CrossCheckSettings.Compare.OVERLAP,
+        CrossCheckSettings.OnMismatch.MAJORITY, CrossCheckSettings.OnUnverified.ANSWER));
+  }
+
+  @Test
+  void theCrossCheckIsOffUnlessEnabledAndItsDefaultsAreTheRuntimes() throws Exception {
+    DnsOverTlsProxySpec spec = TestProxies.quad9("ns", "p").getSpec();
+    spec.setUpstreams(List.of(spec.getUpstreams().get(0), new Upstream("1.1.1.1", 853, "cloudflare-dns.com")));
+    assertThat(ConfigLoader.fromYaml(RuntimeConfigRenderer.render(spec, Optional.empty())).crossCheck())
+        .isEqualTo(CrossCheckSettings.OFF);
+
+    var crossCheck = new CrossCheckSpec();
+    crossCheck.setEnabled(true);
+    spec.setCrossCheck(crossCheck);
+    String rendered = RuntimeConfigRenderer.render(spec, Optional.empty());
+
+    assertThat(rendered).contains("cross-check: true").doesNotContain("cross-check-");
+    assertThat(ConfigLoader.fromYaml(rendered).crossCheck()).isEqualTo(new CrossCheckSettings(true,
+        CrossCheckSettings.OFF.upstreams(), CrossCheckSettings.OFF.compare(), CrossCheckSettings.OFF.onMismatch(),
+        CrossCheckSettings.OFF.onUnverified()));
   }
 
   @Test
@@ -191,6 +213,15 @@ class RuntimeConfigContractTest {
     spec.setUdpMaxSize(1400);
     spec.setParallelUpstreams(3);
     spec.setHedgeAfter("250ms");
+    spec.setUpstreams(List.of(spec.getUpstreams().get(0), new Upstream("1.1.1.1", 853, "cloudflare-dns.com"),
+        new Upstream("8.8.8.8", 853, "dns.google")));
+    var crossCheck = new CrossCheckSpec();
+    crossCheck.setEnabled(true);
+    crossCheck.setUpstreams(3);
+    crossCheck.setCompare(CrossCheckSpec.Compare.OVERLAP);
+    crossCheck.setOnMismatch(CrossCheckSpec.OnMismatch.MAJORITY);
+    crossCheck.setOnUnverified(CrossCheckSpec.OnUnverified.ANSWER);
+    spec.setCrossCheck(crossCheck);
     return spec;
   }
 

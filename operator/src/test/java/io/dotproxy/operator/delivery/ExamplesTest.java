@@ -81,7 +81,10 @@ class ExamplesTest {
     // are in the CRD). The examples were written against them by hand.
     assertThat(schema.celRulesNotRun()).containsExactlyInAnyOrder(
         ".spec: !has(self.coreDNS) || !has(self.coreDNS.patch) || !self.coreDNS.patch || !has(self.mode) || self.mode == 'DaemonSet'",
+        ".spec: !has(self.crossCheck) || !has(self.crossCheck.enabled) || !self.crossCheck.enabled"
+            + " || size(self.upstreams) >= (has(self.crossCheck.upstreams) ? self.crossCheck.upstreams : 2)",
         ".spec.cache: !has(self.minTTL) || !has(self.maxTTL) || self.minTTL <= self.maxTTL",
+        ".spec.crossCheck: !has(self.onMismatch) || self.onMismatch != 'majority' || (has(self.upstreams) && self.upstreams >= 3)",
         ".spec.trustedCA: has(self.configMapRef) != has(self.secretRef)");
   }
 

@@ -69,7 +69,11 @@ class CommittedCrdTest {
     assertThat(spec.getProperties().get("trustedCA").getXKubernetesValidations()).extracting(ValidationRule::getMessage)
         .containsExactly("trustedCA needs exactly one of configMapRef or secretRef");
     assertThat(spec.getXKubernetesValidations()).extracting(ValidationRule::getRule)
-        .singleElement().asString().contains("self.mode == 'DaemonSet'");
+        .hasSize(2)
+        .anySatisfy(rule -> assertThat(rule).contains("self.mode == 'DaemonSet'"))
+        .anySatisfy(rule -> assertThat(rule).contains("size(self.upstreams) >="));
+    assertThat(spec.getProperties().get("crossCheck").getXKubernetesValidations()).extracting(ValidationRule::getMessage)
+        .containsExactly("crossCheck.onMismatch majority needs crossCheck.upstreams 3 or more");
   }
 
   private static CustomResourceDefinition committed() throws Exception {

@@ -104,6 +104,48 @@ class SpecProblemsTest {
     }
   }
 
+  /** The CRD's CEL rules about the cross-check, which the operator checks itself for API servers before 1.25. */
+  @Test
+  void theCrossCheckNeedsEnoughUpstreamsAndAMajorityOfThree() {
+    Upstream second = new Upstream("1.1.1.1", 853, "cloudflare-dns.com");
+    Upstream third = new Upstream("8.8.8.8", 853, "dns.google");
+    List<Case> cases = List.of(
+        new Case("on, two upstreams", true, spec -> {
+          spec.setUpstreams(List.of(spec.getUpstreams().get(0), second));
+          spec.setCrossCheck(crossCheck(true, null, null));
+        }),
+        new Case("on, one upstream", false, spec -> spec.setCrossCheck(crossCheck(true, null, null))),
+        new Case("off, one upstream", true, spec -> spec.setCrossCheck(crossCheck(false, null, null))),
+        new Case("three per query, two upstreams", false, spec -> {
+          spec.setUpstreams(List.of(spec.getUpstreams().get(0), second));
+          spec.setCrossCheck(crossCheck(true, 3, null));
+        }),
+        new Case("majority of three", true, spec -> {
+          spec.setUpstreams(List.of(spec.getUpstreams().get(0), second, third));
+          spec.setCrossCheck(crossCheck(true, 3, CrossCheckSpec.OnMismatch.MAJORITY));
+        }),
+        new Case("majority of two", false, spec -> {
+          spec.setUpstreams(List.of(spec.getUpstreams().get(0), second, third));
+          spec.setCrossCheck(crossCheck(true, null, CrossCheckSpec.OnMismatch.MAJORITY));
+        }));
+
+    for (Case c : cases) {
+      DnsOverTlsProxy proxy = proxy(c.change());
+      assertThat(SpecProblems.of(proxy).isEmpty()).as("operator accepts: " + c.name()).isEqualTo(c.valid());
+      assertThat(runtimeProblem(proxy.getSpec()).isEmpty()).as("runtime accepts: " + c.name()).isEqualTo(c.valid());
+    }
+    assertThat(SpecProblems.of(proxy(spec -> spec.setCrossCheck(crossCheck(true, null, CrossCheckSpec.OnMismatch.MAJORITY)))))
+        .containsExactly("spec.crossCheck: " + CrossCheckSpec.MAJORITY_MESSAGE, "spec: " + CrossCheckSpec.UPSTREAMS_MESSAGE);
+  }
+
+  private static CrossCheckSpec crossCheck(boolean enabled, Integer upstreams, CrossCheckSpec.OnMismatch onMismatch) {
+    var crossCheck = new CrossCheckSpec();
+    crossCheck.setEnabled(enabled);
+    crossCheck.setUpstreams(upstreams);
+    crossCheck.setOnMismatch(onMismatch);
+    return crossCheck;
+  }
+
   @Test
   void anUnreadableSpecIsItsOnlyProblem() {
     DnsOverTlsProxy proxy = proxy(spec -> {});

@@ -20,7 +20,7 @@ public record ConfigSchema(int major, int minor) {
   /** The first schema: the settings the runtime had when the key was introduced. */
   public static final ConfigSchema FIRST = new ConfigSchema(1, 0);
 
-  /** Added udp-max-size and threads. */
+  /** Added udp-max-size, threads, parallel-upstreams, hedge-after and the cross-check settings. */
   public static final ConfigSchema V1_1 = new ConfigSchema(1, 1);
 
   /** The newest schema this runtime reads, described by docs/reference/config-file.md. */

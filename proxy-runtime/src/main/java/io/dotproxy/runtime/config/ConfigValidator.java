@@ -44,6 +44,7 @@ final class ConfigValidator {
   static final int MAX_PARALLEL_UPSTREAMS = 8;
   /** Off: hedging at the 95th percentile sends about one query in twenty twice. */
   static final Duration DEFAULT_HEDGE_AFTER = Duration.ZERO;
+  static final int MAX_CROSS_CHECK_UPSTREAMS = 8;
   static final int MAX_THREADS = 64;
 
   private static final Set<String> UPSTREAM_KEYS = Set.of("address", "port", "server-name", "spki-pins");
@@ -73,6 +74,7 @@ final class ConfigValidator {
             value -> integer(text(value), 2, MAX_PARALLEL_UPSTREAMS)),
         v.single(Setting.HEDGE_AFTER, DEFAULT_HEDGE_AFTER,
             value -> Durations.parse(text(value), Duration.ZERO, Duration.ofSeconds(10))),
+        v.crossCheck(upstreams.size()),
         v.single(Setting.TIMEOUT, DEFAULT_TIMEOUT,
             value -> Durations.parse(text(value), Duration.ofMillis(100), Duration.ofMinutes(1))),
         v.single(Setting.UDP_MAX_SIZE, DEFAULT_UDP_MAX_SIZE,
@@ -110,6 +112,35 @@ final class ConfigValidator {
         single(Setting.CACHE_SERVE_STALE, Duration.ofHours(1),
             value -> Durations.parse(text(value), Duration.ZERO, Duration.ofDays(7))),
         single(Setting.CACHE_PREFETCH, true, ConfigValidator::bool));
+  }
+
+  /**
+   * Rejects what could never work: more upstreams per query than there are, and a majority of two,
+   * which is no different from both agreeing.
+   */
+  private CrossCheckSettings crossCheck(int configuredUpstreams) throws ConfigException {
+    CrossCheckSettings defaults = CrossCheckSettings.OFF;
+    CrossCheckSettings settings = new CrossCheckSettings(
+        single(Setting.CROSS_CHECK, defaults.enabled(), ConfigValidator::bool),
+        single(Setting.CROSS_CHECK_UPSTREAMS, defaults.upstreams(),
+            value -> integer(text(value), 2, MAX_CROSS_CHECK_UPSTREAMS)),
+        single(Setting.CROSS_CHECK_COMPARE, defaults.compare(),
+            value -> CrossCheckSettings.parse(CrossCheckSettings.Compare.class, text(value))),
+        single(Setting.CROSS_CHECK_ON_MISMATCH, defaults.onMismatch(),
+            value -> CrossCheckSettings.parse(CrossCheckSettings.OnMismatch.class, text(value))),
+        single(Setting.CROSS_CHECK_ON_UNVERIFIED, defaults.onUnverified(),
+            value -> CrossCheckSettings.parse(CrossCheckSettings.OnUnverified.class, text(value))));
+    if (settings.onMismatch() == CrossCheckSettings.OnMismatch.MAJORITY && settings.upstreams() < 3) {
+      throw new ConfigException("invalid " + raw.get(Setting.CROSS_CHECK_ON_MISMATCH).origin()
+          + " 'majority': needs cross-check-upstreams 3 or more, not " + settings.upstreams()
+          + " (two answers that differ have no majority)");
+    }
+    if (settings.enabled() && settings.upstreams() > configuredUpstreams) {
+      throw new ConfigException("invalid " + raw.get(Setting.CROSS_CHECK).origin() + ": it sends each query to "
+          + settings.upstreams() + " upstreams (cross-check-upstreams) but " + configuredUpstreams
+          + (configuredUpstreams == 1 ? " is" : " are") + " configured");
+    }
+    return settings;
   }
 
   private RateLimitSettings rateLimit() throws ConfigException {

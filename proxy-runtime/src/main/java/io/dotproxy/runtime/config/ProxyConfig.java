@@ -13,6 +13,7 @@ import java.util.Optional;
  *
  * @param parallelUpstreams how many upstreams policy {@code parallel} asks at once
  * @param hedgeAfter the longest wait before another upstream is asked too; zero = no hedging
+ * @param crossCheck whether and how answers of several upstreams are compared
  * @param udpMaxSize the largest answer sent over UDP, whatever EDNS size the client advertises
  * @param threads event-loop threads (fixed at start)
  */
@@ -23,6 +24,7 @@ public record ProxyConfig(
     Policy policy,
     int parallelUpstreams,
     Duration hedgeAfter,
+    CrossCheckSettings crossCheck,
     Duration timeout,
     int udpMaxSize,
     CacheSettings cache,
@@ -45,6 +47,7 @@ public record ProxyConfig(
     Objects.requireNonNull(policy, "policy");
     Objects.requireNonNull(timeout, "timeout");
     Objects.requireNonNull(hedgeAfter, "hedgeAfter");
+    Objects.requireNonNull(crossCheck, "crossCheck");
     Objects.requireNonNull(cache, "cache");
     Objects.requireNonNull(rateLimit, "rateLimit");
     Objects.requireNonNull(privacy, "privacy");

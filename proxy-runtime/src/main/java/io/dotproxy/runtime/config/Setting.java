@@ -24,6 +24,25 @@ enum Setting {
   HEDGE_AFTER("hedge-after", false, "DURATION",
       "other policies: also ask the next upstream when the chosen one has not answered within its 95th"
           + " percentile answer time, or this long at most, e.g. 500ms; 0 = off (default 0)", ConfigSchema.V1_1),
+  CROSS_CHECK("cross-check", false, "BOOL",
+      "send each cache miss to several upstreams and compare their answers before answering (default false)",
+      ConfigSchema.V1_1),
+  CROSS_CHECK_UPSTREAMS("cross-check-upstreams", false, "N",
+      "upstreams each cross-checked query goes to, of different operators where there are, 2-"
+          + ConfigValidator.MAX_CROSS_CHECK_UPSTREAMS + " (default " + CrossCheckSettings.OFF.upstreams() + ")",
+      ConfigSchema.V1_1),
+  CROSS_CHECK_COMPARE("cross-check-compare", false, "MODE",
+      "same answer: " + CrossCheckSettings.names(CrossCheckSettings.Compare.class)
+          + "; overlap also accepts a shared address or the same CNAME chain (CDNs) (default strict)",
+      ConfigSchema.V1_1),
+  CROSS_CHECK_ON_MISMATCH("cross-check-on-mismatch", false, "ACTION",
+      "answers differ: " + CrossCheckSettings.names(CrossCheckSettings.OnMismatch.class)
+          + "; majority needs cross-check-upstreams 3 or more (default servfail)",
+      ConfigSchema.V1_1),
+  CROSS_CHECK_ON_UNVERIFIED("cross-check-on-unverified", false, "ACTION",
+      "fewer than two upstreams answered: " + CrossCheckSettings.names(CrossCheckSettings.OnUnverified.class)
+          + " (default servfail)",
+      ConfigSchema.V1_1),
   TIMEOUT("timeout", false, "DURATION", "overall deadline for an upstream answer (default 5s)"),
   UDP_MAX_SIZE("udp-max-size", false, "BYTES",
       "largest answer over UDP whatever the client's EDNS size, larger ones truncated (TC=1), 512-4096 (default "

@@ -38,6 +38,12 @@ public final class ProxyMetrics {
   /** The reasons {@link UpstreamMetrics#failed} is given; each is shown at 0 for every upstream. */
   public static final List<String> UPSTREAM_FAILURE_REASONS = List.of("busy", "timeout", "closed", "connect", "protocol");
 
+  /** The actions of {@code dotproxy_crosscheck_mismatches_total}, each shown at 0. */
+  public static final List<String> CROSS_CHECK_MISMATCH_ACTIONS = List.of("servfail", "majority", "first");
+
+  /** The actions of {@code dotproxy_crosscheck_unverified_total}, each shown at 0. */
+  public static final List<String> CROSS_CHECK_UNVERIFIED_ACTIONS = List.of("servfail", "answer");
+
   /** The results of {@code dotproxy_config_reloads_total}. */
   public static final List<String> RELOAD_RESULTS = List.of("success", "error");
 
@@ -74,6 +80,17 @@ public final class ProxyMetrics {
       .name("dotproxy_upstream_hedged_total")
       .help("Queries also sent to the next upstream because the first had not answered within its usual time.")
       .register(registry);
+  private final Counter crossCheckComparisons = Counter.builder()
+      .name("dotproxy_crosscheck_comparisons_total")
+      .help("Cross-checked queries whose answers from two or more upstreams were compared.").register(registry);
+  private final Counter crossCheckMismatches = Counter.builder()
+      .name("dotproxy_crosscheck_mismatches_total")
+      .help("Cross-checked queries whose upstreams' answers differed, by what the client got.")
+      .labelNames("action").register(registry);
+  private final Counter crossCheckUnverified = Counter.builder()
+      .name("dotproxy_crosscheck_unverified_total")
+      .help("Cross-checked queries with only one upstream answer to go by, by what the client got.")
+      .labelNames("action").register(registry);
   private final Counter cacheHits = Counter.builder()
       .name("dotproxy_cache_hits_total").help("Queries answered from the cache.").register(registry);
   private final Counter cacheMisses = Counter.builder()
@@ -136,6 +153,8 @@ public final class ProxyMetrics {
       responsesByRcode[rcode] = responses.labelValues(Rcode.string(rcode));
     }
     RELOAD_RESULTS.forEach(configReloads::labelValues);
+    CROSS_CHECK_MISMATCH_ACTIONS.forEach(crossCheckMismatches::labelValues);
+    CROSS_CHECK_UNVERIFIED_ACTIONS.forEach(crossCheckUnverified::labelValues);
     Info.builder()
         .name("dotproxy_build_info").help("The running build: version, source revision and Java runtime.")
         .labelNames("version", "revision", "java").register(registry)
@@ -191,6 +210,20 @@ public final class ProxyMetrics {
 
   public void hedged() {
     upstreamHedged.inc();
+  }
+
+  public void crossCheckCompared() {
+    crossCheckComparisons.inc();
+  }
+
+  /** @param action one of {@link #CROSS_CHECK_MISMATCH_ACTIONS} */
+  public void crossCheckMismatch(String action) {
+    crossCheckMismatches.labelValues(action).inc();
+  }
+
+  /** @param action one of {@link #CROSS_CHECK_UNVERIFIED_ACTIONS} */
+  public void crossCheckUnverified(String action) {
+    crossCheckUnverified.labelValues(action).inc();
   }
 
   public void cacheHit() {

@@ -22,10 +22,11 @@ import java.util.concurrent.TimeUnit;
 import org.xbill.DNS.Type;
 
 /**
- * One JSON line per answered query, for a SOC: client, name, type, rcode, upstream, cache outcome
- * and latency. Off by default, because query names are personal data. Lines go through a bounded
- * queue to one writer thread, so a slow stdout never stalls the event loops; when the queue is
- * full lines are dropped and counted rather than buffered without bound.
+ * One JSON line per answered query, for a SOC: client, name, type, rcode, upstream, cache outcome,
+ * the answer cross-check's verdict and latency. Off by default, because query names are personal
+ * data. Lines go through a bounded queue to one writer thread, so a slow stdout never stalls the
+ * event loops; when the queue is full lines are dropped and counted rather than buffered without
+ * bound.
  */
 public final class QueryLog implements AutoCloseable {
 
@@ -74,12 +75,30 @@ public final class QueryLog implements AutoCloseable {
       if (trace.cacheOutcome() != null) {
         line.writeStringField("cache", trace.cacheOutcome());
       }
+      if (trace.crossCheck() != null) {
+        crossCheck(line, trace.crossCheck());
+      }
       line.writeNumberField("duration_ms", Math.round(nanos / 1000.0) / 1000.0);
       line.writeEndObject();
     } catch (IOException e) {
       throw new UncheckedIOException("a StringWriter does not fail", e);
     }
     return text.toString();
+  }
+
+  /** The answer cross-check's verdict, and every upstream's answer when they did not simply agree. */
+  private static void crossCheck(JsonGenerator line, QueryTrace.CrossCheckNote note) throws IOException {
+    line.writeObjectFieldStart("crosscheck");
+    line.writeStringField("result", note.result());
+    line.writeStringField("action", note.action());
+    if (!note.answers().isEmpty()) {
+      line.writeObjectFieldStart("answers");
+      for (var answer : note.answers().entrySet()) {
+        line.writeStringField(answer.getKey(), answer.getValue());
+      }
+      line.writeEndObject();
+    }
+    line.writeEndObject();
   }
 
   private void drain() {

@@ -1,6 +1,7 @@
 package io.dotproxy.runtime.router;
 
 import io.dotproxy.runtime.config.Policy;
+import io.dotproxy.runtime.crosscheck.CrossCheck;
 import io.dotproxy.runtime.dns.ClientQuery;
 import io.dotproxy.runtime.dns.Resolver;
 import io.dotproxy.runtime.dns.Responses;
@@ -30,6 +31,8 @@ import org.xbill.DNS.Rcode;
  *   <li>The other policies hedge: when the chosen upstream has not answered within about its 95th
  *       percentile answer time (at most {@code hedge-after}), the next one is asked too, once, and
  *       the first good answer wins.
+ *   <li>With the answer cross-check on, {@link CrossCheckExchange} asks several upstreams instead,
+ *       in the policy's order, and compares their answers; there is no hedging then.
  * </ul>
  */
 public final class Router implements Resolver {
@@ -45,6 +48,7 @@ public final class Router implements Resolver {
   private final Duration timeout;
   private final UpstreamQuery upstreamQuery;
   private final Runnable onHedge;
+  private final CrossCheck crossCheck;
 
   /** Without hedging; {@code parallel} asks two upstreams. */
   public Router(List<Upstream> upstreams, Policy policy, Duration timeout,
@@ -60,6 +64,13 @@ public final class Router implements Resolver {
    */
   public Router(List<Upstream> upstreams, Policy policy, int parallelUpstreams, Duration hedgeAfter,
       Duration timeout, UpstreamQuery upstreamQuery, Runnable onHedge) {
+    this(upstreams, policy, parallelUpstreams, hedgeAfter, timeout, upstreamQuery, onHedge, null);
+  }
+
+  /** @param crossCheck the answer cross-check, or null when it is off */
+  public Router(List<Upstream> upstreams, Policy policy, int parallelUpstreams, Duration hedgeAfter,
+      Duration timeout, UpstreamQuery upstreamQuery, Runnable onHedge, CrossCheck crossCheck) {
+    this.crossCheck = crossCheck;
     this.upstreams = List.copyOf(upstreams);
     this.policy = policy;
     this.order = UpstreamOrder.of(policy);
@@ -81,8 +92,15 @@ public final class Router implements Resolver {
     if (healthy.isEmpty()) {
       return CompletableFuture.completedFuture(Responses.servfail(query));
     }
+    long deadline = System.nanoTime() + timeout.toNanos();
+    if (crossCheck != null) {
+      int asked = crossCheck.settings().upstreams();
+      return new CrossCheckExchange(crossCheck, upstreamQuery.forDot(query.message()),
+          CrossCheck.distinctOperatorsFirst(order.order(healthy), u -> CrossCheck.operatorOf(u.spec()), asked),
+          deadline, loop, query).start(asked);
+    }
     Exchange exchange = new Exchange(upstreamQuery.forDot(query.message()), order.order(healthy),
-        System.nanoTime() + timeout.toNanos(), loop, query);
+        deadline, loop, query);
     if (policy == Policy.PARALLEL) {
       exchange.askParallel(Math.min(parallelUpstreams, healthy.size()));
     } else {
@@ -193,12 +211,12 @@ public final class Router implements Resolver {
   }
 
   /** An answer worth giving the client at once: anything but SERVFAIL and REFUSED (and the like). */
-  private static boolean isGood(Message answer) {
+  static boolean isGood(Message answer) {
     int rcode = answer.getRcode();
     return rcode == Rcode.NOERROR || rcode == Rcode.NXDOMAIN;
   }
 
-  private static Message parse(byte[] raw) {
+  static Message parse(byte[] raw) {
     try {
       return new Message(raw);
     } catch (IOException | RuntimeException e) {

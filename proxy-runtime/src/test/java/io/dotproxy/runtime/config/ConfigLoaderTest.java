@@ -203,7 +203,8 @@ class ConfigLoaderTest {
         .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n"));
   }
 
-  private void assertInvalid(List<String> args, String expected) {
+  /** The settings are refused with one line that contains {@code expected}. */
+  static void assertInvalid(List<String> args, String expected) {
     assertThatThrownBy(() -> ConfigLoader.load(args, Map.of()))
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining(expected)

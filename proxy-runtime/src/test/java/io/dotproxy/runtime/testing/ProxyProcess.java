@@ -56,6 +56,12 @@ public final class ProxyProcess implements AutoCloseable {
    * and waits (up to 20 s) until it answers a query over UDP.
    */
   public static ProxyProcess start(List<String> jvmFlags, List<String> flags, Path dir) throws Exception {
+    return start(jvmFlags, flags, dir, null);
+  }
+
+  /** As {@link #start(List, List, Path)}, with stdout (the query log) written to {@code stdout}. */
+  public static ProxyProcess start(List<String> jvmFlags, List<String> flags, Path dir, Path stdout)
+      throws Exception {
     int port = FreePorts.pick(false);
     int adminPort = FreePorts.pick(false);
     List<String> command = new ArrayList<>();
@@ -66,6 +72,9 @@ public final class ProxyProcess implements AutoCloseable {
     command.addAll(flags);
     Path log = Files.createTempFile(dir, "proxy", ".log");
     ProcessBuilder builder = new ProcessBuilder(command).redirectError(log.toFile());
+    if (stdout != null) {
+      builder.redirectOutput(stdout.toFile());
+    }
     builder.environment().keySet().removeIf(key -> key.startsWith("DOTPROXY_"));
     ProxyProcess proxy = new ProxyProcess(OwnedProcesses.start(builder),
         new InetSocketAddress("127.0.0.1", port), adminPort, log);
