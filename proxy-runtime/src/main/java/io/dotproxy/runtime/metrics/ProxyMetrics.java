@@ -60,6 +60,10 @@ public final class ProxyMetrics {
       .name("dotproxy_upstream_failures_total")
       .help("Upstream attempts that gave no answer, by upstream and reason.")
       .labelNames("upstream", "reason").register(registry);
+  private final Counter upstreamRetries = Counter.builder()
+      .name("dotproxy_upstream_retries_total")
+      .help("Queries sent again on a fresh connection because the upstream closed the one they were on.")
+      .labelNames("upstream").register(registry);
   private final Histogram upstreamDuration = Histogram.builder()
       .name("dotproxy_upstream_request_duration_seconds").unit(Unit.SECONDS)
       .help("Time an upstream took to answer.")
@@ -180,7 +184,8 @@ public final class ProxyMetrics {
   /** The per-upstream data points, looked up once per upstream. */
   public UpstreamMetrics upstream(String label) {
     return new UpstreamMetrics(label, upstreamRequests.labelValues(label),
-        upstreamDuration.labelValues(label), upstreamHealthy, upstreamConnections, upstreamFailures);
+        upstreamRetries.labelValues(label), upstreamDuration.labelValues(label), upstreamHealthy,
+        upstreamConnections, upstreamFailures);
   }
 
   /** Drops the gauges of an upstream a reload removed, so it does not look healthy forever. */
@@ -249,15 +254,17 @@ public final class ProxyMetrics {
   public static final class UpstreamMetrics {
     private final String label;
     private final CounterDataPoint requests;
+    private final CounterDataPoint retries;
     private final DistributionDataPoint duration;
     private final Gauge healthy;
     private final Gauge connections;
     private final Counter failures;
 
-    UpstreamMetrics(String label, CounterDataPoint requests, DistributionDataPoint duration,
-        Gauge healthy, Gauge connections, Counter failures) {
+    UpstreamMetrics(String label, CounterDataPoint requests, CounterDataPoint retries,
+        DistributionDataPoint duration, Gauge healthy, Gauge connections, Counter failures) {
       this.label = label;
       this.requests = requests;
+      this.retries = retries;
       this.duration = duration;
       this.healthy = healthy;
       this.connections = connections;
@@ -269,6 +276,11 @@ public final class ProxyMetrics {
 
     public void request() {
       requests.inc();
+    }
+
+    /** The connection closed under the query, which goes out again on another. */
+    public void retried() {
+      retries.inc();
     }
 
     public void answered(long nanos) {
