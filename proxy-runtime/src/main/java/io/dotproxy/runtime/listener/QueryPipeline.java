@@ -3,6 +3,7 @@ package io.dotproxy.runtime.listener;
 import io.dotproxy.runtime.config.RateLimitSettings;
 import io.dotproxy.runtime.dns.ClientQuery;
 import io.dotproxy.runtime.dns.DecodedQuery;
+import io.dotproxy.runtime.dns.PlainQuery;
 import io.dotproxy.runtime.dns.QueryDecoder;
 import io.dotproxy.runtime.dns.Resolver;
 import io.dotproxy.runtime.dns.ResponseShaper;
@@ -12,6 +13,7 @@ import io.dotproxy.runtime.querylog.QueryLog;
 import io.netty.buffer.ByteBuf;
 import io.dotproxy.runtime.metrics.ProxyMetrics;
 import io.dotproxy.runtime.ratelimit.RateLimiter;
+import io.dotproxy.runtime.transport.ClientAddresses;
 import io.netty.channel.EventLoop;
 import java.net.InetAddress;
 import java.util.concurrent.CompletableFuture;
@@ -78,7 +80,8 @@ public final class QueryPipeline {
   public void handle(ByteBuf packet, boolean udp, InetAddress client, EventLoop loop,
       Consumer<byte[]> reply) {
     long started = System.nanoTime();
-    metrics.request(udp, packet.readableBytes());
+    metrics.request(udp, ClientAddresses.isIpv6(client), PlainQuery.questionType(packet),
+        packet.readableBytes());
     QueryPath current = path;
     RateLimiter rateLimiter = current.rateLimiter();
     boolean allowed = rateLimiter == null || rateLimiter.allow(client);
