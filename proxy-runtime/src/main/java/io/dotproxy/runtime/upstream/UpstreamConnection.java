@@ -110,6 +110,7 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
       inFlight.remove(query.id);
     }
     awaitingHandshake.remove(query);
+    closeIfDrained();
   }
 
   void close() {
@@ -183,9 +184,7 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
       frame.readBytes(answer);
       keepalive(ServerKeepalive.timeoutIn(answer));
       upstream.answered(query, answer);
-      if (draining && inFlight.isEmpty()) {
-        close();
-      }
+      closeIfDrained();
     } finally {
       frame.release();
     }
@@ -212,6 +211,13 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
       idleMillis = idle;
       channel.pipeline().replace(IdleStateHandler.class, "idle",
           new IdleStateHandler(0, 0, idle, TimeUnit.MILLISECONDS));
+    }
+  }
+
+  /** A connection the upstream wants closed goes as soon as nothing is outstanding on it. */
+  private void closeIfDrained() {
+    if (draining && inFlight.isEmpty() && !closed) {
+      close();
     }
   }
 

@@ -109,6 +109,23 @@ class KeepaliveTest {
   }
 
   @Test
+  void aConnectionToCloseGoesWhenItsLastQueryTimesOutToo() throws Exception {
+    Behaviour answerFirstOnly = answerWithKeepalive(0);
+    upstream.server().behave(query -> {
+      if (query.connection().queriesReceived() == 1) {
+        answerFirstOnly.onQuery(query);
+      }
+    });
+    EventLoop loop = loops.next();
+    CompletableFuture<byte[]> answered = upstream.upstream().query(query("one.test."), loop, Duration.ofSeconds(5));
+    CompletableFuture<byte[]> unanswered = upstream.upstream().query(query("two.test."), loop, Duration.ofMillis(300));
+    answered.get(10, TimeUnit.SECONDS);
+    assertThat(unanswered).failsWithin(Duration.ofSeconds(10));
+    assertThat(upstream.server().awaitNoOpenConnections(Duration.ofSeconds(5)))
+        .as("closed at the timeout, not left open until the idle timeout").isTrue();
+  }
+
+  @Test
   void anAnswerWithoutTheOptionMeansTheServerNoLongerOffersKeepalive() throws Exception {
     upstream.server().behave(answerWithKeepalive(100));
     ask("offered.test.");
