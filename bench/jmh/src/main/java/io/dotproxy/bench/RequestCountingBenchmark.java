@@ -2,7 +2,6 @@ package io.dotproxy.bench;
 
 import io.dotproxy.runtime.dns.PlainQuery;
 import io.dotproxy.runtime.metrics.ProxyMetrics;
-import io.dotproxy.runtime.transport.ClientAddresses;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
@@ -10,6 +9,7 @@ import io.prometheus.metrics.core.datapoints.DistributionDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -66,13 +66,13 @@ public class RequestCountingBenchmark {
 
   @Benchmark
   public void byTypeAndFamilyIpv4() {
-    metrics.request(true, ClientAddresses.isIpv6(ipv4Client), PlainQuery.questionType(packet),
+    metrics.request(true, ipv4Client instanceof Inet6Address, PlainQuery.questionType(packet),
         packet.readableBytes());
   }
 
   @Benchmark
   public void byTypeAndFamilyIpv6() {
-    metrics.request(true, ClientAddresses.isIpv6(ipv6Client), PlainQuery.questionType(packet),
+    metrics.request(true, ipv6Client instanceof Inet6Address, PlainQuery.questionType(packet),
         packet.readableBytes());
   }
 }

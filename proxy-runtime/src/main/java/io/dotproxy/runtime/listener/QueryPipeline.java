@@ -13,8 +13,8 @@ import io.dotproxy.runtime.querylog.QueryLog;
 import io.netty.buffer.ByteBuf;
 import io.dotproxy.runtime.metrics.ProxyMetrics;
 import io.dotproxy.runtime.ratelimit.RateLimiter;
-import io.dotproxy.runtime.transport.ClientAddresses;
 import io.netty.channel.EventLoop;
+import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -80,7 +80,9 @@ public final class QueryPipeline {
   public void handle(ByteBuf packet, boolean udp, InetAddress client, EventLoop loop,
       Consumer<byte[]> reply) {
     long started = System.nanoTime();
-    metrics.request(udp, ClientAddresses.isIpv6(client), PlainQuery.questionType(packet),
+    // Sockets bound to [::] report IPv4 clients as IPv4 addresses (the JDK's and Netty's epoll
+    // transport both turn ::ffff:a.b.c.d into an Inet4Address), so an IPv6 address is an IPv6 client.
+    metrics.request(udp, client instanceof Inet6Address, PlainQuery.questionType(packet),
         packet.readableBytes());
     QueryPath current = path;
     RateLimiter rateLimiter = current.rateLimiter();

@@ -1,6 +1,5 @@
 package io.dotproxy.runtime.ratelimit;
 
-import io.dotproxy.runtime.transport.ClientAddresses;
 import java.net.InetAddress;
 
 /**
@@ -24,7 +23,7 @@ record ClientKey(long high, long low) {
     if (bytes.length == 4) {
       return ipv4(bytes, 0);
     }
-    if (ClientAddresses.isIpv4Mapped(bytes)) {
+    if (isIpv4Mapped(bytes)) {
       // A dual-stack socket reports IPv4 clients as ::ffff:a.b.c.d: still the same IPv4 client.
       return ipv4(bytes, 12);
     }
@@ -35,6 +34,15 @@ record ClientKey(long high, long low) {
     long address = ((bytes[offset] & 0xFFL) << 24) | ((bytes[offset + 1] & 0xFFL) << 16)
         | ((bytes[offset + 2] & 0xFFL) << 8) | (bytes[offset + 3] & 0xFFL);
     return new ClientKey(0L, IPV4_MAPPED_PREFIX | address);
+  }
+
+  private static boolean isIpv4Mapped(byte[] bytes) {
+    for (int i = 0; i < 10; i++) {
+      if (bytes[i] != 0) {
+        return false;
+      }
+    }
+    return bytes[10] == (byte) 0xFF && bytes[11] == (byte) 0xFF;
   }
 
   private static long readLong(byte[] bytes, int offset) {

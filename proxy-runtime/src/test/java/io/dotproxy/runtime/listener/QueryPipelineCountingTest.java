@@ -9,7 +9,6 @@ import io.netty.buffer.Unpooled;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot.CounterDataPointSnapshot;
 import io.prometheus.metrics.model.snapshots.MetricSnapshot;
-import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.util.Map;
 import java.util.TreeMap;
@@ -60,16 +59,6 @@ class QueryPipelineCountingTest {
     Map<String, Double> expected = new TreeMap<>();
     ProxyMetrics.NAMED_QUERY_TYPES.forEach(type -> expected.put("tcp 1 " + Type.string(type), 1.0));
     assertThat(requests()).isEqualTo(expected);
-  }
-
-  @Test
-  void anIpv4ClientOfADualStackSocketIsFamily1() throws Exception {
-    byte[] mapped = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, (byte) 0xFF, (byte) 0xFF, (byte) 192, 0, 2, 7};
-    InetAddress client = Inet6Address.getByAddress(null, mapped, 0); // as Netty's epoll transport builds it
-    assertThat(client).as("how a dual-stack socket may report an IPv4 client").isInstanceOf(Inet6Address.class);
-    send(true, client, query("mapped.example.", Type.A));
-
-    assertThat(requests()).containsExactly(Map.entry("udp 1 A", 1.0));
   }
 
   private void send(boolean udp, InetAddress client, byte[] wire) {
