@@ -11,17 +11,8 @@ import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.net.Inet6Address;
 import java.net.InetAddress;
-import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * What counting a received query costs on the listener's path: {@code dotproxy_requests_total} by
@@ -29,13 +20,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * data point picked from a table), plus the request size histogram. {@code transportOnly} is the
  * counting as it was with a {@code proto} label alone, the same client library calls, for comparison.
  */
-@State(Scope.Thread)
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.NANOSECONDS)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
-@Fork(1)
-public class RequestCountingBenchmark {
+public class RequestCountingBenchmark extends HotPathBenchmark {
 
   private ProxyMetrics metrics;
   private ByteBuf packet;
