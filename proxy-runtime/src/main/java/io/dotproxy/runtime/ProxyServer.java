@@ -145,7 +145,9 @@ public final class ProxyServer implements AutoCloseable {
   Readiness readiness() {
     boolean drainingNow = draining;
     List<String> upstreams = assembler.upstreams().stream()
-        .map(u -> u.spec().label() + (u.isHealthy() ? " healthy" : " down"))
+        .map(u -> u.spec().label() + (u.isHealthy() ? " healthy" : " down") + u.keepalive()
+            .map(idle -> ", keeps idle connections " + idle.toMillis() + " ms (EDNS keepalive)")
+            .orElse(""))
         .toList();
     return new Readiness(!drainingNow,
         List.of("[+]listeners ok", drainingNow ? "[-]draining: stopping after SIGTERM" : "[+]not-draining ok"),

@@ -52,8 +52,8 @@ class AdminIT {
       assertThat(scrape.statusCode()).isEqualTo(200);
       assertThat(scrape.headers().firstValue("content-type")).hasValueSatisfying(t -> assertThat(t).startsWith("text/plain"));
       Map<String, Double> metrics = proxy.scrape();
-      assertThat(metrics.get("dotproxy_requests_total{proto=\"udp\"}")).isEqualTo(30);
-      assertThat(metrics.get("dotproxy_requests_total{proto=\"tcp\"}")).isEqualTo(10);
+      assertThat(metrics.get("dotproxy_requests_total{family=\"1\",proto=\"udp\",type=\"A\"}")).isEqualTo(30);
+      assertThat(metrics.get("dotproxy_requests_total{family=\"1\",proto=\"tcp\",type=\"A\"}")).isEqualTo(10);
       assertThat(metrics.get("dotproxy_responses_total{rcode=\"NOERROR\"}")).isEqualTo(30);
       assertThat(metrics.get("dotproxy_responses_total{rcode=\"NXDOMAIN\"}")).isEqualTo(10);
       assertThat(metrics.get("dotproxy_request_duration_seconds_count")).isEqualTo(40);

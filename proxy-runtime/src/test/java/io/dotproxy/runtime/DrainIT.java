@@ -74,7 +74,7 @@ class DrainIT {
       }, "non-reading-client");
       writer.start();
       Thread.sleep(2_000);
-      double received = proxy.metric("dotproxy_requests_total{proto=\"tcp\"}");
+      double received = proxy.metric("dotproxy_requests_total{family=\"1\",proto=\"tcp\",type=\"TXT\"}");
       assertThat(received).as("the proxy stops reading from a client that does not read").isLessThan(total);
 
       socket.setSoTimeout(10_000);

@@ -3,18 +3,11 @@ package io.dotproxy.bench;
 import io.dotproxy.runtime.config.RateLimitSettings;
 import io.dotproxy.runtime.ratelimit.RateLimiter;
 import java.net.InetAddress;
-import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Threads;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The per-client limit checked before any other work: one client, and 4,096 clients taking
@@ -22,13 +15,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * as two event loops share the table.
  */
 @State(Scope.Benchmark)
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.NANOSECONDS)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
-@Fork(1)
 @Threads(2)
-public class RateLimiterBenchmark {
+public class RateLimiterBenchmark extends HotPathBenchmark {
 
   private RateLimiter limiter;
   private InetAddress one;

@@ -191,7 +191,8 @@ class MonitoringChartTest {
     assertThat(json.path("panels")).extracting(p -> p.path("title").asText()).contains(
         "Queries per second, by transport", "Answers per second, by rcode", "Answer latency", "Cache hit ratio",
         "Healthy upstreams", "Upstream latency p99", "Open TLS connections to upstreams",
-        "Rate-limited and overloaded queries per second", "Fleet readiness (DaemonSet mode)");
+        "Rate-limited and overloaded queries per second", "Fleet readiness (DaemonSet mode)",
+        "Queries per second, by query type", "Queries per second, by client address family");
     assertThat(RenderedChart.render(ALL_ON + "  grafanaDashboard: {enabled: true, namespace: monitoring}\n")
         .one(ConfigMap.class, "dotproxy-operator-dashboard").getMetadata().getNamespace()).isEqualTo("monitoring");
   }

@@ -1,5 +1,7 @@
 package io.dotproxy.runtime.cache;
 
+import io.dotproxy.runtime.dns.WireNames;
+
 /**
  * Where each resource record of a DNS message sits in its wire form, so that cached answers can
  * have their TTLs rewritten in place instead of being rebuilt record by record (dnsjava offers no
@@ -41,7 +43,7 @@ final class WireRecords {
     WireRecords records = new WireRecords(counts[0] + counts[1] + counts[2]);
     int pos = HEADER_LENGTH;
     for (int i = 0; i < questions; i++) {
-      pos = skipName(wire, pos);
+      pos = WireNames.skip(wire, pos);
       if (pos < 0 || pos + 4 > wire.length) {
         return null;
       }
@@ -50,7 +52,7 @@ final class WireRecords {
     int index = 0;
     for (int section = 1; section <= 3; section++) {
       for (int i = 0; i < counts[section - 1]; i++, index++) {
-        pos = skipName(wire, pos);
+        pos = WireNames.skip(wire, pos);
         if (pos < 0 || pos + FIXED_RR_FIELDS > wire.length) {
           return null;
         }
@@ -90,23 +92,5 @@ final class WireRecords {
 
   static int readShort(byte[] wire, int offset) {
     return (wire[offset] & 0xFF) << 8 | (wire[offset + 1] & 0xFF);
-  }
-
-  /** The offset just past the name at {@code pos}, or -1 when it runs off the end. */
-  private static int skipName(byte[] wire, int pos) {
-    while (pos < wire.length) {
-      int length = wire[pos] & 0xFF;
-      if (length == 0) {
-        return pos + 1;
-      }
-      if ((length & 0xC0) == 0xC0) {
-        return pos + 2 <= wire.length ? pos + 2 : -1; // a compression pointer ends the name
-      }
-      if ((length & 0xC0) != 0) {
-        return -1; // extended label types (RFC 6891 deprecated them) are not cached
-      }
-      pos += 1 + length;
-    }
-    return -1;
   }
 }

@@ -90,6 +90,22 @@ public record PlainQuery(int id, int flags, int nameLength, int type, int dclass
     return new PlainQuery(id, flags, nameLength, type, dclass, true, dnssecOk, payloadSize);
   }
 
+  /**
+   * The first question's type, read from the packet's bytes (from its reader index on) without
+   * decoding it, or -1 when there is no question to read: for counting queries by type before
+   * anything else is done with them.
+   */
+  public static int questionType(ByteBuf packet) {
+    int start = packet.readerIndex();
+    int end = packet.writerIndex();
+    if (end - start < NAME_OFFSET + 5 || packet.getUnsignedShort(start + 4) == 0) {
+      return -1;
+    }
+    int nameLength = nameLength(packet, start + NAME_OFFSET, end);
+    int pos = start + NAME_OFFSET + nameLength;
+    return nameLength < 0 || pos + 2 > end ? -1 : packet.getUnsignedShort(pos);
+  }
+
   public boolean checkingDisabled() {
     return (flags & bit(Flags.CD)) != 0;
   }

@@ -3,6 +3,7 @@ package io.dotproxy.runtime.listener;
 import io.dotproxy.runtime.config.RateLimitSettings;
 import io.dotproxy.runtime.dns.ClientQuery;
 import io.dotproxy.runtime.dns.DecodedQuery;
+import io.dotproxy.runtime.dns.PlainQuery;
 import io.dotproxy.runtime.dns.QueryDecoder;
 import io.dotproxy.runtime.dns.Resolver;
 import io.dotproxy.runtime.dns.ResponseShaper;
@@ -13,6 +14,7 @@ import io.netty.buffer.ByteBuf;
 import io.dotproxy.runtime.metrics.ProxyMetrics;
 import io.dotproxy.runtime.ratelimit.RateLimiter;
 import io.netty.channel.EventLoop;
+import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -78,7 +80,10 @@ public final class QueryPipeline {
   public void handle(ByteBuf packet, boolean udp, InetAddress client, EventLoop loop,
       Consumer<byte[]> reply) {
     long started = System.nanoTime();
-    metrics.request(udp, packet.readableBytes());
+    // Sockets bound to [::] report IPv4 clients as IPv4 addresses (the JDK's and Netty's epoll
+    // transport both turn ::ffff:a.b.c.d into an Inet4Address), so an IPv6 address is an IPv6 client.
+    metrics.request(udp, client instanceof Inet6Address, PlainQuery.questionType(packet),
+        packet.readableBytes());
     QueryPath current = path;
     RateLimiter rateLimiter = current.rateLimiter();
     boolean allowed = rateLimiter == null || rateLimiter.allow(client);

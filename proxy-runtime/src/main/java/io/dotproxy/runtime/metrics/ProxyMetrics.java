@@ -13,6 +13,7 @@ import io.prometheus.metrics.model.snapshots.Unit;
 import java.util.List;
 import java.util.function.DoubleSupplier;
 import org.xbill.DNS.Rcode;
+import org.xbill.DNS.Type;
 
 /**
  * Every metric the runtime exposes, in one registry per proxy (no global registry). Names follow
@@ -35,6 +36,25 @@ public final class ProxyMetrics {
     Rcode.NOERROR, Rcode.FORMERR, Rcode.SERVFAIL, Rcode.NXDOMAIN, Rcode.NOTIMP, Rcode.REFUSED
   };
 
+  /**
+   * The query types {@code dotproxy_requests_total} names, CoreDNS's list for
+   * {@code coredns_dns_requests_total} (its plugin/metrics/vars/monitor.go); every other type counts
+   * as {@value #OTHER_TYPE}, so the label's values stay bounded whatever clients ask. All are below
+   * 256, which keeps the lookup a small table.
+   */
+  public static final List<Integer> NAMED_QUERY_TYPES = List.of(Type.A, Type.AAAA, Type.CNAME,
+      Type.DNSKEY, Type.DS, Type.MX, Type.NSEC3, Type.NSEC, Type.NS, Type.PTR, Type.RRSIG, Type.SOA,
+      Type.SRV, Type.TXT, Type.HTTPS, Type.IXFR, Type.AXFR, Type.ANY);
+
+  /** The {@code type} of every query type not in {@link #NAMED_QUERY_TYPES}, and of unreadable queries. */
+  public static final String OTHER_TYPE = "other";
+
+  /** The {@code family} label as CoreDNS writes it: 1 for IPv4 clients, 2 for IPv6 (the address family numbers). */
+  public static final List<String> FAMILIES = List.of("1", "2");
+
+  private static final List<String> PROTOS = List.of("udp", "tcp");
+  private static final int TYPE_TABLE_SIZE = 256;
+
   /** The reasons {@link UpstreamMetrics#failed} is given; each is shown at 0 for every upstream. */
   public static final List<String> UPSTREAM_FAILURE_REASONS = List.of("busy", "timeout", "closed", "connect", "protocol");
 
@@ -50,8 +70,9 @@ public final class ProxyMetrics {
   private final PrometheusRegistry registry = new PrometheusRegistry();
 
   private final Counter requests = Counter.builder()
-      .name("dotproxy_requests_total").help("Queries received from clients, by transport.")
-      .labelNames("proto").register(registry);
+      .name("dotproxy_requests_total")
+      .help("Queries received from clients, by transport, client address family and query type.")
+      .labelNames("proto", "family", "type").register(registry);
   private final Counter responses = Counter.builder()
       .name("dotproxy_responses_total").help("Answers sent to clients, by rcode.")
       .labelNames("rcode").register(registry);
@@ -66,6 +87,10 @@ public final class ProxyMetrics {
       .name("dotproxy_upstream_failures_total")
       .help("Upstream attempts that gave no answer, by upstream and reason.")
       .labelNames("upstream", "reason").register(registry);
+  private final Counter upstreamRetries = Counter.builder()
+      .name("dotproxy_upstream_retries_total")
+      .help("Queries sent again on a fresh connection because the upstream closed the one they were on.")
+      .labelNames("upstream").register(registry);
   private final Histogram upstreamDuration = Histogram.builder()
       .name("dotproxy_upstream_request_duration_seconds").unit(Unit.SECONDS)
       .help("Time an upstream took to answer.")
@@ -139,9 +164,18 @@ public final class ProxyMetrics {
       .callback(callback -> callback.call(cacheEntries.getAsDouble()))
       .register(registry);
 
-  private final CounterDataPoint udpRequests = requests.labelValues("udp");
+  /**
+   * Where each query type's data point sits in a (proto, family) run of {@link #requestsByKind}:
+   * 0 for {@link #OTHER_TYPE}, then the {@link #NAMED_QUERY_TYPES} in order.
+   */
+  private final byte[] typeIndex = new byte[TYPE_TABLE_SIZE];
+  /**
+   * Every (proto, family, type) data point of {@code dotproxy_requests_total}, looked up once, so
+   * counting a query is an index and an add: [proto][family][type] flattened.
+   */
+  private final CounterDataPoint[] requestsByKind =
+      new CounterDataPoint[PROTOS.size() * FAMILIES.size() * (NAMED_QUERY_TYPES.size() + 1)];
   private final CounterDataPoint[] responsesByRcode = new CounterDataPoint[16];
-  private final CounterDataPoint tcpRequests = requests.labelValues("tcp");
   private final DistributionDataPoint udpRequestSize = requestSize.labelValues("udp");
   private final DistributionDataPoint tcpRequestSize = requestSize.labelValues("tcp");
   private final DistributionDataPoint udpResponseSize = responseSize.labelValues("udp");
@@ -149,6 +183,18 @@ public final class ProxyMetrics {
 
   /** The JVM's and the process's figures, read at scrape time only; see {@link #registerRuntimeMetrics}. */
   public ProxyMetrics() {
+    int point = 0;
+    for (String proto : PROTOS) {
+      for (String family : FAMILIES) {
+        requestsByKind[point++] = requests.labelValues(proto, family, OTHER_TYPE);
+        for (int type : NAMED_QUERY_TYPES) {
+          requestsByKind[point++] = requests.labelValues(proto, family, Type.string(type));
+        }
+      }
+    }
+    for (int i = 0; i < NAMED_QUERY_TYPES.size(); i++) {
+      typeIndex[NAMED_QUERY_TYPES.get(i)] = (byte) (i + 1);
+    }
     for (int rcode : USUAL_RCODES) {
       responsesByRcode[rcode] = responses.labelValues(Rcode.string(rcode));
     }
@@ -174,9 +220,15 @@ public final class ProxyMetrics {
     return registry;
   }
 
-  /** @param bytes the query's size on the wire (without TCP's length prefix) */
-  public void request(boolean udp, int bytes) {
-    (udp ? udpRequests : tcpRequests).inc();
+  /**
+   * @param ipv6 whether the client's address is IPv6 (family 2; else IPv4, family 1)
+   * @param queryType the question's type, or a negative number when the query has none readable
+   * @param bytes the query's size on the wire (without TCP's length prefix)
+   */
+  public void request(boolean udp, boolean ipv6, int queryType, int bytes) {
+    int type = queryType >= 0 && queryType < TYPE_TABLE_SIZE ? typeIndex[queryType] : 0;
+    int protoAndFamily = (udp ? 0 : FAMILIES.size()) + (ipv6 ? 1 : 0);
+    requestsByKind[protoAndFamily * (NAMED_QUERY_TYPES.size() + 1) + type].inc();
     (udp ? udpRequestSize : tcpRequestSize).observe(bytes);
   }
 
@@ -199,7 +251,8 @@ public final class ProxyMetrics {
   /** The per-upstream data points, looked up once per upstream. */
   public UpstreamMetrics upstream(String label) {
     return new UpstreamMetrics(label, upstreamRequests.labelValues(label),
-        upstreamDuration.labelValues(label), upstreamHealthy, upstreamConnections, upstreamFailures);
+        upstreamRetries.labelValues(label), upstreamDuration.labelValues(label), upstreamHealthy,
+        upstreamConnections, upstreamFailures);
   }
 
   /** Drops the gauges of an upstream a reload removed, so it does not look healthy forever. */
@@ -282,15 +335,17 @@ public final class ProxyMetrics {
   public static final class UpstreamMetrics {
     private final String label;
     private final CounterDataPoint requests;
+    private final CounterDataPoint retries;
     private final DistributionDataPoint duration;
     private final Gauge healthy;
     private final Gauge connections;
     private final Counter failures;
 
-    UpstreamMetrics(String label, CounterDataPoint requests, DistributionDataPoint duration,
-        Gauge healthy, Gauge connections, Counter failures) {
+    UpstreamMetrics(String label, CounterDataPoint requests, CounterDataPoint retries,
+        DistributionDataPoint duration, Gauge healthy, Gauge connections, Counter failures) {
       this.label = label;
       this.requests = requests;
+      this.retries = retries;
       this.duration = duration;
       this.healthy = healthy;
       this.connections = connections;
@@ -302,6 +357,11 @@ public final class ProxyMetrics {
 
     public void request() {
       requests.inc();
+    }
+
+    /** The connection closed under the query, which goes out again on another. */
+    public void retried() {
+      retries.inc();
     }
 
     public void answered(long nanos) {

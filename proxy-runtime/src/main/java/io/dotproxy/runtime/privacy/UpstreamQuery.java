@@ -26,6 +26,10 @@ import org.xbill.DNS.Section;
  *   <li>Plain DNS is not padded (there is nothing to hide in a cleartext packet), and its EDNS UDP
  *       size is capped at {@value ResponseShaper#ADVERTISED_UDP_SIZE} (DNS flag day 2020): larger
  *       answers come over TCP instead of as IP fragments, which an off-path attacker can forge.
+ *   <li>Queries to DoT upstreams ask for EDNS TCP keepalive (RFC 7828) with an empty option, every
+ *       one of them (section 3.2.1 allows it), so that every answer can tell how long the upstream
+ *       keeps the connection open ({@code ServerKeepalive} in the upstream package acts on it). The
+ *       client's own keepalive option never leaves: it was meant for the proxy.
  *   <li>Recursion is always desired (RD=1), whatever the client's RD bit: one upstream query is
  *       shared by every client the cache coalesces onto it and by prefetches, so its answer must
  *       not depend on which client happened to ask first. Each client still sees its own RD echoed
@@ -36,6 +40,10 @@ public final class UpstreamQuery {
 
   /** RFC 8467 section 4.1: clients pad queries to the closest multiple of 128 octets. */
   public static final int QUERY_BLOCK_SIZE = 128;
+
+  /** RFC 7828 section 3.2.1: a client's edns-tcp-keepalive option has no TIMEOUT. */
+  public static final EDNSOption KEEPALIVE_REQUEST =
+      new GenericEDNSOption(EDNSOption.Code.TCP_KEEPALIVE, new byte[0]);
 
   private static final int MAX_MESSAGE_LENGTH = 65535;
 
@@ -50,7 +58,10 @@ public final class UpstreamQuery {
     this.stripClientSubnet = settings.stripClientSubnet();
   }
 
-  /** The wire form of {@code query} for a DNS-over-TLS upstream (any message ID), RD set. */
+  /**
+   * The wire form of {@code query} for a DNS-over-TLS upstream (any message ID), RD set, asking
+   * for keepalive.
+   */
   public byte[] forDot(Message query) {
     byte[] wire = paddedForDot(query);
     wire[2] |= RD_IN_THIRD_BYTE;
@@ -59,11 +70,9 @@ public final class UpstreamQuery {
 
   private byte[] paddedForDot(Message query) {
     OPTRecord opt = query.getOPT();
-    if (!pad && !hasOptionsToDrop(opt)) {
-      return query.toWire(); // nothing to change, nothing to copy
-    }
     int payloadSize = opt == null ? ResponseShaper.ADVERTISED_UDP_SIZE : opt.getPayloadSize();
     List<EDNSOption> options = opt == null ? new ArrayList<>() : forwardedOptions(opt);
+    options.add(KEEPALIVE_REQUEST);
     if (!pad) {
       return withOpt(query, opt, options, payloadSize).toWire();
     }
@@ -91,10 +100,6 @@ public final class UpstreamQuery {
             Math.min(opt.getPayloadSize(), ResponseShaper.ADVERTISED_UDP_SIZE));
     copy.getHeader().setFlag(Flags.RD);
     return copy;
-  }
-
-  private boolean hasOptionsToDrop(OPTRecord opt) {
-    return opt != null && opt.getOptions().stream().anyMatch(option -> dropped(option.getCode()));
   }
 
   private List<EDNSOption> forwardedOptions(OPTRecord opt) {

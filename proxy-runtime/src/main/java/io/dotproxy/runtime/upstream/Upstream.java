@@ -1,7 +1,9 @@
 package io.dotproxy.runtime.upstream;
 
 import io.dotproxy.runtime.config.UpstreamSpec;
+import io.dotproxy.runtime.dns.ResponseShaper;
 import io.dotproxy.runtime.metrics.ProxyMetrics.UpstreamMetrics;
+import io.dotproxy.runtime.privacy.UpstreamQuery;
 import io.dotproxy.runtime.transport.Transport;
 import io.dotproxy.runtime.upstream.UpstreamException.Kind;
 import io.netty.bootstrap.Bootstrap;
@@ -18,6 +20,7 @@ import io.netty.util.concurrent.EventExecutor;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.IdentityHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -29,15 +32,16 @@ import org.slf4j.LoggerFactory;
 import org.xbill.DNS.DClass;
 import org.xbill.DNS.Message;
 import org.xbill.DNS.Name;
+import org.xbill.DNS.OPTRecord;
 import org.xbill.DNS.Record;
+import org.xbill.DNS.Section;
 import org.xbill.DNS.Type;
 
 /** One DNS-over-TLS upstream: its connections on every event loop, its health and its speed. */
 public final class Upstream implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(Upstream.class);
-  private static final byte[] PROBE_QUERY =
-      Message.newQuery(Record.newRecord(Name.root, Type.NS, DClass.IN)).toWire();
+  private static final byte[] PROBE_QUERY = probeQuery();
 
   private final UpstreamSpec spec;
   private final UpstreamTls tls;
@@ -52,6 +56,8 @@ public final class Upstream implements AutoCloseable {
   private final RoundTripTime roundTripTime = new RoundTripTime();
   private final AtomicInteger outstanding = new AtomicInteger();
   private final UpstreamMetrics metrics;
+  /** The keepalive TIMEOUT the upstream advertised last, on any connection; see {@link ServerKeepalive}. */
+  private volatile int keepalive = ServerKeepalive.ABSENT;
 
   public Upstream(UpstreamSpec spec, Optional<Path> caFile, EventLoopGroup group,
       Transport transport, ConnectionLimits limits, UpstreamMetrics metrics) throws SSLException {
@@ -84,6 +90,16 @@ public final class Upstream implements AutoCloseable {
   /** About the 95th percentile of answer times in microseconds, NaN before the first answer. */
   public double highPercentileMicros() {
     return roundTripTime.highPercentileMicros();
+  }
+
+  /**
+   * How long the upstream keeps idle connections, as its last answer said (EDNS TCP keepalive,
+   * RFC 7828); empty when it does not say. Zero means it wants connections closed when idle.
+   */
+  public Optional<Duration> keepalive() {
+    int timeout = keepalive;
+    return timeout == ServerKeepalive.ABSENT
+        ? Optional.empty() : Optional.of(Duration.ofMillis(timeout * ServerKeepalive.MILLIS_PER_UNIT));
   }
 
   /** Smoothed answer time in microseconds, NaN before the first answer. */
@@ -166,6 +182,7 @@ public final class Upstream implements AutoCloseable {
     }
     if (!query.retried) {
       query.retried = true;
+      metrics.retried();
       query.connection = null;
       query.id = -1;
       dispatch(query, pool);
@@ -176,8 +193,9 @@ public final class Upstream implements AutoCloseable {
   }
 
   /**
-   * The upstream closed a connection that had nothing outstanding: public resolvers close idle
-   * connections after about 10 s, well before our own idle timeout. If this loop has had queries
+   * The upstream closed a connection that had nothing outstanding, or we closed it because the
+   * upstream was about to (its keepalive timeout): public resolvers close idle connections after
+   * about 10 s, well before our own idle timeout. If this loop has had queries
    * within our idle timeout it is likely to have more, so a connection is opened again at once,
    * ahead of need, and the next query does not wait for a handshake. A connection the upstream
    * closed within {@link #MIN_LIFETIME_BEFORE_RECONNECT} of its handshake is not replaced, so a
@@ -195,6 +213,15 @@ public final class Upstream implements AutoCloseable {
   void connectionFailed(String reason) {
     metrics.failed("connect");
     health.markDown(reason);
+  }
+
+  /** A connection's answers advertised a new keepalive TIMEOUT (or stopped advertising one). */
+  void keepaliveAdvertised(int timeout) {
+    if (keepalive != timeout) {
+      keepalive = timeout;
+      log.debug("upstream {}: EDNS TCP keepalive timeout {}", spec.label(),
+          timeout == ServerKeepalive.ABSENT ? "not offered" : timeout * ServerKeepalive.MILLIS_PER_UNIT + " ms");
+    }
   }
 
   /** An answer under an outstanding ID for another question: a late answer, dropped. */
@@ -220,7 +247,9 @@ public final class Upstream implements AutoCloseable {
   }
 
   UpstreamConnection connect(LoopConnections pool) {
-    UpstreamConnection connection = new UpstreamConnection(this, pool, limits.maxInFlight());
+    int advertised = keepalive;
+    UpstreamConnection connection = new UpstreamConnection(this, pool, limits.maxInFlight(),
+        limits.idleTimeout(), advertised > 0 ? advertised : ServerKeepalive.ABSENT);
     long connectMillis = limits.connectTimeout().toMillis();
     new Bootstrap()
         .group(pool.loop())
@@ -233,12 +262,10 @@ public final class Upstream implements AutoCloseable {
             SslHandler tlsHandler = tls.newHandler(channel.alloc(), connectMillis);
             // Flushes are consolidated ahead of TLS, so that queries sent together share a TLS
             // record and a write call.
-            channel.pipeline().addLast(
-                tlsHandler,
-                answerFrameDecoder(),
-                new IdleStateHandler(0, 0, limits.idleTimeout().toMillis(), TimeUnit.MILLISECONDS),
-                connection,
-                new FlushConsolidationHandler(
+            channel.pipeline()
+                .addLast(tlsHandler, answerFrameDecoder())
+                .addLast("idle", new IdleStateHandler(0, 0, connection.idleMillis(), TimeUnit.MILLISECONDS))
+                .addLast(connection, new FlushConsolidationHandler(
                     FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true));
             connection.attach(channel, tlsHandler);
           }
@@ -255,6 +282,14 @@ public final class Upstream implements AutoCloseable {
   /** RFC 7858 framing of the answers: a two-byte length, then up to 65,535 bytes. */
   static LengthFieldBasedFrameDecoder answerFrameDecoder() {
     return new LengthFieldBasedFrameDecoder(0xFFFF + 2, 0, 2, 0, 2);
+  }
+
+  /** {@code . NS}, asking for keepalive like every other query, so its answer says the same. */
+  private static byte[] probeQuery() {
+    Message probe = Message.newQuery(Record.newRecord(Name.root, Type.NS, DClass.IN));
+    probe.addRecord(new OPTRecord(ResponseShaper.ADVERTISED_UDP_SIZE, 0, 0, 0,
+        List.of(UpstreamQuery.KEEPALIVE_REQUEST)), Section.ADDITIONAL);
+    return probe.toWire();
   }
 
   private CompletableFuture<byte[]> probe() {

@@ -7,18 +7,24 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.collection.IntObjectHashMap;
 import io.netty.util.collection.IntObjectMap;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLPeerUnverifiedException;
 
 /**
  * One pipelined TLS connection to an upstream (RFC 7766): many queries outstanding at once, each
  * under a message ID this connection assigns, answers matched back by ID in whatever order they
  * come. Lives on one event loop and is touched only there, so it needs no locks.
+ *
+ * <p>It stays open while idle for our idle timeout, or for less when the upstream's answers say it
+ * keeps idle connections for less (EDNS TCP keepalive, RFC 7828; see {@link ServerKeepalive}).
  */
 final class UpstreamConnection extends ChannelInboundHandlerAdapter {
 
@@ -27,6 +33,7 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
   private final Upstream upstream;
   private final LoopConnections owner;
   private final int maxInFlight;
+  private final Duration ourIdleTimeout;
   private final IntObjectMap<PendingQuery> inFlight = new IntObjectHashMap<>();
   private final ArrayDeque<PendingQuery> awaitingHandshake = new ArrayDeque<>();
   private Channel channel;
@@ -36,13 +43,33 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
   private boolean counted;
   /** We closed it (idle, protocol error, shutdown), as opposed to the upstream. */
   private boolean closedByUs;
+  /** We closed it because the upstream was about to close it for being idle (keepalive). */
+  private boolean closedAheadOfUpstream;
+  /** The upstream's keepalive TIMEOUT as its last answer here said, or {@link ServerKeepalive#ABSENT}. */
+  private int keepalive;
+  /** The upstream said TIMEOUT 0: no more queries here; closed once the outstanding ones are answered. */
+  private boolean draining;
+  private long idleMillis;
   private long readyNanos;
   private int nextId = ThreadLocalRandom.current().nextInt(0x10000);
 
-  UpstreamConnection(Upstream upstream, LoopConnections owner, int maxInFlight) {
+  /**
+   * @param keepalive the timeout the upstream last advertised on any connection (positive) or
+   *     {@link ServerKeepalive#ABSENT}: its best guess until this connection's own answers tell
+   */
+  UpstreamConnection(Upstream upstream, LoopConnections owner, int maxInFlight,
+      Duration ourIdleTimeout, int keepalive) {
     this.upstream = upstream;
     this.owner = owner;
     this.maxInFlight = maxInFlight;
+    this.ourIdleTimeout = ourIdleTimeout;
+    this.keepalive = keepalive;
+    this.idleMillis = idleMillisFor(keepalive);
+  }
+
+  /** How long this connection may stay idle now; the pipeline's {@link IdleStateHandler} enforces it. */
+  long idleMillis() {
+    return idleMillis;
   }
 
   void attach(Channel channel, SslHandler tls) {
@@ -61,7 +88,7 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
   }
 
   boolean hasCapacity() {
-    return !closed && load() < maxInFlight;
+    return !closed && !draining && load() < maxInFlight;
   }
 
   boolean isReady() {
@@ -83,6 +110,7 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
       inFlight.remove(query.id);
     }
     awaitingHandshake.remove(query);
+    closeIfDrained();
   }
 
   void close() {
@@ -154,16 +182,54 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
       inFlight.remove(id);
       byte[] answer = new byte[frame.readableBytes()];
       frame.readBytes(answer);
+      keepalive(ServerKeepalive.timeoutIn(answer));
       upstream.answered(query, answer);
+      closeIfDrained();
     } finally {
       frame.release();
     }
+  }
+
+  /**
+   * Follows the upstream's keepalive TIMEOUT, which every answer may change (RFC 7828 section
+   * 3.2.2): an answer without it means the upstream no longer offers keepalive, and our own idle
+   * timeout applies again; the upstream's close, if it comes first, is made good by
+   * {@link Upstream#closedWhileIdle}.
+   */
+  private void keepalive(int timeout) {
+    if (timeout == keepalive) {
+      return;
+    }
+    keepalive = timeout;
+    upstream.keepaliveAdvertised(timeout);
+    if (timeout == 0) {
+      draining = true;
+      return;
+    }
+    long idle = idleMillisFor(timeout);
+    if (idle != idleMillis) {
+      idleMillis = idle;
+      channel.pipeline().replace(IdleStateHandler.class, "idle",
+          new IdleStateHandler(0, 0, idle, TimeUnit.MILLISECONDS));
+    }
+  }
+
+  /** A connection the upstream wants closed goes as soon as nothing is outstanding on it. */
+  private void closeIfDrained() {
+    if (draining && inFlight.isEmpty() && !closed) {
+      close();
+    }
+  }
+
+  private long idleMillisFor(int timeout) {
+    return timeout > 0 ? ServerKeepalive.idleMillis(timeout, ourIdleTimeout) : ourIdleTimeout.toMillis();
   }
 
   @Override
   public void userEventTriggered(ChannelHandlerContext ctx, Object event) throws Exception {
     if (event instanceof IdleStateEvent && inFlight.isEmpty() && awaitingHandshake.isEmpty()) {
       closedByUs = true;
+      closedAheadOfUpstream = idleMillis < ourIdleTimeout.toMillis();
       ctx.close(); // SslHandler sends close_notify first
       return;
     }
@@ -192,7 +258,7 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
     for (PendingQuery query : orphans) {
       upstream.interrupted(query, owner);
     }
-    if (orphans.isEmpty() && ready && !closedByUs && !failed) {
+    if (orphans.isEmpty() && ready && (!closedByUs || closedAheadOfUpstream) && !failed) {
       upstream.closedWhileIdle(owner, readyNanos);
     }
   }

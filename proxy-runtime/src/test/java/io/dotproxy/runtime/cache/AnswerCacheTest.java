@@ -7,6 +7,7 @@ import io.dotproxy.runtime.config.CacheSettings;
 import io.dotproxy.runtime.dns.ClientQuery;
 import io.dotproxy.runtime.dns.ResponseShaper;
 import io.dotproxy.runtime.metrics.ProxyMetrics;
+import io.dotproxy.runtime.testing.Metrics;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;

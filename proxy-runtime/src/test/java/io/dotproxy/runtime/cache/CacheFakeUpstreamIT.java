@@ -6,6 +6,7 @@ import io.dotproxy.runtime.testing.Behaviour;
 import io.dotproxy.runtime.testing.DnsClient;
 import io.dotproxy.runtime.testing.FakeDotServer;
 import io.dotproxy.runtime.testing.Issued;
+import io.dotproxy.runtime.testing.Metrics;
 import io.dotproxy.runtime.testing.RunningProxy;
 import io.dotproxy.runtime.testing.TestPki;
 import java.net.InetAddress;

@@ -4,6 +4,7 @@ import io.dotproxy.runtime.config.CacheSettings;
 import io.dotproxy.runtime.dns.ClientQuery;
 import io.dotproxy.runtime.dns.ResponseShaper;
 import io.dotproxy.runtime.metrics.ProxyMetrics;
+import io.dotproxy.runtime.testing.Metrics;
 import io.dotproxy.runtime.transport.Transport;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.dotproxy.runtime.testing.DnsClient;
 import io.dotproxy.runtime.testing.Issued;
+import io.dotproxy.runtime.testing.Metrics;
 import io.dotproxy.runtime.testing.RunningProxy;
 import io.dotproxy.runtime.testing.SyntheticZone;
 import io.dotproxy.runtime.testing.TestPki;

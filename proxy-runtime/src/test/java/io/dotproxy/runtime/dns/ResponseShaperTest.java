@@ -55,6 +55,7 @@ class ResponseShaperTest {
     List<EDNSOption> options = List.of(
         new CookieOption(new byte[8], new byte[8]),
         new GenericEDNSOption(EDNSOption.Code.PADDING, new byte[40]),
+        new GenericEDNSOption(EDNSOption.Code.TCP_KEEPALIVE, new byte[] {0, 100}),
         new ExtendedErrorCodeOption(ExtendedErrorCodeOption.STALE_ANSWER),
         new ClientSubnetOption(24, InetAddress.getByName("192.0.2.0")));
     upstream.addRecord(new OPTRecord(4096, 0, 0, 0, options), Section.ADDITIONAL);

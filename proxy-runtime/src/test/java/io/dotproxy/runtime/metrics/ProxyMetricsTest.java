@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.xbill.DNS.Type;
 
 /** What a scrape shows before any traffic, and how the sizes are counted, in the text format Prometheus reads. */
 class ProxyMetricsTest {
@@ -36,8 +37,9 @@ class ProxyMetricsTest {
         "dotproxy_responses_total{rcode=\"SERVFAIL\"} 0.0",
         "dotproxy_responses_total{rcode=\"NXDOMAIN\"} 0.0",
         "dotproxy_responses_total{rcode=\"REFUSED\"} 0.0",
-        "dotproxy_requests_total{proto=\"udp\"} 0.0",
-        "dotproxy_requests_total{proto=\"tcp\"} 0.0",
+        "dotproxy_requests_total{family=\"1\",proto=\"udp\",type=\"A\"} 0.0",
+        "dotproxy_requests_total{family=\"2\",proto=\"tcp\",type=\"AAAA\"} 0.0",
+        "dotproxy_requests_total{family=\"2\",proto=\"udp\",type=\"other\"} 0.0",
         "dotproxy_upstream_requests_total{upstream=\"9.9.9.9@853\"} 0.0",
         "dotproxy_upstream_failures_total{reason=\"timeout\",upstream=\"9.9.9.9@853\"} 0.0",
         "dotproxy_upstream_failures_total{reason=\"connect\",upstream=\"9.9.9.9@853\"} 0.0",
@@ -49,6 +51,16 @@ class ProxyMetricsTest {
         "dotproxy_cache_stale_answers_total 0.0",
         "dotproxy_ratelimited_total 0.0",
         "dotproxy_cache_entries 0.0");
+  }
+
+  /** CoreDNS's bounded set: 2 transports, 2 address families, 18 named query types and "other". */
+  @Test
+  void requestsByTypeAndFamilyAreABoundedSetThatExistsFromTheStart() throws IOException {
+    List<String> series = lines(scrape(new ProxyMetrics())).stream()
+        .filter(line -> line.startsWith("dotproxy_requests_total{")).toList();
+
+    assertThat(series).hasSize(2 * 2 * (ProxyMetrics.NAMED_QUERY_TYPES.size() + 1)).allMatch(line -> line.endsWith(" 0.0"));
+    assertThat(ProxyMetrics.NAMED_QUERY_TYPES).hasSize(18);
   }
 
   @Test
@@ -73,8 +85,8 @@ class ProxyMetricsTest {
   @Test
   void requestAndResponseSizesAreCountedPerTransportWithCoreDnssBuckets() throws IOException {
     ProxyMetrics metrics = new ProxyMetrics();
-    metrics.request(true, 40);
-    metrics.request(false, 450);
+    metrics.request(true, false, Type.A, 40);
+    metrics.request(false, true, Type.AAAA, 450);
     metrics.response(true, 3, 1_000_000, 120);
 
     assertThat(lines(scrape(metrics))).contains(

@@ -30,14 +30,33 @@ class UpstreamQueryTest {
   void hopByHopOptionsNeverLeaveEvenWithPrivacyOff() throws Exception {
     Message query = query(Name.fromString("cookie.test."));
     List<EDNSOption> options = List.of(new CookieOption(new byte[8]),
-        new GenericEDNSOption(EDNSOption.Code.TCP_KEEPALIVE, new byte[0]),
+        new GenericEDNSOption(EDNSOption.Code.TCP_KEEPALIVE, new byte[] {0, 100}),
         new GenericEDNSOption(EDNSOption.Code.NSID, new byte[0]));
     query.addRecord(new OPTRecord(1232, 0, 0, 0, options), Section.ADDITIONAL);
     UpstreamQuery off = new UpstreamQuery(new PrivacySettings(false, false));
-    for (Message sent : List.of(new Message(off.forDot(query)), off.forPlainDns(query))) {
-      assertThat(sent.getOPT().getOptions()).extracting(EDNSOption::getCode).containsExactly(EDNSOption.Code.NSID);
-    }
+    Message toDot = new Message(off.forDot(query));
+    assertThat(toDot.getOPT().getOptions()).as("the proxy's own keepalive request, not the client's")
+        .extracting(EDNSOption::getCode).containsExactly(EDNSOption.Code.NSID, EDNSOption.Code.TCP_KEEPALIVE);
+    assertThat(toDot.getOPT().getOptions(EDNSOption.Code.TCP_KEEPALIVE).get(0).toWire()).hasSize(4);
+    assertThat(off.forPlainDns(query).getOPT().getOptions()).extracting(EDNSOption::getCode)
+        .containsExactly(EDNSOption.Code.NSID);
     assertThat(query.getOPT().getOptions()).as("the client's query is untouched").hasSize(3);
+  }
+
+  @Test
+  void everyDotQueryAsksForKeepaliveWithAnEmptyOptionAndPlainDnsNever() throws Exception {
+    for (PrivacySettings settings : List.of(new PrivacySettings(true, true), new PrivacySettings(false, false))) {
+      UpstreamQuery upstreamQuery = new UpstreamQuery(settings);
+      for (Message query : variants(Name.fromString("keepalive.test."))) {
+        List<EDNSOption> keepalive = new Message(upstreamQuery.forDot(query)).getOPT()
+            .getOptions(EDNSOption.Code.TCP_KEEPALIVE);
+        assertThat(keepalive).as("%s, query %s", settings, query.getOPT()).hasSize(1);
+        assertThat(keepalive.get(0).toWire()).as("code 11, length 0 (RFC 7828 section 3.2.1)")
+            .containsExactly(0, 11, 0, 0);
+        OPTRecord plain = upstreamQuery.forPlainDns(query).getOPT();
+        assertThat(plain == null ? List.of() : plain.getOptions(EDNSOption.Code.TCP_KEEPALIVE)).isEmpty();
+      }
+    }
   }
 
   @Test
@@ -123,14 +142,31 @@ class UpstreamQueryTest {
   }
 
   @Test
-  void sendsTheQueryUnchangedWhenPrivacyIsOff() throws Exception {
-    UpstreamQuery off = new UpstreamQuery(new PrivacySettings(false, false));
-    for (Message query : variants(Name.fromString("www.example.com."))) {
-      assertThat(off.forDot(query)).isEqualTo(query.toWire());
+  void withPrivacyOffOnlyTheKeepaliveRequestIsAdded() throws Exception {
+    for (PrivacySettings settings : List.of(new PrivacySettings(false, false), new PrivacySettings(false, true))) {
+      UpstreamQuery off = new UpstreamQuery(settings);
+      List<Message> queries = settings.stripClientSubnet()
+          ? List.of(query(Name.fromString("www.example.com.")))
+          : variants(Name.fromString("www.example.com."));
+      for (Message query : queries) {
+        assertThat(withoutKeepaliveRequest(new Message(off.forDot(query)), query.getOPT() != null).toWire())
+            .as("%s, query %s", settings, query.getOPT()).isEqualTo(query.toWire());
+      }
     }
-    Message noEdns = query(Name.fromString("www.example.com."));
-    assertThat(new UpstreamQuery(new PrivacySettings(false, true)).forDot(noEdns))
-        .isEqualTo(noEdns.toWire());
+  }
+
+  /** {@code sent} without the proxy's keepalive option, and without OPT if the client sent none. */
+  private static Message withoutKeepaliveRequest(Message sent, boolean clientUsedEdns) {
+    OPTRecord opt = sent.getOPT();
+    List<EDNSOption> options = new ArrayList<>(opt.getOptions());
+    assertThat(options.removeIf(option -> option.getCode() == EDNSOption.Code.TCP_KEEPALIVE)).isTrue();
+    assertThat(options).hasSize(opt.getOptions().size() - 1);
+    sent.removeRecord(opt, Section.ADDITIONAL);
+    if (clientUsedEdns) {
+      sent.addRecord(new OPTRecord(opt.getPayloadSize(), opt.getExtendedRcode(), opt.getVersion(),
+          opt.getFlags(), options), Section.ADDITIONAL);
+    }
+    return sent;
   }
 
   @Test

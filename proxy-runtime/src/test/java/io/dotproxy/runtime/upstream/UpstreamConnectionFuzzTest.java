@@ -18,6 +18,7 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.timeout.IdleStateHandler;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -31,6 +32,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.xbill.DNS.DClass;
 import org.xbill.DNS.Message;
 import org.xbill.DNS.Name;
@@ -56,7 +58,11 @@ import org.xbill.DNS.Type;
  *   <li>a query gets exactly the bytes of the first well-formed answer with its ID and question, or
  *       fails when the connection closes, or is still waiting; an answer to no outstanding ID is
  *       ignored;
- *   <li>the connection is open exactly when there was no protocol error, and nothing throws.
+ *   <li>an answer that is believed and carries an edns-tcp-keepalive TIMEOUT of 0 (RFC 7828; read by
+ *       {@link ServerKeepalive}, tested on its own) makes the connection close once no query is
+ *       outstanding, and nothing read after that is believed either;
+ *   <li>the connection is open exactly when there was no protocol error and no such close, and
+ *       nothing throws.
  * </ul>
  */
 class UpstreamConnectionFuzzTest {
@@ -86,9 +92,12 @@ class UpstreamConnectionFuzzTest {
     EmbeddedChannel server = new EmbeddedChannel(SERVER_TLS.newHandler(ByteBufAllocator.DEFAULT));
     EmbeddedChannel client = new EmbeddedChannel();
     LoopConnections pool = new LoopConnections(UPSTREAM, client.eventLoop(), 2);
-    UpstreamConnection connection = new UpstreamConnection(UPSTREAM, pool, ConnectionLimits.DEFAULTS.maxInFlight());
+    UpstreamConnection connection = new UpstreamConnection(UPSTREAM, pool,
+        ConnectionLimits.DEFAULTS.maxInFlight(), ConnectionLimits.DEFAULTS.idleTimeout(), ServerKeepalive.ABSENT);
     SslHandler tls = UPSTREAM.tls().newHandler(client.alloc(), 10_000);
-    client.pipeline().addLast(tls, Upstream.answerFrameDecoder(), connection);
+    client.pipeline().addLast(tls, Upstream.answerFrameDecoder())
+        .addLast("idle", new IdleStateHandler(0, 0, connection.idleMillis(), TimeUnit.MILLISECONDS))
+        .addLast(connection);
     connection.attach(client, tls);
     for (int i = 0; i < beforeHandshake; i++) {
       connection.send(queries.get(i));
@@ -141,7 +150,8 @@ class UpstreamConnectionFuzzTest {
         assertThat(result).as("query %d still waiting", i).isNotDone();
       }
     }
-    assertThat(client.isOpen()).as("open unless the upstream broke the protocol").isEqualTo(!expected.protocolError);
+    assertThat(client.isOpen()).as("open unless the upstream broke the protocol or asked for a close")
+        .isEqualTo(!expected.protocolError && !expected.drained);
     client.checkException();
     client.finishAndReleaseAll();
     server.finishAndReleaseAll();
@@ -190,6 +200,8 @@ class UpstreamConnectionFuzzTest {
   private static final class Model {
     final byte[][] answers;
     boolean protocolError;
+    /** A keepalive TIMEOUT of 0 came, and then the last outstanding answer. */
+    boolean drained;
 
     private Model(int count) {
       answers = new byte[count][];
@@ -198,6 +210,7 @@ class UpstreamConnectionFuzzTest {
     static Model of(byte[] stream, List<PendingQuery> queries, Map<Integer, Integer> outstanding) {
       Model model = new Model(queries.size());
       Map<Integer, Integer> waiting = new HashMap<>(outstanding);
+      boolean draining = false;
       for (byte[] frame : frames(stream)) {
         if (frame.length < 12 || (frame[2] & 0x80) == 0) {
           model.protocolError = true;
@@ -210,6 +223,11 @@ class UpstreamConnectionFuzzTest {
         }
         waiting.remove(id);
         model.answers[index] = frame;
+        draining |= ServerKeepalive.timeoutIn(frame) == 0;
+        if (draining && waiting.isEmpty()) {
+          model.drained = true;
+          break;
+        }
       }
       return model;
     }

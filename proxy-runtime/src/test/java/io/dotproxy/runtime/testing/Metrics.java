@@ -1,4 +1,4 @@
-package io.dotproxy.runtime.cache;
+package io.dotproxy.runtime.testing;
 
 import io.dotproxy.runtime.metrics.ProxyMetrics;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot;
@@ -6,13 +6,13 @@ import io.prometheus.metrics.model.snapshots.DataPointSnapshot;
 import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
 import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 
-/** Reads one unlabelled counter or gauge from a proxy's registry. */
-final class Metrics {
+/** Reads a counter or gauge from a proxy's registry, summed over its labels. */
+public final class Metrics {
 
   private Metrics() {}
 
   /** @param name the Prometheus name without {@code _total} */
-  static double value(ProxyMetrics metrics, String name) {
+  public static double value(ProxyMetrics metrics, String name) {
     for (MetricSnapshot snapshot : metrics.registry().scrape()) {
       if (!snapshot.getMetadata().getPrometheusName().equals(name)) {
         continue;
