@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.tuple;
 
 import io.dotproxy.operator.app.OperatorSettings;
 import io.dotproxy.operator.model.DnsOverTlsProxy;
-import io.dotproxy.operator.config.RuntimeConfigRenderer;
 import java.time.Instant;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.Service;
@@ -430,7 +429,7 @@ class SidecarModeIT {
         () -> admin.resource(app(ns, "late", Map.of(SidecarLabels.PROXY, "switch"), Map.of())).dryRun().create(),
         SidecarLabels::isInjected);
     assertThat(proxy.get(ConfigMap.class, "dotproxy-switch").getData().get("config.yaml"))
-        .contains(RuntimeConfigRenderer.SIDECAR_LISTEN);
+        .contains("- 127.0.0.1:53\n");
   }
 
   private static String linuxNodes(boolean nativeSidecars) {
