@@ -47,15 +47,19 @@ public final class ReverseZones {
     int step = network.ipv6() ? 4 : 8;
     int deeper = (network.prefix() + step - 1) / step * step;
     int zones = 1 << (deeper - network.prefix());
+    if (zones == 1) {
+      return List.of(network);
+    }
     if (zones > MAX_ZONES_PER_NETWORK) {
       return List.of(network.widenedTo(deeper - step));
     }
     List<Cidr> result = new ArrayList<>();
     byte[] first = network.network().getAddress();
+    // The zones differ in the bits from the prefix to the boundary, the last bits of one octet: an
+    // octet or nibble step never spans two octets.
+    int lastBit = deeper - 1;
     for (int i = 0; i < zones; i++) {
       byte[] address = first.clone();
-      // The zone's extra bits sit just above the boundary, inside one octet: a step never crosses one.
-      int lastBit = deeper - 1;
       address[lastBit / 8] |= (byte) (i << (7 - lastBit % 8));
       result.add(Cidr.of(address, deeper));
     }

@@ -24,6 +24,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
+import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -81,10 +82,11 @@ final class SidecarEventSources {
     List<EventSource<?, DnsOverTlsProxy>> sources = new ArrayList<>(List.of(
         new InformerEventSource<>(pods, context),
         new InformerEventSource<>(clusterDns, context),
-        rangesOf(Node.class, NODES, SidecarEventSources::podCidrs, context,
-            new TrimmingItemStore<>(SidecarEventSources::trimNode))));
+        rangesOf(Node.class, NODES, SidecarEventSources::podCidrs, SidecarEventSources::trimNode, context)));
     if (serviceCidrApi) {
-      sources.add(rangesOf(ServiceCIDR.class, SERVICE_CIDRS, SidecarEventSources::serviceCidrs, context, null));
+      // Small objects, and few: kept whole.
+      sources.add(rangesOf(ServiceCIDR.class, SERVICE_CIDRS, SidecarEventSources::serviceCidrs, UnaryOperator.identity(),
+          context));
     }
     return sources;
   }
@@ -93,8 +95,8 @@ final class SidecarEventSources {
    * Watches every object of a cluster-scoped kind for the ranges it states; a change of its ranges
    * reconciles every Sidecar-mode proxy, any other change (a Node's status) none.
    */
-  private <R extends HasMetadata> EventSource<R, DnsOverTlsProxy> rangesOf(Class<R> type, String name,
-      Function<R, List<String>> ranges, EventSourceContext<DnsOverTlsProxy> context, TrimmingItemStore<R> store) {
+  private static <R extends HasMetadata> EventSource<R, DnsOverTlsProxy> rangesOf(Class<R> type, String name,
+      Function<R, List<String>> ranges, UnaryOperator<R> trim, EventSourceContext<DnsOverTlsProxy> context) {
     var config = InformerEventSourceConfiguration.from(type, DnsOverTlsProxy.class)
         .withName(name)
         .withWatchAllNamespaces()
@@ -102,11 +104,10 @@ final class SidecarEventSources {
         .withOnAddFilter(added -> !ranges.apply(added).isEmpty())
         .withOnUpdateFilter((now, before) -> !ranges.apply(now).equals(ranges.apply(before)))
         .withOnDeleteFilter((deleted, unknown) -> !ranges.apply(deleted).isEmpty())
-        .withSecondaryToPrimaryMapper(changed -> sidecarProxies(context));
-    if (store != null) {
-      config.withItemStore(store);
-    }
-    return new InformerEventSource<>(config.build(), context);
+        .withSecondaryToPrimaryMapper(changed -> sidecarProxies(context))
+        .withItemStore(new TrimmingItemStore<>(trim))
+        .build();
+    return new InformerEventSource<>(config, context);
   }
 
   private static Set<ResourceID> sidecarProxies(EventSourceContext<DnsOverTlsProxy> context) {

@@ -34,9 +34,14 @@ public final class TestSettings {
 
   /** Reconciling only {@code namespaces} (empty: all), e.g. to leave other test classes' proxies alone. */
   public static OperatorSettings withoutWebhook(String image, Duration resync, Set<String> namespaces) {
+    return withoutWebhook(image, resync, namespaces, IpFamilies.IPV4);
+  }
+
+  /** As {@link #withoutWebhook(String, Duration, Set)}, for a pod network of these IP families. */
+  public static OperatorSettings withoutWebhook(String image, Duration resync, Set<String> namespaces, IpFamilies families) {
     return new OperatorSettings(namespaces, false, "dotproxy-operator", Optional.empty(), image,
         CoreDnsLocation.kubeadmDefault(), true, COREDNS_RELEASE_GRACE, 0, resync, true, SidecarSettings.defaults(), WebhookSettings.disabled(), false,
-        OperatorLogging.Settings.DEFAULT, IpFamilies.IPV4);
+        OperatorLogging.Settings.DEFAULT, families);
   }
 
   /** The webhook on, its certificate from {@code certDir} (external mode: nothing to patch in the mock). */
