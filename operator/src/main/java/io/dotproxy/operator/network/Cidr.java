@@ -75,11 +75,6 @@ public record Cidr(InetAddress network, int prefix) implements Comparable<Cidr> 
     return network instanceof Inet6Address;
   }
 
-  /** 32 or 128. */
-  public int bits() {
-    return network.getAddress().length * 8;
-  }
-
   /** This network, or the wider one of {@code atMost} bits that holds it. */
   public Cidr widenedTo(int atMost) {
     return atMost >= prefix ? this : new Cidr(network, atMost);

@@ -105,6 +105,9 @@ final class SidecarEventSources {
         .withOnUpdateFilter((now, before) -> !ranges.apply(now).equals(ranges.apply(before)))
         .withOnDeleteFilter((deleted, unknown) -> !ranges.apply(deleted).isEmpty())
         .withSecondaryToPrimaryMapper(changed -> sidecarProxies(context))
+        // Read as a whole from the cache (clusterRanges), never as one proxy's: without this mapper JOSDK
+        // would index every Node under every Sidecar-mode proxy.
+        .withPrimaryToSecondaryMapper((DnsOverTlsProxy p) -> Set.of())
         .withItemStore(new TrimmingItemStore<>(trim))
         .build();
     return new InformerEventSource<>(config, context);

@@ -2,7 +2,9 @@ package io.dotproxy.operator.network;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.dotproxy.operator.sidecar.ClusterCapabilities.Version;
 import java.util.List;
+import java.util.Optional;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 
@@ -41,6 +43,15 @@ class ClusterRangesTest {
 
     assertThat(oneNode).isEqualTo(threeNodes);
     assertThat(oneNode).endsWith("244.10.in-addr.arpa", "4.4.2.0.0.1.0.0.0.0.d.f.ip6.arpa").hasSize(18);
+  }
+
+  @Test
+  void serviceCidrsAreReadFrom133WhereTheyAreGaAndAlwaysServed() {
+    assertThat(ClusterRanges.servedOn(Version.parse("1", "32"))).as("beta and off by default").isFalse();
+    assertThat(ClusterRanges.servedOn(Version.parse("1", "33"))).isTrue();
+    assertThat(ClusterRanges.servedOn(Version.parse("1", "34+"))).isTrue();
+    assertThat(ClusterRanges.servedOn(Version.parse("1", "20"))).isFalse();
+    assertThat(ClusterRanges.servedOn(Optional.empty())).isFalse();
   }
 
   @Test
