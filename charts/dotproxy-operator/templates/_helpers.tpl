@@ -136,6 +136,11 @@ uninstall hook's Job gets the same, so that it finds what this operator made. */
   valueFrom:
     fieldRef:
       fieldPath: metadata.namespace
+# The operator's own pod IPs: with --ip-families auto, the pod network's IP families.
+- name: POD_IPS
+  valueFrom:
+    fieldRef:
+      fieldPath: status.podIPs
 - name: DOTPROXY_OPERATOR_NAMESPACE
   value: {{ .Release.Namespace | quote }}
 {{- with .Values.watchNamespaces }}
@@ -162,6 +167,8 @@ uninstall hook's Job gets the same, so that it finds what this operator made. */
   value: "8080"
 - name: DOTPROXY_RESYNC_INTERVAL
   value: {{ .Values.resyncInterval | quote }}
+- name: DOTPROXY_IP_FAMILIES
+  value: {{ .Values.ipFamilies | quote }}
 - name: DOTPROXY_LOG_FORMAT
   value: {{ .Values.logging.format | quote }}
 - name: DOTPROXY_LOG_LEVEL

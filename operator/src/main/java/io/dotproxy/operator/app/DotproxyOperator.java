@@ -4,6 +4,7 @@ import io.dotproxy.operator.reconciler.DnsOverTlsProxyReconciler;
 import io.dotproxy.operator.reconciler.ProxyWorkflow;
 import io.dotproxy.operator.events.EventRecorder;
 import io.dotproxy.operator.events.ProxyEvents;
+import io.dotproxy.operator.network.ClusterRanges;
 import io.dotproxy.operator.status.FleetStatusMetrics;
 import io.dotproxy.operator.status.UninjectedPodsMetric;
 import io.dotproxy.operator.resources.FleetCapabilities;
@@ -111,7 +112,7 @@ public final class DotproxyOperator implements AutoCloseable {
     Operator operator = new Operator(o -> configure(o, settings, client, registry, stopIntent));
     FleetCapabilities fleet = FleetCapabilities.of(version);
     var reconciler = new DnsOverTlsProxyReconciler(
-        new ProxyWorkflow(settings, fleet), Clock.systemUTC(), new UninjectedPodsMetric(registry),
+        new ProxyWorkflow(settings, fleet, ClusterRanges.servedOn(version)), Clock.systemUTC(), new UninjectedPodsMetric(registry),
         new FleetStatusMetrics(registry), new ProxyEvents(events));
     HealthAndMetricsServer http = null;
     try {
@@ -143,11 +144,12 @@ public final class DotproxyOperator implements AutoCloseable {
       throw e;
     }
     log.info(
-        "dotproxy operator {} watching {}, leader election {}, proxy image {}, {}, CoreDNS patch {}, http :{}, {}",
+        "dotproxy operator {} watching {}, leader election {}, proxy image {}, {} pod network, {}, CoreDNS patch {}, http :{}, {}",
         OperatorSettings.version(),
         settings.watchNamespaces().isEmpty() ? "all namespaces" : settings.watchNamespaces(),
         settings.leaderElection() ? "on" : "off",
         settings.proxyImage(),
+        settings.ipFamilies(),
         fleet.describe(),
         settings.coreDnsPatch() ? "at " + settings.coreDns() : "off",
         http.port(),

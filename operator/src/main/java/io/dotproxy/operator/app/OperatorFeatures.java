@@ -1,7 +1,6 @@
 package io.dotproxy.operator.app;
 
 import io.dotproxy.operator.coredns.NodeLocalDnsCache;
-import io.dotproxy.operator.sidecar.NativeSidecars;
 import io.dotproxy.operator.webhook.CertMode;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,21 +14,20 @@ import java.util.Set;
  * real API server's answers to them).
  *
  * @param coreDnsPatch the CoreDNS patch is allowed: CoreDNS's ConfigMap is watched and written
- * @param sidecarInjection the injection webhook runs: labelled pods and the cluster DNS Service are watched
+ * @param sidecarInjection the injection webhook runs: labelled pods, the cluster DNS Service and the cluster's
+ *     ranges (Nodes' pod ranges, ServiceCIDRs) are watched, and with {@code --native-sidecars auto} the
+ *     Nodes' kubelet versions
  * @param managedWebhookCertificates the operator keeps the webhook's CA and certificate in a Secret and the
  *     MutatingWebhookConfiguration's caBundle in step (webhook on, certificate mode operator)
  * @param leaderElection only the holder of the Lease reconciles
  * @param trustedCaSecrets spec.trustedCA.secretRef can be read
- * @param nodeKubelets the webhook decides native sidecars from the nodes' kubelet versions (webhook on,
- *     {@code --native-sidecars auto})
  */
 public record OperatorFeatures(
     boolean coreDnsPatch,
     boolean sidecarInjection,
     boolean managedWebhookCertificates,
     boolean leaderElection,
-    boolean trustedCaSecrets,
-    boolean nodeKubelets) {
+    boolean trustedCaSecrets) {
 
   public static OperatorFeatures of(OperatorSettings settings) {
     return new OperatorFeatures(
@@ -37,8 +35,7 @@ public record OperatorFeatures(
         settings.webhook().enabled(),
         settings.webhook().enabled() && settings.webhook().certMode() == CertMode.OPERATOR,
         settings.leaderElection(),
-        settings.trustedCaSecrets(),
-        settings.webhook().enabled() && settings.sidecar().nativeSidecars() == NativeSidecars.AUTO);
+        settings.trustedCaSecrets());
   }
 
   /** One RBAC rule: where (a namespace, the watched namespaces, or the cluster), what and how. */
@@ -82,10 +79,13 @@ public record OperatorFeatures(
       p.add(watched("", "pods", Set.of("get", "list", "watch"), "labelled pods, counted in the Sidecar-mode status"));
       p.add(named(settings.sidecar().clusterDns().namespace(), "", "services", settings.sidecar().clusterDns().name(),
           Set.of("get", "list", "watch"), "the cluster DNS Service, whose IP sidecars forward the cluster domain to"));
-    }
-    if (nodeKubelets) {
       p.add(new Permission(Scope.CLUSTER, Optional.empty(), "", "nodes", Optional.empty(), Set.of("list", "watch"),
-          "--native-sidecars auto: native sidecars only while every Linux node's kubelet runs them (an informer)"));
+          "the nodes' pod ranges, whose reverse zones sidecars forward to the cluster DNS (an informer keeping only"
+              + " spec.podCIDRs); with --native-sidecars auto also their kubelet versions: native sidecars only while"
+              + " every Linux node's kubelet runs them (an informer)"));
+      p.add(new Permission(Scope.CLUSTER, Optional.empty(), "networking.k8s.io", "servicecidrs", Optional.empty(),
+          Set.of("list", "watch"), "Kubernetes 1.33 and later: the service ranges, whose reverse zones sidecars forward"
+              + " to the cluster DNS (an informer; not read before 1.33)"));
     }
     if (coreDnsPatch) {
       p.add(named(settings.coreDns().namespace(), "", "configmaps", settings.coreDns().configMapName(),

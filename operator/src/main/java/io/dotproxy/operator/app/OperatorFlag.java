@@ -62,6 +62,11 @@ public enum OperatorFlag {
       "`NAMESPACE/NAME` of the cluster DNS Service; sidecars forward the cluster domain to its IP"),
   CLUSTER_DOMAIN("cluster-domain", SidecarSettings.DEFAULT_CLUSTER_DOMAIN, null,
       "the cluster's DNS domain: sidecars' forward zone and search list"),
+  IP_FAMILIES("ip-families", "auto", null,
+      "`auto`, `IPv4`, `IPv6` or `IPv4,IPv6`: the pod network's IP families, and so where the proxies listen"
+          + " (`[::]` with IPv6, which takes IPv4 too; `0.0.0.0` without). `auto`: those of the operator's own pod,"
+          + " from `$POD_IPS` (the Downward API's `status.podIPs`, which the chart passes), else `IPv4`; the chart"
+          + " sets it from `ipFamilies`"),
   DRAIN_PERIOD("drain-period", WebhookSettings.defaults().drainPeriod().toSeconds() + "s", null,
       "on SIGTERM, keep answering admissions this long while `/readyz` says 503 (whole seconds, rounded up;"
           + " `0s`: stop at once; only with the webhook on); the chart sets it from `webhook.drainPeriod`"),

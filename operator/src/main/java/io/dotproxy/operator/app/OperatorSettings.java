@@ -2,6 +2,7 @@ package io.dotproxy.operator.app;
 
 import io.dotproxy.operator.coredns.CoreDnsLocation;
 import io.dotproxy.operator.model.Durations;
+import io.dotproxy.operator.network.IpFamilies;
 import io.dotproxy.operator.sidecar.NativeSidecars;
 import io.dotproxy.operator.sidecar.ServiceRef;
 import io.dotproxy.operator.sidecar.SidecarSettings;
@@ -40,6 +41,7 @@ import java.util.stream.Collectors;
  * @param logging the operator's own log: format and level
  * @param proxyScrapeAnnotations whether DaemonSet-mode proxy pods carry the prometheus.io/scrape, port and
  *     path annotations, for a Prometheus that discovers pods by annotation
+ * @param ipFamilies the pod network's IP families, where the proxies listen
  */
 public record OperatorSettings(
     Set<String> watchNamespaces,
@@ -56,7 +58,11 @@ public record OperatorSettings(
     SidecarSettings sidecar,
     WebhookSettings webhook,
     boolean proxyScrapeAnnotations,
-    OperatorLogging.Settings logging) {
+    OperatorLogging.Settings logging,
+    IpFamilies ipFamilies) {
+
+  /** The Downward API's {@code status.podIPs}, comma-separated, as the chart passes it. */
+  static final String POD_IPS = "POD_IPS";
 
   public static OperatorSettings parse(String[] args, Map<String, String> env) {
     Map<String, String> flags = flags(args);
@@ -82,7 +88,23 @@ public record OperatorSettings(
             dnsName("cluster-domain", valueOrDefault.apply(OperatorFlag.CLUSTER_DOMAIN))),
         webhook(setting, valueOrDefault, env),
         bool("proxy-scrape-annotations", valueOrDefault.apply(OperatorFlag.PROXY_SCRAPE_ANNOTATIONS)),
-        OperatorLogging.Settings.parse(valueOrDefault.apply(OperatorFlag.LOG_FORMAT), valueOrDefault.apply(OperatorFlag.LOG_LEVEL)));
+        OperatorLogging.Settings.parse(valueOrDefault.apply(OperatorFlag.LOG_FORMAT), valueOrDefault.apply(OperatorFlag.LOG_LEVEL)),
+        ipFamilies(valueOrDefault.apply(OperatorFlag.IP_FAMILIES), Optional.ofNullable(env.get(POD_IPS))));
+  }
+
+  /**
+   * The operator's pod is on the same pod network as the proxies' pods, so its own addresses tell which
+   * families they have; without them (the operator runs outside the cluster) IPv4, which every pod has.
+   */
+  private static IpFamilies ipFamilies(String value, Optional<String> podIps) {
+    if (value.equalsIgnoreCase("auto")) {
+      return podIps.flatMap(IpFamilies::ofAddresses).orElse(IpFamilies.FALLBACK);
+    }
+    try {
+      return IpFamilies.parse(value);
+    } catch (IllegalArgumentException e) {
+      throw new InvalidSettingException("--ip-families: '" + value + "' is not auto, IPv4, IPv6 or IPv4,IPv6");
+    }
   }
 
   private static WebhookSettings webhook(Function<OperatorFlag, Optional<String>> setting,

@@ -3,6 +3,7 @@ package io.dotproxy.operator.config;
 import io.dotproxy.operator.model.ForwardZone;
 import io.dotproxy.operator.sidecar.ServiceRef;
 import io.fabric8.kubernetes.api.model.Service;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
@@ -14,8 +15,30 @@ import java.util.Optional;
  */
 public sealed interface ClusterDnsZone {
 
-  /** The zone to render, e.g. {@code cluster.local=10.96.0.10}. */
-  record Found(ForwardZone zone) implements ClusterDnsZone {}
+  /**
+   * The zone to render, e.g. {@code cluster.local=10.96.0.10}.
+   *
+   * @param clusterIps the Service's cluster IPs, the first of which the zone names
+   */
+  record Found(ForwardZone zone, List<String> clusterIps) implements ClusterDnsZone {
+
+    public Found {
+      clusterIps = List.copyOf(clusterIps);
+    }
+
+    /**
+     * The cluster domain's zone, then these reverse zones (of the cluster's service and pod ranges,
+     * {@link io.dotproxy.operator.network.ClusterRanges}) to the same server: PTR lookups of cluster
+     * IPs are the cluster DNS's to answer, and would otherwise get NXDOMAIN from the sidecar (RFC 6303)
+     * or, for public ranges, go to the DoT upstreams.
+     */
+    public List<ForwardZone> withReverseZones(List<String> reverseZones) {
+      List<ForwardZone> zones = new ArrayList<>();
+      zones.add(zone);
+      reverseZones.forEach(reverse -> zones.add(new ForwardZone(reverse, zone.getServers())));
+      return zones;
+    }
+  }
 
   /** The Service is missing or has no cluster IP; {@code problem} says which. */
   record Missing(String problem) implements ClusterDnsZone {}
@@ -27,15 +50,16 @@ public sealed interface ClusterDnsZone {
           + " (see --cluster-dns-service)");
     }
     var spec = service.get().getSpec();
-    List<String> ips = spec == null ? List.of() : spec.getClusterIPs() != null && !spec.getClusterIPs().isEmpty()
+    List<String> ips = (spec == null ? List.<String>of() : spec.getClusterIPs() != null && !spec.getClusterIPs().isEmpty()
         ? spec.getClusterIPs()
-        : spec.getClusterIP() == null ? List.of() : List.of(spec.getClusterIP());
-    Optional<String> ip = ips.stream().filter(s -> !s.isBlank() && !"None".equals(s)).findFirst();
-    if (ip.isEmpty()) {
+        : spec.getClusterIP() == null ? List.<String>of() : List.of(spec.getClusterIP()))
+        .stream().filter(s -> s != null && !s.isBlank() && !"None".equals(s)).toList();
+    if (ips.isEmpty()) {
       return new Missing("cluster DNS Service " + ref + " has no cluster IP");
     }
+    String ip = ips.get(0);
     // The runtime wants IPv6 servers in brackets: [fd00::a]:53.
-    String server = ip.get().contains(":") ? "[" + ip.get() + "]:53" : ip.get() + ":53";
-    return new Found(new ForwardZone(clusterDomain, List.of(server)));
+    String server = ip.contains(":") ? "[" + ip + "]:53" : ip + ":53";
+    return new Found(new ForwardZone(clusterDomain, List.of(server)), ips);
   }
 }

@@ -22,35 +22,12 @@ import org.yaml.snakeyaml.Yaml;
  *
  * <p>The file starts with the config schema it is written in, the one the proxies' runtime reads
  * ({@link RuntimeCompatibility}); the keys the operator adds on its own (version, listen, upstream,
- * ca-file, the cluster zone's forward-zone, admin) are in every schema, so only what the spec asks for
+ * ca-file, the cluster zones' forward-zone, admin) are in every schema, so only what the spec asks for
  * can be missing from an older one ({@link #keys}).
  */
 public final class RuntimeConfigRenderer {
 
-  /**
-   * Where a DaemonSet proxy listens inside its pod, on port 53 where a pod sysctl allows it unprivileged;
-   * the fleet's Service answers on 53 either way.
-   */
-  public static final String LISTEN = daemonSetListen(53);
-
-  /**
-   * Where an injected sidecar listens: loopback only, so that the application pod never becomes a
-   * resolver for anyone else; the pod's resolv.conf points at 127.0.0.1.
-   */
-  public static final String SIDECAR_LISTEN = "127.0.0.1:53";
-
-  /**
-   * Admin endpoint for /metrics, /livez, /readyz, in both modes on all addresses: the kubelet sends
-   * httpGet probes to the pod IP, so a loopback-only admin endpoint could not be probed.
-   */
-  public static final String ADMIN = "0.0.0.0:9153";
-
   private RuntimeConfigRenderer() {}
-
-  /** All addresses of the pod: the Service reaches the proxy on the pod IP. */
-  public static String daemonSetListen(int port) {
-    return "0.0.0.0:" + port;
-  }
 
   /**
    * @param caFile where the trusted-CA bundle is mounted in the proxy container, when the spec has one
@@ -61,37 +38,37 @@ public final class RuntimeConfigRenderer {
 
   /** The keys rendering this spec writes, for checking them against an older runtime's schema. */
   public static List<String> keys(DnsOverTlsProxySpec spec) {
-    return List.copyOf(settings(spec, Optional.empty(), Optional.empty(), LISTEN).keySet());
+    return List.copyOf(settings(spec, Optional.empty(), List.of(), ProxyAddresses.IPV4).keySet());
+  }
+
+  /** An IPv4 pod network, the cluster domain forwarded to {@code clusterZone} in Sidecar mode. */
+  public static String render(DnsOverTlsProxySpec spec, Optional<String> caFile, Optional<ForwardZone> clusterZone) {
+    return render(spec, caFile, clusterZone.stream().toList(), ProxyAddresses.IPV4, RuntimeCompatibility.NEWEST);
   }
 
   /**
    * @param caFile where the trusted-CA bundle is mounted in the proxy container, when the spec has one
-   * @param clusterZone Sidecar mode: the cluster domain and the cluster DNS Service's IP. A sidecar is
-   *     the pod's only resolver, so cluster names must go to kube-dns (in plain DNS, inside the cluster)
-   *     rather than to the DoT upstreams. A forward zone for the same domain in the spec wins.
-   */
-  public static String render(DnsOverTlsProxySpec spec, Optional<String> caFile, Optional<ForwardZone> clusterZone) {
-    return render(spec, caFile, clusterZone, LISTEN, RuntimeCompatibility.NEWEST);
-  }
-
-  /**
-   * @param daemonSetListen where a DaemonSet proxy listens, see {@link #daemonSetListen}
+   * @param clusterZones Sidecar mode: the cluster domain, and the reverse zones of the cluster's ranges,
+   *     to the cluster DNS Service's IP. A sidecar is the pod's only resolver, so cluster names must go to
+   *     kube-dns (in plain DNS, inside the cluster) rather than to the DoT upstreams. A forward zone for
+   *     the same zone in the spec wins.
+   * @param addresses where the proxy listens, see {@link ProxyAddresses}
    * @param schema the config schema the proxies' runtime reads; the caller has checked that it has
    *     every key of this spec ({@link RuntimeCompatibility#check})
    */
-  public static String render(DnsOverTlsProxySpec spec, Optional<String> caFile, Optional<ForwardZone> clusterZone,
-      String daemonSetListen, ConfigSchemaVersion schema) {
+  public static String render(DnsOverTlsProxySpec spec, Optional<String> caFile, List<ForwardZone> clusterZones,
+      ProxyAddresses addresses, ConfigSchemaVersion schema) {
     Map<String, Object> config = new LinkedHashMap<>();
     // A string, not a number: YAML would read 1.10 as 1.1.
     config.put("version", schema.toString());
-    config.putAll(settings(spec, caFile, clusterZone, daemonSetListen));
+    config.putAll(settings(spec, caFile, clusterZones, addresses));
     return yaml().dump(config);
   }
 
   private static Map<String, Object> settings(
-      DnsOverTlsProxySpec spec, Optional<String> caFile, Optional<ForwardZone> clusterZone, String daemonSetListen) {
+      DnsOverTlsProxySpec spec, Optional<String> caFile, List<ForwardZone> clusterZones, ProxyAddresses addresses) {
     Map<String, Object> config = new LinkedHashMap<>();
-    config.put("listen", List.of(spec.runsAsDaemonSet() ? daemonSetListen : SIDECAR_LISTEN));
+    config.put("listen", addresses.dns(spec.runsAsDaemonSet()));
     config.put("upstream", spec.getUpstreams().stream().map(RuntimeConfigRenderer::upstream).toList());
     caFile.ifPresent(path -> config.put("ca-file", path));
     putIfSet(config, "policy", spec.getPolicy() == null ? null : spec.getPolicy().runtimeName());
@@ -101,7 +78,7 @@ public final class RuntimeConfigRenderer {
     putIfSet(config, "timeout", spec.getTimeout());
     putIfSet(config, "udp-max-size", spec.getUdpMaxSize());
     cache(spec.getCache(), config);
-    List<ForwardZone> zones = forwardZones(spec, clusterZone);
+    List<ForwardZone> zones = forwardZones(spec, clusterZones);
     if (!zones.isEmpty()) {
       config.put("forward-zone", zones.stream().map(RuntimeConfigRenderer::forwardZone).toList());
     }
@@ -112,7 +89,7 @@ public final class RuntimeConfigRenderer {
     }
     putIfSet(config, "drain-period", spec.getDrainPeriod());
     putIfSet(config, "query-log", spec.getQueryLog());
-    config.put("admin", ADMIN);
+    config.put("admin", addresses.admin());
     return config;
   }
 
@@ -128,12 +105,12 @@ public final class RuntimeConfigRenderer {
     return out;
   }
 
-  private static List<ForwardZone> forwardZones(DnsOverTlsProxySpec spec, Optional<ForwardZone> clusterZone) {
+  private static List<ForwardZone> forwardZones(DnsOverTlsProxySpec spec, List<ForwardZone> clusterZones) {
     List<ForwardZone> zones = new ArrayList<>();
     List<ForwardZone> fromSpec = spec.getForwardZones() == null ? List.of() : spec.getForwardZones();
-    clusterZone
+    clusterZones.stream()
         .filter(cluster -> fromSpec.stream().noneMatch(z -> sameZone(z.getZone(), cluster.getZone())))
-        .ifPresent(zones::add);
+        .forEach(zones::add);
     zones.addAll(fromSpec);
     return zones;
   }

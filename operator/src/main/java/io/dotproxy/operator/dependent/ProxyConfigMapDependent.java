@@ -1,25 +1,31 @@
 package io.dotproxy.operator.dependent;
 
 import io.dotproxy.operator.config.ConfigSchemaVersion;
+import io.dotproxy.operator.config.ProxyAddresses;
 import io.dotproxy.operator.config.TrustedCaBundle;
 import io.dotproxy.operator.model.DnsOverTlsProxy;
 import io.dotproxy.operator.model.ForwardZone;
+import io.dotproxy.operator.network.IpFamilies;
 import io.dotproxy.operator.resources.FleetCapabilities;
 import io.dotproxy.operator.resources.ProxyConfigMapFactory;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.processing.dependent.Matcher;
+import java.util.List;
 import java.util.Objects;
-import java.util.Optional;
 
 /** The runtime's config file (and CA bundle), in both modes. */
 public class ProxyConfigMapDependent extends OwnedDependent<ConfigMap> {
 
-  private final FleetCapabilities fleet;
+  private final ProxyAddresses addresses;
 
-  public ProxyConfigMapDependent(FleetCapabilities fleet) {
+  /**
+   * @param fleet which port the DaemonSet's proxies listen on in their pods
+   * @param families the pod network's IP families
+   */
+  public ProxyConfigMapDependent(FleetCapabilities fleet, IpFamilies families) {
     super(ConfigMap.class);
-    this.fleet = fleet;
+    this.addresses = new ProxyAddresses(families, fleet.podDnsPort());
   }
 
   /**
@@ -27,10 +33,16 @@ public class ProxyConfigMapDependent extends OwnedDependent<ConfigMap> {
    * leaves them in the context.
    *
    * @param ca the resolved trustedCA
-   * @param clusterZone Sidecar mode: where the cluster domain is forwarded
+   * @param clusterZones Sidecar mode: the cluster domain and the reverse zones of the cluster's ranges,
+   *     forwarded to the cluster DNS
    * @param schema the config schema the proxies' runtime reads
    */
-  public record RenderInputs(TrustedCaBundle ca, Optional<ForwardZone> clusterZone, ConfigSchemaVersion schema) {}
+  public record RenderInputs(TrustedCaBundle ca, List<ForwardZone> clusterZones, ConfigSchemaVersion schema) {
+
+    public RenderInputs {
+      clusterZones = List.copyOf(clusterZones);
+    }
+  }
 
   public static void provide(Context<DnsOverTlsProxy> context, RenderInputs inputs) {
     context.managedWorkflowAndDependentResourceContext().put(RenderInputs.class, inputs);
@@ -40,7 +52,7 @@ public class ProxyConfigMapDependent extends OwnedDependent<ConfigMap> {
   protected ConfigMap desired(DnsOverTlsProxy primary, Context<DnsOverTlsProxy> context) {
     RenderInputs inputs = context.managedWorkflowAndDependentResourceContext()
         .getMandatory(RenderInputs.class, RenderInputs.class);
-    return ProxyConfigMapFactory.desired(primary, inputs.ca(), inputs.clusterZone(), fleet, inputs.schema());
+    return ProxyConfigMapFactory.desired(primary, inputs.ca(), inputs.clusterZones(), addresses, inputs.schema());
   }
 
   // The data is compared exactly: it is small, the API server does not rewrite it, and a hand edit

@@ -47,7 +47,8 @@ import java.util.Optional;
 /**
  * Reconciles a DnsOverTlsProxy: resolves its trustedCA, runs the {@link ProxyWorkflow}, writes status.
  *
- * <p>In Sidecar mode the config also needs the cluster DNS Service's IP (see {@link ClusterDnsZone}).
+ * <p>In Sidecar mode the config also needs the cluster DNS Service's IP (see {@link ClusterDnsZone}) and
+ * the cluster's service and pod ranges, whose reverse zones go there too.
  *
  * <p>A spec that cannot be applied ({@link SpecProblems}: one the CRD's rules should have refused, or
  * one that cannot even be read) changes nothing either, and the status lists what is wrong with it.
@@ -129,15 +130,16 @@ public class DnsOverTlsProxyReconciler implements Reconciler<DnsOverTlsProxy>, C
     Optional<String> caProblem = ca instanceof TrustedCaBundle.Unresolved unresolved
         ? Optional.of(unresolved.problem())
         : Optional.empty();
-    Optional<ForwardZone> clusterZone = Optional.empty();
+    List<ForwardZone> clusterZones = List.of();
     Optional<String> clusterDnsProblem = Optional.empty();
     if (!proxy.getSpec().runsAsDaemonSet()) {
+      SidecarEventSources sidecar = dependents.sidecar.orElseThrow();
       ClusterDnsZone zone = ClusterDnsZone.of(
-          dependents.sidecar.orElseThrow().clusterDns(context),
+          sidecar.clusterDns(context),
           dependents.sidecarSettings.clusterDns(),
           dependents.sidecarSettings.clusterDomain());
       if (zone instanceof ClusterDnsZone.Found found) {
-        clusterZone = Optional.of(found.zone());
+        clusterZones = found.withReverseZones(sidecar.clusterRanges(context, found.clusterIps()).reverseZones());
       } else if (zone instanceof ClusterDnsZone.Missing missing) {
         clusterDnsProblem = Optional.of(missing.problem());
       }
@@ -151,7 +153,7 @@ public class DnsOverTlsProxyReconciler implements Reconciler<DnsOverTlsProxy>, C
     // rather than one that sends cluster names or upstream certificates somewhere unintended, or one
     // their runtime would refuse or only half apply.
     if (caProblem.isEmpty() && clusterDnsProblem.isEmpty() && runtime instanceof RuntimeCompatibility.Verdict.Render render) {
-      ProxyConfigMapDependent.provide(context, new ProxyConfigMapDependent.RenderInputs(ca, clusterZone, render.schema()));
+      ProxyConfigMapDependent.provide(context, new ProxyConfigMapDependent.RenderInputs(ca, clusterZones, render.schema()));
       if (proxy.getSpec().runsAsDaemonSet()) {
         ProxyDaemonSetDependent.provide(context, ProxyPriority.decide(proxy, context.getSecondaryResource(DaemonSet.class),
             () -> PodCreationRefusals.newest(context.getClient(), proxy.getMetadata().getNamespace(), ProxyNames.of(proxy))));

@@ -32,8 +32,8 @@ import java.util.Optional;
  * because whether the fleet may go depends on it. After a switch to Sidecar mode the fleet is kept,
  * and the workflow runs as for DaemonSet mode, until CoreDNS has stopped forwarding to it.
  *
- * Besides these, Sidecar mode watches labelled pods (for the status) and the cluster DNS Service (for
- * the config); see {@link SidecarEventSources}. In both modes a change of a trustedCA ConfigMap
+ * Besides these, Sidecar mode watches labelled pods (for the status), and the cluster DNS Service and
+ * the cluster's ranges (for the config); see {@link SidecarEventSources}. In both modes a change of a trustedCA ConfigMap
  * reconciles the proxies that name it ({@link TrustedCaConfigMaps}), and so, within seconds, does a
  * change of a trustedCA Secret ({@link TrustedCaSecrets}, polled by name: only with --trusted-ca-secrets).
  *
@@ -63,10 +63,13 @@ public final class ProxyWorkflow {
   final RuntimeCompatibility runtimes;
   final Workflow<DnsOverTlsProxy> workflow;
 
-  /** @param fleet what the cluster accepts in the DaemonSet and the Service */
-  public ProxyWorkflow(OperatorSettings settings, FleetCapabilities fleet) {
+  /**
+   * @param fleet what the cluster accepts in the DaemonSet and the Service
+   * @param serviceCidrApi the API server serves ServiceCIDRs, which Sidecar mode reads the service ranges from
+   */
+  public ProxyWorkflow(OperatorSettings settings, FleetCapabilities fleet, boolean serviceCidrApi) {
     OperatorFeatures features = settings.features();
-    configMap = new ProxyConfigMapDependent(fleet);
+    configMap = new ProxyConfigMapDependent(fleet, settings.ipFamilies());
     daemonSet = new ProxyDaemonSetDependent(settings.proxyImage(), fleet, settings.proxyScrapeAnnotations());
     service = new ProxyServiceDependent(fleet);
     coreDns = features.coreDnsPatch()
@@ -74,7 +77,9 @@ public final class ProxyWorkflow {
             settings.coreDnsReleaseGrace(), service))
         : Optional.empty();
     sidecarSettings = settings.sidecar();
-    sidecar = features.sidecarInjection() ? Optional.of(new SidecarEventSources(sidecarSettings)) : Optional.empty();
+    sidecar = features.sidecarInjection()
+        ? Optional.of(new SidecarEventSources(sidecarSettings, serviceCidrApi))
+        : Optional.empty();
     trustedCaSecrets = features.trustedCaSecrets();
     proxyImage = settings.proxyImage();
     runtimes = RuntimeCompatibility.of(OperatorSettings.version());

@@ -19,9 +19,13 @@ import java.util.Optional;
  *     net.ipv4.ip_unprivileged_port_start. Kubelets before 1.22 do not have it on their safe list and
  *     refuse such pods (SysctlForbidden), so elsewhere the pods listen on {@link #UNPRIVILEGED_DNS_PORT}
  *     and the Service still answers on 53.
+ * @param dualStackService the Service asks for {@code ipFamilyPolicy: PreferDualStack}: a cluster IP of
+ *     each family the cluster has, one where it has one. IPv6DualStack is beta and on by default from
+ *     1.21 (GA 1.23); in 1.20 it is alpha and off, and the API server drops the field.
  */
 public record FleetCapabilities(
-    boolean daemonSetMaxSurge, boolean internalTrafficPolicy, ServiceLocality locality, boolean port53Sysctl) {
+    boolean daemonSetMaxSurge, boolean internalTrafficPolicy, ServiceLocality locality, boolean port53Sysctl,
+    boolean dualStackService) {
 
   /** DaemonSet maxSurge and Service internalTrafficPolicy are both beta and on by default from 1.22. */
   static final int SURGE_AND_TRAFFIC_POLICY_MINOR = 22;
@@ -41,11 +45,14 @@ public record FleetCapabilities(
   /** trafficDistribution: PreferSameNode is beta and on by default from 1.34 (KEP-3015; alpha in 1.33). */
   static final int PREFER_SAME_NODE_MINOR = 34;
 
+  /** Service ipFamilyPolicy: the IPv6DualStack feature is beta and on by default from 1.21 (KEP-563). */
+  static final int DUAL_STACK_MINOR = 21;
+
   /** Where the pods listen without the sysctl; any unprivileged port would do, this is the runtime's own. */
   public static final int UNPRIVILEGED_DNS_PORT = 5353;
 
   /** A current cluster. */
-  public static final FleetCapabilities CURRENT = new FleetCapabilities(true, true, ServiceLocality.SAME_NODE, true);
+  public static final FleetCapabilities CURRENT = new FleetCapabilities(true, true, ServiceLocality.SAME_NODE, true, true);
 
   /** An unknown version gets what every cluster accepts. */
   public static FleetCapabilities of(Optional<Version> version) {
@@ -54,7 +61,8 @@ public record FleetCapabilities(
     ServiceLocality locality = version.map(v -> v.atLeast(1, PREFER_SAME_NODE_MINOR) ? ServiceLocality.SAME_NODE
         : v.atLeast(1, PREFER_CLOSE_MINOR) ? ServiceLocality.SAME_ZONE
         : ServiceLocality.ANY_NODE).orElse(ServiceLocality.ANY_NODE);
-    return new FleetCapabilities(surgeAndPolicy, surgeAndPolicy, locality, portSysctl);
+    boolean dualStack = version.map(v -> v.atLeast(1, DUAL_STACK_MINOR)).orElse(false);
+    return new FleetCapabilities(surgeAndPolicy, surgeAndPolicy, locality, portSysctl, dualStack);
   }
 
   /** The port the proxies listen on for DNS inside their pods; the Service maps 53 to it by name. */
@@ -70,6 +78,7 @@ public record FleetCapabilities(
           case SAME_ZONE -> "prefers proxies in the zone (PreferClose)";
           case ANY_NODE -> "spreads over every node's proxy";
         }
+        + (dualStackService ? " (PreferDualStack)" : "")
         + ", proxies listen on " + podDnsPort() + (port53Sysctl ? " (pod sysctl)" : "");
   }
 }

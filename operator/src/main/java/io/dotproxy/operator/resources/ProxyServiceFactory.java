@@ -24,6 +24,11 @@ public final class ProxyServiceFactory {
         // changes and the Service is rewritten with it.
         .withInternalTrafficPolicy(capabilities.internalTrafficPolicy() ? "Cluster" : null)
         .withTrafficDistribution(capabilities.locality().trafficDistribution())
+        // A cluster IP of each family the cluster has, so that CoreDNS and clients reach the fleet over
+        // either. No ipFamilies: the API server fills them in, the cluster's primary family first. Changing
+        // the policy of an existing Service is allowed (a secondary IP is added), so an operator upgrade
+        // or a cluster upgrade past 1.21 rewrites it once.
+        .withIpFamilyPolicy(capabilities.dualStackService() ? "PreferDualStack" : null)
         .withSelector(ProxyLabels.selector(proxy))
         .withPorts(port(ProxyPorts.DNS_UDP, "UDP"), port(ProxyPorts.DNS_TCP, "TCP"))
         .endSpec()

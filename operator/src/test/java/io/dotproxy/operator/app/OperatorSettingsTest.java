@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.dotproxy.operator.coredns.CoreDnsLocation;
+import io.dotproxy.operator.network.IpFamilies;
 import io.dotproxy.operator.sidecar.NativeSidecars;
 import io.dotproxy.operator.sidecar.ServiceRef;
 import io.dotproxy.operator.webhook.CertMode;
@@ -103,6 +104,23 @@ class OperatorSettingsTest {
 
     assertThat(OperatorSettings.parse(new String[0], Map.of("DOTPROXY_OPERATOR_NAMESPACE", "mine", "POD_NAMESPACE", "ops"))
         .webhook().operatorNamespace()).contains("mine");
+  }
+
+  @Test
+  void theIpFamiliesAreTheOperatorPodsOwnUnlessSet() {
+    assertThat(OperatorSettings.parse(new String[0], Map.of()).ipFamilies())
+        .as("outside a pod: IPv4, which every pod has").isEqualTo(IpFamilies.IPV4);
+    assertThat(OperatorSettings.parse(new String[0], Map.of("POD_IPS", "10.244.1.7,fd00:10:244:1::7")).ipFamilies())
+        .isEqualTo(IpFamilies.DUAL_STACK);
+    assertThat(OperatorSettings.parse(new String[0], Map.of("POD_IPS", "fd00:10:244:1::7")).ipFamilies())
+        .isEqualTo(new IpFamilies(false, true));
+    assertThat(OperatorSettings.parse(new String[] {"--ip-families", "IPv4"}, Map.of("POD_IPS", "10.244.1.7,fd00::7"))
+        .ipFamilies()).as("the flag wins").isEqualTo(IpFamilies.IPV4);
+    assertThat(OperatorSettings.parse(new String[0], Map.of("DOTPROXY_IP_FAMILIES", "IPv4,IPv6")).ipFamilies())
+        .isEqualTo(IpFamilies.DUAL_STACK);
+    assertThatThrownBy(() -> OperatorSettings.parse(new String[] {"--ip-families", "dual-stack"}, Map.of()))
+        .isInstanceOf(InvalidSettingException.class)
+        .hasMessage("--ip-families: 'dual-stack' is not auto, IPv4, IPv6 or IPv4,IPv6");
   }
 
   @Test

@@ -329,8 +329,9 @@ class ChartInstallIT {
       mustNot.put("patch mutatingwebhookconfigurations", allowed(user, "patch", "admissionregistration.k8s.io",
           "mutatingwebhookconfigurations", null, RELEASE));
     }
-    if (!settings.features().nodeKubelets()) {
+    if (!settings.features().sidecarInjection()) {
       mustNot.put("list /nodes (cluster)", allowed(user, "list", "", "nodes", null, null));
+      mustNot.put("list networking.k8s.io/servicecidrs (cluster)", allowed(user, "list", "networking.k8s.io", "servicecidrs", null, null));
     }
     if (!settings.leaderElection()) {
       mustNot.put("create leases in " + releaseNamespace, allowed(user, "create", "coordination.k8s.io", "leases", releaseNamespace, null));
@@ -361,7 +362,7 @@ class ChartInstallIT {
     return environment(deployment.getSpec().getTemplate().getSpec().getContainers().get(0).getEnv(), namespace);
   }
 
-  /** {@code vars} as the kubelet would set them in a pod in {@code namespace}. */
+  /** {@code vars} as the kubelet would set them in a pod in {@code namespace} (an IPv4 pod). */
   static Map<String, String> environment(List<EnvVar> vars, String namespace) {
     Map<String, String> env = new LinkedHashMap<>();
     for (EnvVar var : vars) {
@@ -370,6 +371,9 @@ class ChartInstallIT {
       } else if (var.getValueFrom() != null && var.getValueFrom().getFieldRef() != null
           && "metadata.namespace".equals(var.getValueFrom().getFieldRef().getFieldPath())) {
         env.put(var.getName(), namespace);
+      } else if (var.getValueFrom() != null && var.getValueFrom().getFieldRef() != null
+          && "status.podIPs".equals(var.getValueFrom().getFieldRef().getFieldPath())) {
+        env.put(var.getName(), "127.0.0.1"); // where the operator runs here: on the host, on loopback
       } else {
         throw new AssertionError("the test cannot resolve env " + var.getName());
       }
@@ -411,7 +415,7 @@ class ChartInstallIT {
         "-jar", System.getProperty("dotproxy.operator.jar")));
     command.addAll(args);
     ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
-    builder.environment().keySet().removeIf(k -> k.startsWith("DOTPROXY_") || k.equals("POD_NAMESPACE"));
+    builder.environment().keySet().removeIf(k -> k.startsWith("DOTPROXY_") || k.equals("POD_NAMESPACE") || k.equals("POD_IPS"));
     builder.environment().putAll(env);
     ControlPlane.isolatedEnvironment(builder.environment(), kubeconfig, dir);
     return builder.start();

@@ -8,6 +8,7 @@ import io.dotproxy.operator.model.CacheSpec;
 import io.dotproxy.operator.model.CoreDnsSpec;
 import io.dotproxy.operator.model.CoreDnsState;
 import io.dotproxy.operator.model.DnsOverTlsProxy;
+import io.dotproxy.operator.network.IpFamilies;
 import io.dotproxy.operator.resources.FleetCapabilities;
 import io.dotproxy.operator.resources.ProxyDaemonSetFactory;
 import io.dotproxy.operator.resources.ProxyServiceFactory;
@@ -16,6 +17,8 @@ import io.dotproxy.operator.testing.Eventually;
 import io.dotproxy.operator.testing.ProxyApi;
 import io.dotproxy.operator.testing.TestProxies;
 import io.dotproxy.operator.testing.TestSettings;
+import io.dotproxy.runtime.config.ConfigLoader;
+import io.dotproxy.runtime.config.ProxyConfig;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.ConfigMap;
@@ -38,6 +41,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -144,7 +148,10 @@ class DaemonSetModeIT {
     // A v1.20 kubelet refuses pods with sysctls off its safe list (SysctlForbidden); the fake one does
     // not check, so this does. Without the port sysctl the proxy listens on 5353 behind the Service's 53.
     assertThat(template.getSecurityContext().getSysctls()).extracting(Sysctl::getName).isSubsetOf(V1_20_SAFE_SYSCTLS);
-    assertThat(configMap.getData().get("config.yaml")).contains("9.9.9.9", "dns.quad9.net", "- 0.0.0.0:5353\n");
+    // An IPv4 pod network (the operator's settings here): never [::], which fails where pods have no IPv6.
+    assertThat(configMap.getData().get("config.yaml")).contains("9.9.9.9", "dns.quad9.net", "- 0.0.0.0:5353\n", "admin: 0.0.0.0:9153\n");
+    // Nor ipFamilyPolicy (1.21): 1.20 would drop it (see theServiceAsksForDualStackOnlyWhereTheApiServerKeepsIt).
+    assertThat(service.getSpec().getIpFamilyPolicy()).isNull();
     assertThat(template.getContainers().get(0).getPorts()).filteredOn(p -> p.getName().startsWith("dns"))
         .extracting(ContainerPort::getContainerPort).containsOnly(5353);
     assertThat(service.getSpec().getPorts()).extracting(p -> p.getPort() + "->" + p.getTargetPort().getStrVal())
@@ -181,6 +188,46 @@ class DaemonSetModeIT {
     assertThat(readyEvent.getSource().getComponent()).isEqualTo("dotproxy-operator");
     assertThat(plane.kubectl("describe", "dotp", "fleet", "-n", ns).assertSuccess().out())
         .containsPattern("Normal\\s+ProxiesReady\\s+\\S+\\s+dotproxy-operator\\s+");
+  }
+
+  @Test
+  void theServiceAsksForDualStackOnlyWhereTheApiServerKeepsIt() {
+    DnsOverTlsProxy proxy = TestProxies.quad9(ns, "families");
+    Service from121 = ProxyServiceFactory.desired(proxy, FleetCapabilities.of(Optional.of(new Version(1, 21))));
+    assertThat(from121.getSpec().getIpFamilyPolicy()).isEqualTo("PreferDualStack");
+    from121.getMetadata().setOwnerReferences(null);
+
+    Service stored = client.resource(from121).create();
+    try {
+      // IPv6DualStack is alpha and off in 1.20: the server takes the Service and drops the field. So the
+      // operator does not send it there, and its rendering (and hash) changes once the cluster is 1.21.
+      assertThat(droppedFields(from121, stored)).containsExactly("/spec/ipFamilyPolicy");
+      assertThat(stored.getSpec().getClusterIP()).startsWith("10.0.0.");
+    } finally {
+      client.resource(stored).delete();
+    }
+  }
+
+  @Test
+  void withIpv6InThePodNetworkTheFleetListensOnTheIpv6WildcardAndIsReady() throws Exception {
+    String dualStackNs = plane.newNamespace("dualstack");
+    try (OperatorInProcess dualStack = OperatorInProcess.start(plane,
+        TestSettings.withoutWebhook(TestSettings.PROXY_IMAGE, RESYNC, Set.of(dualStackNs), IpFamilies.DUAL_STACK), dualStackNs)) {
+      client.resource(TestProxies.quad9(dualStackNs, "fleet")).create();
+      ProxyApi fleet = new ProxyApi(client, dualStackNs, "fleet", WAIT);
+
+      String config = fleet.await(ConfigMap.class, "dotproxy-fleet").getData().get("config.yaml");
+      ProxyConfig parsed = ConfigLoader.fromYaml(config);
+      assertThat(parsed.listen()).extracting(Object::toString).as("[::] takes IPv4 too").containsExactly("[::]:5353");
+      assertThat(parsed.admin()).as("the kubelet probes the pod IP, of either family").hasToString("[::]:9153");
+      DnsOverTlsProxy ready = fleet.awaitStatus(DaemonSetModeIT::complete);
+      assertThat(condition(ready, "Ready").getReason()).isEqualTo("ProxiesReady");
+      assertThat(fleet.get(Service.class, "dotproxy-fleet").getSpec().getIpFamilyPolicy()).isNull();
+      fleet.delete();
+      fleet.awaitGone();
+    } finally {
+      client.namespaces().withName(dualStackNs).delete();
+    }
   }
 
   /** The Events recorded on the DnsOverTlsProxy {@code name}. */

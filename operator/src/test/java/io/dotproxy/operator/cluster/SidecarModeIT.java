@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.tuple;
 
 import io.dotproxy.operator.app.OperatorSettings;
 import io.dotproxy.operator.model.DnsOverTlsProxy;
-import io.dotproxy.operator.config.RuntimeConfigRenderer;
 import java.time.Instant;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.Service;
@@ -23,6 +22,8 @@ import io.dotproxy.operator.sidecar.SidecarLabels;
 import io.dotproxy.operator.testing.Eventually;
 import io.dotproxy.operator.testing.TestProxies;
 import io.dotproxy.operator.testing.TestSettings;
+import io.dotproxy.runtime.config.ConfigLoader;
+import io.dotproxy.runtime.config.ProxyConfig;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -48,6 +49,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Predicate;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -387,6 +389,52 @@ class SidecarModeIT {
     }
   }
 
+  @Test
+  @Order(8)
+  void theSidecarsForwardTheReverseZonesOfTheServiceRangeAndTheNodesPodRangesToKubeDns(FakeKubelet kubelet) throws Exception {
+    String ns = sidecarNamespace(PROXY);
+    ProxyApi proxy = new ProxyApi(admin, ns, PROXY, WAIT);
+    // 1.20 has no ServiceCIDRs: the /12 around kube-dns (10.0.0.10) holds the service range (10.0.0.0/24).
+    List<String> serviceZones = IntStream.range(0, 16).mapToObj(o -> "- " + o + ".10.in-addr.arpa=10.0.0.10:53\n")
+        .toList();
+    assertThat(proxy.await(ConfigMap.class, "dotproxy-" + PROXY).getData().get("config.yaml"))
+        .contains("- cluster.local=10.0.0.10:53\n").contains(serviceZones).doesNotContain("244.10.in-addr.arpa");
+
+    String ipv4Node = "reverse-it-v4";
+    String ipv6Node = "reverse-it-v6";
+    try {
+      // As kube-controller-manager's node IPAM does: a node's podCIDRs are set once, after it registered.
+      kubelet.addLinuxNode(ipv4Node);
+      admin.nodes().withName(ipv4Node).edit(n -> {
+        n.getSpec().setPodCIDR("10.244.9.0/24");
+        n.getSpec().setPodCIDRs(List.of("10.244.9.0/24"));
+        return n;
+      });
+      kubelet.addLinuxNode(ipv6Node);
+      admin.nodes().withName(ipv6Node).edit(n -> {
+        n.getSpec().setPodCIDR("fd00:10:244:9::/64");
+        n.getSpec().setPodCIDRs(List.of("fd00:10:244:9::/64"));
+        return n;
+      });
+      assertThat(admin.nodes().withName(ipv6Node).get().getSpec().getPodCIDRs()).as("stored by the API server")
+          .containsExactly("fd00:10:244:9::/64");
+
+      String config = Eventually.until("the pod ranges' zones", WAIT,
+          () -> proxy.get(ConfigMap.class, "dotproxy-" + PROXY).getData().get("config.yaml"),
+          c -> c.contains("- 244.10.in-addr.arpa=10.0.0.10:53\n") && c.contains("- 4.4.2.0.0.1.0.0.0.0.d.f.ip6.arpa=10.0.0.10:53\n"));
+      assertThat(config).contains(serviceZones);
+      // What the runtime makes of it: these zones go to kube-dns, the rest of 10.in-addr.arpa stays local.
+      ProxyConfig parsed = ConfigLoader.fromYaml(config);
+      assertThat(parsed.forwardZones()).extracting(z -> z.zone().toString()).contains("244.10.in-addr.arpa.", "0.10.in-addr.arpa.");
+    } finally {
+      kubelet.deleteNode(ipv4Node);
+      kubelet.deleteNode(ipv6Node);
+    }
+    Eventually.until("the deleted nodes' zones gone", WAIT,
+        () -> proxy.get(ConfigMap.class, "dotproxy-" + PROXY).getData().get("config.yaml"),
+        c -> !c.contains("244.10.in-addr.arpa") && !c.contains("ip6.arpa") && c.contains("- 15.10.in-addr.arpa="));
+  }
+
   // --- helpers
 
   static final String NATIVE_SIDECARS = "dotproxy_operator_native_sidecars";
@@ -430,7 +478,7 @@ class SidecarModeIT {
         () -> admin.resource(app(ns, "late", Map.of(SidecarLabels.PROXY, "switch"), Map.of())).dryRun().create(),
         SidecarLabels::isInjected);
     assertThat(proxy.get(ConfigMap.class, "dotproxy-switch").getData().get("config.yaml"))
-        .contains(RuntimeConfigRenderer.SIDECAR_LISTEN);
+        .contains("- 127.0.0.1:53\n");
   }
 
   private static String linuxNodes(boolean nativeSidecars) {

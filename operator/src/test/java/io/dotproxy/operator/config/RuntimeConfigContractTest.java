@@ -14,6 +14,8 @@ import io.dotproxy.operator.model.RateLimitAction;
 import io.dotproxy.operator.model.RateLimitSpec;
 import io.dotproxy.operator.model.Upstream;
 import io.dotproxy.operator.model.UpstreamPolicy;
+import io.dotproxy.operator.network.ClusterRanges;
+import io.dotproxy.operator.network.IpFamilies;
 import io.dotproxy.operator.testing.TestProxies;
 import io.dotproxy.runtime.config.CacheSettings;
 import io.dotproxy.runtime.config.ConfigException;
@@ -142,6 +144,29 @@ class RuntimeConfigContractTest {
     });
   }
 
+  @Test
+  void theRuntimeParsesDualStackRenderingsOfBothModesWithTheClusterReverseZones() throws Exception {
+    DnsOverTlsProxySpec spec = TestProxies.quad9("ns", "p").getSpec();
+    ProxyAddresses dualStack = new ProxyAddresses(IpFamilies.DUAL_STACK, 53);
+    ProxyConfig fleet = ConfigLoader.fromYaml(
+        RuntimeConfigRenderer.render(spec, Optional.empty(), List.of(), dualStack, RuntimeCompatibility.NEWEST));
+    spec.setMode(ProxyMode.SIDECAR);
+    var found = new ClusterDnsZone.Found(new ForwardZone("cluster.local", List.of("[fd00:10:96::a]:53")),
+        List.of("fd00:10:96::a"));
+    List<String> reverseZones = ClusterRanges.of(List.of(), found.clusterIps(), List.of("fd00:10:244:1::/64", "10.244.1.0/24"))
+        .reverseZones();
+    ProxyConfig sidecar = ConfigLoader.fromYaml(RuntimeConfigRenderer.render(spec, Optional.empty(),
+        found.withReverseZones(reverseZones), dualStack, RuntimeCompatibility.NEWEST));
+
+    assertThat(fleet.listen()).singleElement().hasToString("[::]:53");
+    assertThat(fleet.admin()).hasToString("[::]:9153");
+    assertThat(sidecar.listen()).extracting(Object::toString).containsExactly("127.0.0.1:53", "[::1]:53");
+    assertThat(sidecar.forwardZones()).extracting(z -> z.zone().toString()).containsExactly(
+        "cluster.local.", "244.10.in-addr.arpa.", "0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.6.9.0.0.0.1.0.0.0.0.d.f.ip6.arpa.",
+        "4.4.2.0.0.1.0.0.0.0.d.f.ip6.arpa.");
+    assertThat(sidecar.forwardZones()).allSatisfy(z -> assertThat(z.servers()).singleElement().hasToString("[fd00:10:96::a]:53"));
+  }
+
   /**
    * N -> N-1: the oldest runtime this operator drives reads what the operator renders for it, every
    * setting of the spec included.
@@ -159,7 +184,7 @@ class RuntimeConfigContractTest {
         .isEqualTo(new RuntimeCompatibility.Verdict.Render(oldest.version()));
 
     ProxyConfig config = ConfigLoader.fromYaml(
-        RuntimeConfigRenderer.render(spec, Optional.empty(), Optional.empty(), RuntimeConfigRenderer.LISTEN, oldest.version()),
+        RuntimeConfigRenderer.render(spec, Optional.empty(), List.of(), ProxyAddresses.IPV4, oldest.version()),
         new ConfigSchema(oldest.version().major(), oldest.version().minor()));
 
     assertThat(config.rateLimit().qps()).isEqualTo(100);
@@ -174,9 +199,9 @@ class RuntimeConfigContractTest {
   void aRuntimeOfAnOlderSchemaReadsANewerMinorAndRefusesANewerMajor() throws Exception {
     ConfigSchemaVersion newest = RuntimeCompatibility.NEWEST;
     DnsOverTlsProxySpec spec = everySetting();
-    String nextMinor = RuntimeConfigRenderer.render(spec, Optional.empty(), Optional.empty(), RuntimeConfigRenderer.LISTEN,
+    String nextMinor = RuntimeConfigRenderer.render(spec, Optional.empty(), List.of(), ProxyAddresses.IPV4,
         new ConfigSchemaVersion(newest.major(), newest.minor() + 1));
-    String nextMajor = RuntimeConfigRenderer.render(spec, Optional.empty(), Optional.empty(), RuntimeConfigRenderer.LISTEN,
+    String nextMajor = RuntimeConfigRenderer.render(spec, Optional.empty(), List.of(), ProxyAddresses.IPV4,
         new ConfigSchemaVersion(newest.major() + 1, 0));
     ConfigSchema runtime = new ConfigSchema(newest.major(), newest.minor());
 

@@ -10,6 +10,7 @@ import io.dotproxy.operator.model.RateLimitAction;
 import io.dotproxy.operator.model.RateLimitSpec;
 import io.dotproxy.operator.model.Upstream;
 import io.dotproxy.operator.model.UpstreamPolicy;
+import io.dotproxy.operator.network.IpFamilies;
 import io.dotproxy.operator.testing.TestProxies;
 import java.util.List;
 import java.util.Map;
@@ -115,10 +116,53 @@ class RuntimeConfigRendererTest {
   }
 
   @Test
+  void withIpv6InThePodNetworkTheFleetListensOnTheIpv6WildcardWhichTakesIpv4Too() {
+    DnsOverTlsProxySpec spec = TestProxies.quad9("ns", "p").getSpec();
+
+    Map<String, Object> dualStack = new Yaml().load(RuntimeConfigRenderer.render(spec, Optional.empty(), List.of(),
+        new ProxyAddresses(IpFamilies.DUAL_STACK, 5353), RuntimeCompatibility.NEWEST));
+    Map<String, Object> ipv6Only = new Yaml().load(RuntimeConfigRenderer.render(spec, Optional.empty(), List.of(),
+        new ProxyAddresses(IpFamilies.parse("IPv6"), 53), RuntimeCompatibility.NEWEST));
+    Map<String, Object> ipv4 = new Yaml().load(RuntimeConfigRenderer.render(spec, Optional.empty(), List.of(),
+        new ProxyAddresses(IpFamilies.IPV4, 53), RuntimeCompatibility.NEWEST));
+
+    assertThat(dualStack).containsEntry("listen", List.of("[::]:5353")).containsEntry("admin", "[::]:9153");
+    assertThat(ipv6Only).containsEntry("listen", List.of("[::]:53")).containsEntry("admin", "[::]:9153");
+    assertThat(ipv4).as("never [::] without IPv6: the bind would fail where the kernel has it off")
+        .containsEntry("listen", List.of("0.0.0.0:53")).containsEntry("admin", "0.0.0.0:9153");
+  }
+
+  @Test
+  void withIpv6InThePodNetworkASidecarListensOnBothLoopbacks() {
+    DnsOverTlsProxySpec spec = TestProxies.quad9("ns", "p").getSpec();
+    spec.setMode(ProxyMode.SIDECAR);
+
+    Map<String, Object> config = new Yaml().load(RuntimeConfigRenderer.render(spec, Optional.empty(), List.of(),
+        new ProxyAddresses(IpFamilies.DUAL_STACK, 53), RuntimeCompatibility.NEWEST));
+
+    assertThat(config).containsEntry("listen", List.of("127.0.0.1:53", "[::1]:53")).containsEntry("admin", "[::]:9153");
+  }
+
+  @Test
+  void aSidecarForwardsTheClusterDomainAndTheClusterRangesReverseZonesAndTheSpecsOwnZoneWins() {
+    DnsOverTlsProxySpec spec = TestProxies.quad9("ns", "p").getSpec();
+    spec.setMode(ProxyMode.SIDECAR);
+    spec.setForwardZones(List.of(new ForwardZone("244.10.in-addr.arpa.", List.of("10.0.0.53"))));
+    var found = new ClusterDnsZone.Found(new ForwardZone("cluster.local", List.of("10.96.0.10:53")), List.of("10.96.0.10"));
+
+    Map<String, Object> config = new Yaml().load(RuntimeConfigRenderer.render(spec, Optional.empty(),
+        found.withReverseZones(List.of("96.10.in-addr.arpa", "244.10.in-addr.arpa")), ProxyAddresses.IPV4,
+        RuntimeCompatibility.NEWEST));
+
+    assertThat(config).containsEntry("forward-zone", List.of(
+        "cluster.local=10.96.0.10:53", "96.10.in-addr.arpa=10.96.0.10:53", "244.10.in-addr.arpa.=10.0.0.53"));
+  }
+
+  @Test
   void theFileStatesTheSchemaItIsWrittenInAsAString() {
     DnsOverTlsProxySpec spec = TestProxies.quad9("ns", "p").getSpec();
 
-    String yaml = RuntimeConfigRenderer.render(spec, Optional.empty(), Optional.empty(), RuntimeConfigRenderer.LISTEN,
+    String yaml = RuntimeConfigRenderer.render(spec, Optional.empty(), List.of(), ProxyAddresses.IPV4,
         new ConfigSchemaVersion(1, 10));
 
     // Quoted: YAML would read 1.10 as the number 1.1.

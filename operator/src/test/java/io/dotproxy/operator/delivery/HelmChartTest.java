@@ -185,6 +185,7 @@ class HelmChartTest {
         "cluster authorization.k8s.io/selfsubjectrulesreviews create",
         "cluster admissionregistration.k8s.io/mutatingwebhookconfigurations get,patch [dotproxy-operator]",
         "cluster /nodes list,watch",
+        "cluster networking.k8s.io/servicecidrs list,watch",
         "dotproxy-system coordination.k8s.io/leases create",
         "dotproxy-system coordination.k8s.io/leases get,patch,update [dotproxy-operator]",
         "dotproxy-system /secrets create",
@@ -308,12 +309,16 @@ class HelmChartTest {
         .containsEntry("DOTPROXY_NATIVE_SIDECARS", "auto")
         .containsEntry("DOTPROXY_CLUSTER_DNS_SERVICE", "kube-system/kube-dns")
         .containsEntry("DOTPROXY_CLUSTER_DOMAIN", "cluster.local")
-        .containsEntry("DOTPROXY_DRAIN_PERIOD", "5s");
+        .containsEntry("DOTPROXY_DRAIN_PERIOD", "5s")
+        .containsEntry("DOTPROXY_IP_FAMILIES", "auto");
     assertThat(settings.webhook().drainPeriod())
         .as("answering admissions while unready fits in the pod's grace period, with time to stop the rest")
         .isLessThan(Duration.ofSeconds(deployment(defaults).getSpec().getTemplate().getSpec().getTerminationGracePeriodSeconds() - 10));
     assertThat(operator(defaults).getEnv()).filteredOn(e -> e.getName().equals("POD_NAMESPACE")).singleElement()
         .satisfies(e -> assertThat(e.getValueFrom().getFieldRef().getFieldPath()).isEqualTo("metadata.namespace"));
+    // --ip-families auto reads the pod network's families from the operator's own pod IPs.
+    assertThat(operator(defaults).getEnv()).filteredOn(e -> e.getName().equals("POD_IPS")).singleElement()
+        .satisfies(e -> assertThat(e.getValueFrom().getFieldRef().getFieldPath()).isEqualTo("status.podIPs"));
     assertThat(operator(defaults).getImage()).isEqualTo("ghcr.io/dotproxy/operator:" + appVersion());
   }
 
@@ -408,8 +413,9 @@ class HelmChartTest {
 
     Set<String> grants = grants(chart);
     assertThat(grants).noneMatch(g -> g.startsWith("cluster ") && !g.contains("selfsubjectrulesreviews")
-        && !g.contains("mutatingwebhookconfigurations") && !g.startsWith("cluster /nodes "));
-    assertThat(grants).contains("cluster /nodes list,watch");
+        && !g.contains("mutatingwebhookconfigurations") && !g.startsWith("cluster /nodes ")
+        && !g.startsWith("cluster networking.k8s.io/servicecidrs "));
+    assertThat(grants).contains("cluster /nodes list,watch", "cluster networking.k8s.io/servicecidrs list,watch");
     for (String namespace : List.of("dns", "apps")) {
       assertThat(grants).contains(
           namespace + " dotproxy.io/dnsovertlsproxies get,list,watch,update,patch",

@@ -23,10 +23,14 @@ import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.NodeSpecBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
+import io.fabric8.kubernetes.api.model.networking.v1.ServiceCIDR;
+import io.fabric8.kubernetes.api.model.networking.v1.ServiceCIDRBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
@@ -253,6 +257,42 @@ class DnsOverTlsProxyReconcilerTest {
   }
 
   @Test
+  void sidecarModeForwardsTheReverseZonesOfTheServiceAndPodRangesToTheClusterDnsAndFollowsTheNodes() {
+    client.resource(nodeWithPodRanges("node-a", "10.244.0.0/24")).create();
+    client.resource(nodeWithPodRanges("node-no-ipam")).create();
+    startWithAReadySidecarProxy();
+
+    String config = edge.await(ConfigMap.class, "dotproxy-edge").getData().get("config.yaml");
+    // The service range from the cluster DNS IP (kubeadm's 10.96.0.0/12), the pod range from the node.
+    assertThat(config).contains("- cluster.local=10.96.0.10:53\n", "- 96.10.in-addr.arpa=10.96.0.10:53\n",
+        "- 111.10.in-addr.arpa=10.96.0.10:53\n", "- 244.10.in-addr.arpa=10.96.0.10:53\n")
+        .doesNotContain("112.10.in-addr.arpa", "ip6.arpa");
+
+    client.resource(nodeWithPodRanges("node-b", "10.245.0.0/24", "fd00:10:244:1::/64")).create();
+    Eventually.until("the new node's ranges", () -> edge.get(ConfigMap.class, "dotproxy-edge").getData().get("config.yaml"),
+        c -> c.contains("- 245.10.in-addr.arpa=10.96.0.10:53\n") && c.contains("- 4.4.2.0.0.1.0.0.0.0.d.f.ip6.arpa=10.96.0.10:53\n"));
+    client.nodes().withName("node-b").delete();
+    Eventually.until("the deleted node's ranges gone", () -> edge.get(ConfigMap.class, "dotproxy-edge").getData().get("config.yaml"),
+        c -> !c.contains("245.10.in-addr.arpa") && !c.contains("ip6.arpa") && c.contains("- 244.10.in-addr.arpa="));
+  }
+
+  @Test
+  void fromKubernetes133TheServiceRangesAreTheServiceCidrs() {
+    cluster.withKubernetesVersion("1", "33");
+    client.resource(serviceCidr("kubernetes", "10.96.0.0/16", "fd00:10:96::/112")).create();
+    startWithAReadySidecarProxy();
+
+    String config = edge.await(ConfigMap.class, "dotproxy-edge").getData().get("config.yaml");
+    assertThat(config).contains("- 96.10.in-addr.arpa=10.96.0.10:53\n",
+        "- 0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.6.9.0.0.0.1.0.0.0.0.d.f.ip6.arpa=10.96.0.10:53\n")
+        .as("no more than the ServiceCIDRs say").doesNotContain("97.10.in-addr.arpa");
+
+    client.resource(serviceCidr("more-services", "10.100.0.0/16")).create();
+    Eventually.until("the added service range", () -> edge.get(ConfigMap.class, "dotproxy-edge").getData().get("config.yaml"),
+        c -> c.contains("- 100.10.in-addr.arpa=10.96.0.10:53\n"));
+  }
+
+  @Test
   void sidecarModeCountsTheInjectedPodsOfItsProxy() {
     startWithAReadySidecarProxy();
 
@@ -382,6 +422,16 @@ class DnsOverTlsProxyReconcilerTest {
     proxy.getSpec().setMode(ProxyMode.SIDECAR);
     client.resource(proxy).create();
     edge.awaitStatus(p -> hasCondition(p, "Ready", "True"));
+  }
+
+  private static Node nodeWithPodRanges(String name, String... podCidrs) {
+    Node node = MockCluster.node(name, "linux", "v1.33.0");
+    node.setSpec(new NodeSpecBuilder().withPodCIDRs(podCidrs).withPodCIDR(podCidrs.length == 0 ? null : podCidrs[0]).build());
+    return node;
+  }
+
+  private static ServiceCIDR serviceCidr(String name, String... cidrs) {
+    return new ServiceCIDRBuilder().withNewMetadata().withName(name).endMetadata().withNewSpec().withCidrs(cidrs).endSpec().build();
   }
 
   private static Pod pod(String name, String proxy, boolean injected, String phase) {

@@ -14,10 +14,21 @@ class FleetCapabilitiesTest {
 
   @Test
   void surgeAndTrafficPolicyFromKubernetes122AndThePortSysctlOnceNoKubeletCanBeOlderThan122() {
-    assertThat(of("1", "22")).isEqualTo(new FleetCapabilities(true, true, ServiceLocality.ANY_NODE, false));
-    assertThat(of("1", "23")).isEqualTo(new FleetCapabilities(true, true, ServiceLocality.ANY_NODE, false));
-    assertThat(of("1", "24")).isEqualTo(new FleetCapabilities(true, true, ServiceLocality.ANY_NODE, true));
-    assertThat(of("1", "30+")).isEqualTo(new FleetCapabilities(true, true, ServiceLocality.ANY_NODE, true));
+    assertThat(of("1", "22")).isEqualTo(new FleetCapabilities(true, true, ServiceLocality.ANY_NODE, false, true));
+    assertThat(of("1", "23")).isEqualTo(new FleetCapabilities(true, true, ServiceLocality.ANY_NODE, false, true));
+    assertThat(of("1", "24")).isEqualTo(new FleetCapabilities(true, true, ServiceLocality.ANY_NODE, true, true));
+    assertThat(of("1", "30+")).isEqualTo(new FleetCapabilities(true, true, ServiceLocality.ANY_NODE, true, true));
+  }
+
+  @Test
+  void theServiceAsksForDualStackFrom121() {
+    // 1.20 has IPv6DualStack alpha and off: the API server drops ipFamilyPolicy.
+    assertThat(of("1", "20").dualStackService()).isFalse();
+    assertThat(of("1", "21").dualStackService()).isTrue();
+    assertThat(of("1", "23").dualStackService()).isTrue();
+    assertThat(FleetCapabilities.of(Optional.empty()).dualStackService()).isFalse();
+    assertThat(of("1", "21").describe()).contains("PreferDualStack");
+    assertThat(of("1", "20").describe()).doesNotContain("DualStack");
   }
 
   @Test
@@ -34,8 +45,8 @@ class FleetCapabilitiesTest {
   @Test
   void noneBefore122NorWhenTheVersionIsUnknown() {
     // 1.21 has both fields, alpha and off by default: the API server drops them.
-    FleetCapabilities oldest = new FleetCapabilities(false, false, ServiceLocality.ANY_NODE, false);
-    assertThat(of("1", "21")).isEqualTo(oldest);
+    FleetCapabilities oldest = new FleetCapabilities(false, false, ServiceLocality.ANY_NODE, false, false);
+    assertThat(of("1", "21")).isEqualTo(new FleetCapabilities(false, false, ServiceLocality.ANY_NODE, false, true));
     assertThat(of("1", "20")).isEqualTo(oldest);
     assertThat(FleetCapabilities.of(Optional.empty())).isEqualTo(oldest);
   }
@@ -43,7 +54,7 @@ class FleetCapabilitiesTest {
   @Test
   void theProxiesListenOn53OnlyWithTheSysctl() {
     assertThat(FleetCapabilities.CURRENT.podDnsPort()).isEqualTo(53);
-    assertThat(new FleetCapabilities(true, true, ServiceLocality.ANY_NODE, false).podDnsPort()).isEqualTo(5353);
+    assertThat(new FleetCapabilities(true, true, ServiceLocality.ANY_NODE, false, true).podDnsPort()).isEqualTo(5353);
   }
 
   @Test

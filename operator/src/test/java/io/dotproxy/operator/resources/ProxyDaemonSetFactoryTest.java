@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.entry;
 import static org.assertj.core.api.Assertions.tuple;
 
+import io.dotproxy.operator.config.ProxyAddresses;
 import io.dotproxy.operator.config.TrustedCaBundle;
+import io.dotproxy.operator.network.IpFamilies;
 import io.dotproxy.operator.model.CacheSpec;
 import io.dotproxy.operator.model.DnsOverTlsProxy;
 import io.dotproxy.operator.model.Placement;
@@ -110,8 +112,8 @@ class ProxyDaemonSetFactoryTest {
   void theConfigTheContainerPortsAndTheServiceAgreeOnTheDnsPort() {
     DnsOverTlsProxy proxy = TestProxies.quad9("dns", "edge");
     for (FleetCapabilities fleet : List.of(FleetCapabilities.CURRENT, KUBERNETES_1_21)) {
-      String config = ProxyConfigMapFactory.desired(proxy, new TrustedCaBundle.SystemTrustStore(), Optional.empty(), fleet,
-          io.dotproxy.operator.config.RuntimeCompatibility.NEWEST)
+      String config = ProxyConfigMapFactory.desired(proxy, new TrustedCaBundle.SystemTrustStore(), List.of(),
+          new ProxyAddresses(IpFamilies.IPV4, fleet.podDnsPort()), io.dotproxy.operator.config.RuntimeCompatibility.NEWEST)
           .getData().get("config.yaml");
       Map<String, Integer> containerPorts = ProxyDaemonSetFactory.desired(proxy, IMAGE, fleet)
           .getSpec().getTemplate().getSpec().getContainers().get(0).getPorts().stream()

@@ -3,6 +3,7 @@ package io.dotproxy.operator.testing;
 import io.dotproxy.operator.app.OperatorLogging;
 import io.dotproxy.operator.app.OperatorSettings;
 import io.dotproxy.operator.coredns.CoreDnsLocation;
+import io.dotproxy.operator.network.IpFamilies;
 import io.dotproxy.operator.sidecar.NativeSidecars;
 import io.dotproxy.operator.sidecar.ServiceRef;
 import io.dotproxy.operator.sidecar.SidecarSettings;
@@ -33,9 +34,14 @@ public final class TestSettings {
 
   /** Reconciling only {@code namespaces} (empty: all), e.g. to leave other test classes' proxies alone. */
   public static OperatorSettings withoutWebhook(String image, Duration resync, Set<String> namespaces) {
+    return withoutWebhook(image, resync, namespaces, IpFamilies.IPV4);
+  }
+
+  /** As {@link #withoutWebhook(String, Duration, Set)}, for a pod network of these IP families. */
+  public static OperatorSettings withoutWebhook(String image, Duration resync, Set<String> namespaces, IpFamilies families) {
     return new OperatorSettings(namespaces, false, "dotproxy-operator", Optional.empty(), image,
         CoreDnsLocation.kubeadmDefault(), true, COREDNS_RELEASE_GRACE, 0, resync, true, SidecarSettings.defaults(), WebhookSettings.disabled(), false,
-        OperatorLogging.Settings.DEFAULT);
+        OperatorLogging.Settings.DEFAULT, families);
   }
 
   /** The webhook on, its certificate from {@code certDir} (external mode: nothing to patch in the mock). */
@@ -47,7 +53,7 @@ public final class TestSettings {
   public static OperatorSettings withExternalWebhook(String image, Duration resync, Path certDir, Set<String> namespaces) {
     return new OperatorSettings(namespaces, false, "dotproxy-operator", Optional.empty(), image,
         CoreDnsLocation.kubeadmDefault(), true, COREDNS_RELEASE_GRACE, 0, resync, true, SidecarSettings.defaults(), externalModeWebhook(certDir), false,
-        OperatorLogging.Settings.DEFAULT);
+        OperatorLogging.Settings.DEFAULT, IpFamilies.IPV4);
   }
 
   public static OperatorSettings withWebhook(String image, Duration resync, NativeSidecars nativeSidecars) {
@@ -58,7 +64,7 @@ public final class TestSettings {
     return new OperatorSettings(Set.of(), false, "dotproxy-operator", Optional.empty(), image,
         CoreDnsLocation.kubeadmDefault(), true, COREDNS_RELEASE_GRACE, 0, resync, true,
         new SidecarSettings(nativeSidecars, ServiceRef.kubeDns(), "cluster.local"),
-        webhook, false, OperatorLogging.Settings.DEFAULT);
+        webhook, false, OperatorLogging.Settings.DEFAULT, IpFamilies.IPV4);
   }
 
   public static WebhookSettings operatorModeWebhook() {

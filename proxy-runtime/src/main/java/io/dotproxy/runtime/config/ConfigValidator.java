@@ -65,8 +65,10 @@ final class ConfigValidator {
     ConfigValidator v = new ConfigValidator(raw);
     List<UpstreamSpec> upstreams = v.list(Setting.UPSTREAM, DEFAULT_UPSTREAMS, ConfigValidator::upstream);
     rejectDuplicateUpstreams(upstreams, raw.get(Setting.UPSTREAM));
+    List<HostPort> listen = v.list(Setting.LISTEN, DEFAULT_LISTEN, value -> HostPort.parse(text(value), 0));
+    rejectOverlappingListeners(listen, raw.get(Setting.LISTEN));
     return new ProxyConfig(
-        v.list(Setting.LISTEN, DEFAULT_LISTEN, value -> HostPort.parse(text(value), 0)),
+        listen,
         upstreams,
         v.optional(Setting.CA_FILE, ConfigValidator::caFile),
         v.single(Setting.POLICY, Policy.FASTEST, value -> Policy.parse(text(value))),
@@ -262,6 +264,29 @@ final class ConfigValidator {
             + ": " + upstream.label() + " is listed twice");
       }
       labels.add(upstream.label());
+    }
+  }
+
+  /**
+   * Listen addresses that could not all be bound: the same address twice, or a wildcard beside any
+   * other address on its port. The runtime opens IPv6 sockets that also take IPv4 (IPV6_V6ONLY off,
+   * as Netty and the JDK do): {@code [::]:53} alone listens on every IPv4 and IPv6 address, and
+   * {@code 0.0.0.0:53} takes port 53 from IPv6 addresses too. Said here, rather than as "address
+   * already in use" from the second bind.
+   */
+  private static void rejectOverlappingListeners(List<HostPort> listen, RawSetting origin) throws ConfigException {
+    for (int i = 0; i < listen.size(); i++) {
+      for (int j = 0; j < i; j++) {
+        HostPort earlier = listen.get(j);
+        HostPort later = listen.get(i);
+        if (earlier.port() != 0 && earlier.port() == later.port()
+            && (earlier.equals(later) || earlier.address().isAnyLocalAddress() || later.address().isAnyLocalAddress())) {
+          throw new ConfigException("invalid " + (origin == null ? "listen" : origin.origin()) + ": " + earlier
+              + " and " + later + (earlier.equals(later) ? " are the same address"
+                  : " overlap: a wildcard address takes its port on every address, IPv4 and IPv6 ([::]:"
+                      + later.port() + " alone listens on both)"));
+        }
+      }
     }
   }
 

@@ -98,7 +98,7 @@ class ConfigLoaderTest {
   void yamlTakesStructuredUpstreamsWithPins() throws Exception {
     String pin = "YLh1dUR9y6Kja30RrAn7JKnbQG/uEtLMkBgFF2Fuihg=";
     ProxyConfig config = ConfigLoader.fromYaml("""
-        listen: ["0.0.0.0:53", "[::]:53"]
+        listen: ["127.0.0.1:53", "[::1]:53"]
         upstream:
           - "1.1.1.1@853#cloudflare-dns.com"
           - address: 9.9.9.9
@@ -141,6 +141,22 @@ class ConfigLoaderTest {
     assertInvalid(List.of("stray"), "unexpected argument 'stray'");
     assertInvalid(List.of("--upstream", "1.1.1.1", "--upstream", "1.1.1.1@853#one.one.one.one"),
         "1.1.1.1@853 is listed twice");
+  }
+
+  @Test
+  void listenAddressesThatCannotAllBeBoundAreRefusedNamingBoth() throws Exception {
+    assertInvalid(List.of("--listen", "0.0.0.0:53", "--listen", "[::]:53"),
+        "invalid --listen: 0.0.0.0:53 and [::]:53 overlap: a wildcard address takes its port on every address,"
+            + " IPv4 and IPv6 ([::]:53 alone listens on both)");
+    assertInvalid(List.of("--listen", "[::]:53", "--listen", "127.0.0.1:53"), "[::]:53 and 127.0.0.1:53 overlap");
+    assertInvalid(List.of("--listen", "127.0.0.1:53", "--listen", "127.0.0.1:53"),
+        "127.0.0.1:53 and 127.0.0.1:53 are the same address");
+
+    // Loopback of both families on one port (a sidecar's), and a wildcard beside another port, bind fine.
+    assertThat(ConfigLoader.load(List.of("--listen", "127.0.0.1:53", "--listen", "[::1]:53"), Map.of()).listen())
+        .extracting(HostPort::toString).containsExactly("127.0.0.1:53", "[::1]:53");
+    assertThat(ConfigLoader.load(List.of("--listen", "[::]:53", "--listen", "127.0.0.1:5353"), Map.of()).listen())
+        .hasSize(2);
   }
 
   @Test
