@@ -6,7 +6,6 @@ import java.net.UnknownHostException;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.Optional;
-import java.util.regex.Pattern;
 
 /**
  * An IP network such as {@code 10.96.0.0/12} or {@code fd00:10:244::/64}, as the API writes them in a
@@ -15,9 +14,6 @@ import java.util.regex.Pattern;
  */
 public record Cidr(InetAddress network, int prefix) implements Comparable<Cidr> {
 
-  private static final Pattern IPV4 = Pattern.compile("^(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(\\.(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)){3}$");
-  /** Hex digits and colons, perhaps a dotted IPv4 tail; no zone id. */
-  private static final Pattern IPV6 = Pattern.compile("^[0-9a-fA-F:.]*:[0-9a-fA-F:.]*$");
 
   /** IPv4 before IPv6, then by address, then the wider network first. */
   private static final Comparator<Cidr> ORDER = Comparator.comparing(Cidr::ipv6)
@@ -45,7 +41,7 @@ public record Cidr(InetAddress network, int prefix) implements Comparable<Cidr> 
     if (slash < 0 || !text.substring(slash + 1).matches("\\d{1,3}")) {
       return Optional.empty();
     }
-    return address(text.substring(0, slash)).flatMap(address -> {
+    return IpLiterals.parse(text.substring(0, slash)).flatMap(address -> {
       int prefix = Integer.parseInt(text.substring(slash + 1));
       return prefix <= address.getAddress().length * 8 ? Optional.of(new Cidr(address, prefix)) : Optional.empty();
     });
@@ -53,22 +49,7 @@ public record Cidr(InetAddress network, int prefix) implements Comparable<Cidr> 
 
   /** The network of {@code prefix} bits that holds the address {@code ip}; empty when {@code ip} is no address. */
   public static Optional<Cidr> around(String ip, int ipv4Prefix, int ipv6Prefix) {
-    return address(ip).map(address -> new Cidr(address, address instanceof Inet6Address ? ipv6Prefix : ipv4Prefix));
-  }
-
-  /** An IP address literal; never a host name, which InetAddress would look up. */
-  static Optional<InetAddress> address(String literal) {
-    String text = literal.strip();
-    boolean v4 = IPV4.matcher(text).matches();
-    if (!v4 && !IPV6.matcher(text).matches()) {
-      return Optional.empty();
-    }
-    try {
-      // In brackets an IPv6 literal that does not parse is refused, never looked up.
-      return Optional.of(InetAddress.getByName(v4 ? text : "[" + text + "]"));
-    } catch (UnknownHostException e) {
-      return Optional.empty();
-    }
+    return IpLiterals.parse(ip).map(address -> new Cidr(address, address instanceof Inet6Address ? ipv6Prefix : ipv4Prefix));
   }
 
   public boolean ipv6() {

@@ -1,5 +1,8 @@
 package io.dotproxy.operator.network;
 
+import java.net.Inet4Address;
+import java.net.Inet6Address;
+import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -50,9 +53,9 @@ public record IpFamilies(boolean ipv4, boolean ipv6) {
     boolean v4 = false;
     boolean v6 = false;
     for (String ip : podIps.split("[,\\s]+")) {
-      Optional<Cidr> address = Cidr.around(ip, 32, 128);
-      v4 |= address.filter(a -> !a.ipv6()).isPresent();
-      v6 |= address.filter(Cidr::ipv6).isPresent();
+      Optional<InetAddress> address = IpLiterals.parse(ip);
+      v4 |= address.filter(a -> a instanceof Inet4Address).isPresent();
+      v6 |= address.filter(a -> a instanceof Inet6Address).isPresent();
     }
     return v4 || v6 ? Optional.of(new IpFamilies(v4, v6)) : Optional.empty();
   }

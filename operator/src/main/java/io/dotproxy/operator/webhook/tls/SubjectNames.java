@@ -1,13 +1,14 @@
 package io.dotproxy.operator.webhook.tls;
 
+import io.dotproxy.operator.network.IpLiterals;
 import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.security.cert.CertificateParsingException;
 import java.security.cert.X509Certificate;
 import java.util.Collection;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
 import org.bouncycastle.asn1.x509.GeneralName;
@@ -25,9 +26,6 @@ public final class SubjectNames {
 
   private static final Pattern DNS = Pattern.compile(
       "^(?=.{1,253}$)[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$");
-  private static final Pattern IPV4 = Pattern.compile("^(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(\\.(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)){3}$");
-  /** Hex digits and colons (and a dotted IPv4 tail); no zone id, no brackets. */
-  private static final Pattern IPV6_CHARS = Pattern.compile("^[0-9a-f:.]+$");
 
   private SubjectNames() {}
 
@@ -38,8 +36,9 @@ public final class SubjectNames {
    */
   public static String canonical(String name) {
     String lower = name.strip().toLowerCase(Locale.ROOT);
-    if (IPV4.matcher(lower).matches() || (lower.contains(":") && IPV6_CHARS.matcher(lower).matches())) {
-      return ipAddress(lower);
+    Optional<InetAddress> address = IpLiterals.parse(lower);
+    if (address.isPresent()) {
+      return address.get().getHostAddress();
     }
     // All digits and dots but no IPv4 address (999.1.1.1, 10.1): a typo, not a host name.
     if (DNS.matcher(lower).matches() && !lower.matches("^[0-9.]+$")) {
@@ -57,7 +56,7 @@ public final class SubjectNames {
   }
 
   static boolean isIpAddress(String canonicalName) {
-    return canonicalName.contains(":") || IPV4.matcher(canonicalName).matches();
+    return IpLiterals.parse(canonicalName).isPresent();
   }
 
   static GeneralName generalName(String canonicalName) {
@@ -89,12 +88,8 @@ public final class SubjectNames {
     }
   }
 
-  /** A literal only: the patterns above keep host names away from InetAddress, which would look them up. */
   private static String ipAddress(String literal) {
-    try {
-      return InetAddress.getByName(literal).getHostAddress();
-    } catch (UnknownHostException e) {
-      throw new IllegalArgumentException("'" + literal + "' is not a valid IP address", e);
-    }
+    return IpLiterals.parse(literal).map(InetAddress::getHostAddress)
+        .orElseThrow(() -> new IllegalArgumentException("'" + literal + "' is not a valid IP address"));
   }
 }
