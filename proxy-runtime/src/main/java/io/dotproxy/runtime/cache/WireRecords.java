@@ -1,6 +1,6 @@
 package io.dotproxy.runtime.cache;
 
-import io.dotproxy.runtime.dns.WireNames;
+import io.dotproxy.runtime.dns.WireRecordWalk;
 
 /**
  * Where each resource record of a DNS message sits in its wire form, so that cached answers can
@@ -9,8 +9,7 @@ import io.dotproxy.runtime.dns.WireNames;
  */
 final class WireRecords {
 
-  static final int HEADER_LENGTH = 12;
-  private static final int FIXED_RR_FIELDS = 10; // type, class, TTL, rdata length
+  static final int HEADER_LENGTH = WireRecordWalk.HEADER_LENGTH;
 
   /** Section of each record: 1 answer, 2 authority, 3 additional (dnsjava's Section numbers). */
   final int[] sections;
@@ -38,37 +37,18 @@ final class WireRecords {
     if (wire.length < HEADER_LENGTH) {
       return null;
     }
-    int questions = readShort(wire, 4);
-    int[] counts = {readShort(wire, 6), readShort(wire, 8), readShort(wire, 10)};
-    WireRecords records = new WireRecords(counts[0] + counts[1] + counts[2]);
-    int pos = HEADER_LENGTH;
-    for (int i = 0; i < questions; i++) {
-      pos = WireNames.skip(wire, pos);
-      if (pos < 0 || pos + 4 > wire.length) {
-        return null;
-      }
-      pos += 4;
-    }
-    int index = 0;
-    for (int section = 1; section <= 3; section++) {
-      for (int i = 0; i < counts[section - 1]; i++, index++) {
-        pos = WireNames.skip(wire, pos);
-        if (pos < 0 || pos + FIXED_RR_FIELDS > wire.length) {
-          return null;
-        }
-        int rdataLength = readShort(wire, pos + 8);
-        if (pos + FIXED_RR_FIELDS + rdataLength > wire.length) {
-          return null;
-        }
-        records.sections[index] = section;
-        records.types[index] = readShort(wire, pos);
-        records.ttlOffsets[index] = pos + 4;
-        records.rdataOffsets[index] = pos + FIXED_RR_FIELDS;
-        records.rdataLengths[index] = rdataLength;
-        pos += FIXED_RR_FIELDS + rdataLength;
-      }
-    }
-    return records;
+    WireRecords records = new WireRecords(WireRecordWalk.recordCount(wire));
+    int[] index = {0};
+    boolean wellFormed = WireRecordWalk.walk(wire, (section, type, ttlOffset, rdataOffset, rdataLength) -> {
+      int i = index[0]++;
+      records.sections[i] = section;
+      records.types[i] = type;
+      records.ttlOffsets[i] = ttlOffset;
+      records.rdataOffsets[i] = rdataOffset;
+      records.rdataLengths[i] = rdataLength;
+      return true;
+    });
+    return wellFormed ? records : null;
   }
 
   /**
@@ -91,6 +71,6 @@ final class WireRecords {
   }
 
   static int readShort(byte[] wire, int offset) {
-    return (wire[offset] & 0xFF) << 8 | (wire[offset + 1] & 0xFF);
+    return WireRecordWalk.readShort(wire, offset);
   }
 }

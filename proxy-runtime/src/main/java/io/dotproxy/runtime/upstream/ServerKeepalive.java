@@ -1,6 +1,6 @@
 package io.dotproxy.runtime.upstream;
 
-import io.dotproxy.runtime.dns.WireNames;
+import io.dotproxy.runtime.dns.WireRecordWalk;
 import java.time.Duration;
 
 /**
@@ -24,8 +24,6 @@ final class ServerKeepalive {
    */
   static final Duration MAX_MARGIN = Duration.ofSeconds(1);
 
-  private static final int HEADER_LENGTH = 12;
-  private static final int FIXED_RR_FIELDS = 10; // type, class, TTL, rdata length
   private static final int OPT = 41;
   private static final int TCP_KEEPALIVE = 11;
   private static final int TIMEOUT_LENGTH = 2;
@@ -38,34 +36,18 @@ final class ServerKeepalive {
    * counts as absent, as does a message that cannot be walked.
    */
   static int timeoutIn(byte[] answer) {
-    if (answer.length < HEADER_LENGTH || readShort(answer, 10) == 0) {
+    if (answer.length < WireRecordWalk.HEADER_LENGTH || readShort(answer, 10) == 0) {
       return ABSENT; // no additional records, so no OPT record
     }
-    int pos = HEADER_LENGTH;
-    for (int i = readShort(answer, 4); i > 0; i--) {
-      pos = WireNames.skip(answer, pos);
-      if (pos < 0 || pos + 4 > answer.length) {
-        return ABSENT;
+    int[] timeout = {ABSENT};
+    WireRecordWalk.walk(answer, (section, type, ttlOffset, rdata, rdataLength) -> {
+      if (type != OPT) {
+        return true;
       }
-      pos += 4; // type, class
-    }
-    int records = readShort(answer, 6) + readShort(answer, 8) + readShort(answer, 10);
-    for (int i = 0; i < records; i++) {
-      pos = WireNames.skip(answer, pos);
-      if (pos < 0 || pos + FIXED_RR_FIELDS > answer.length) {
-        return ABSENT;
-      }
-      int rdataLength = readShort(answer, pos + 8);
-      int rdata = pos + FIXED_RR_FIELDS;
-      if (rdata + rdataLength > answer.length) {
-        return ABSENT;
-      }
-      if (readShort(answer, pos) == OPT) {
-        return timeoutInOptions(answer, rdata, rdata + rdataLength);
-      }
-      pos = rdata + rdataLength;
-    }
-    return ABSENT;
+      timeout[0] = timeoutInOptions(answer, rdata, rdata + rdataLength);
+      return false;
+    });
+    return timeout[0];
   }
 
   private static int timeoutInOptions(byte[] answer, int pos, int end) {
@@ -93,6 +75,6 @@ final class ServerKeepalive {
   }
 
   private static int readShort(byte[] wire, int offset) {
-    return (wire[offset] & 0xFF) << 8 | (wire[offset + 1] & 0xFF);
+    return WireRecordWalk.readShort(wire, offset);
   }
 }
