@@ -6,19 +6,27 @@ import com.github.benmanes.caffeine.cache.RemovalCause;
 import com.github.benmanes.caffeine.cache.Expiry;
 import io.dotproxy.runtime.config.CacheSettings;
 import io.dotproxy.runtime.dns.ClientQuery;
+import io.dotproxy.runtime.dns.DecodedQuery;
+import io.dotproxy.runtime.dns.QueryDecoder;
+import io.dotproxy.runtime.dns.Responses;
+import io.dotproxy.runtime.dns.WireResolver;
 import io.dotproxy.runtime.dns.PacketAnswers;
 import io.dotproxy.runtime.dns.PlainQuery;
 import io.dotproxy.runtime.dns.ResponseShaper;
 import io.dotproxy.runtime.dns.Resolver;
 import io.dotproxy.runtime.metrics.ProxyMetrics;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.ScheduledFuture;
+import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import org.xbill.DNS.ExtendedFlags;
 import org.xbill.DNS.Flags;
@@ -39,6 +47,12 @@ import org.xbill.DNS.Rcode;
  *       {@link #STALE_ANSWER_AFTER} while the upstream query carries on and refreshes the entry.
  *   <li>A popular entry hit in the last tenth of its TTL is refreshed once in the background.
  * </ul>
+ *
+ * <p>Plain queries (the common shape {@link PlainQuery} reads) never meet dnsjava here: a hit is
+ * the stored wire form patched for the client ({@link CachedAnswer#answer}), and a miss goes to
+ * the stages behind as its bytes ({@link WireResolver}), whose answer is judged and stored as
+ * bytes ({@link StorePolicy}) and answered like a hit. Only what is rare takes the message path:
+ * answers too large for the client, stale answers, uncacheable answers and failures.
  */
 public final class AnswerCache implements Resolver, PacketAnswers {
 
@@ -63,7 +77,8 @@ public final class AnswerCache implements Resolver, PacketAnswers {
   private final boolean prefetch;
   private final long staleAnswerAfterNanos;
   private final KeyHasher hasher;
-  private final Cache<CacheKey, CachedAnswer> entries;
+  private final WireResolver wireNext;
+  private final Cache<CacheKey, byte[]> entries;
   private final ConcurrentHashMap<CacheKey, CompletableFuture<Outcome>> inFlight =
       new ConcurrentHashMap<>();
 
@@ -88,6 +103,7 @@ public final class AnswerCache implements Resolver, PacketAnswers {
   private AnswerCache(Resolver next, CacheSettings settings, ProxyMetrics metrics,
       LongSupplier nanoClock, Duration staleAnswerAfter, KeyHasher hasher) {
     this.next = next;
+    this.wireNext = next instanceof WireResolver wire ? wire : null;
     this.hasher = hasher;
     this.settings = settings;
     this.metrics = metrics;
@@ -103,11 +119,11 @@ public final class AnswerCache implements Resolver, PacketAnswers {
     // event loops instead of a shared pool.
     this.entries = Caffeine.newBuilder()
         .maximumWeight(settings.size())
-        .weigher((CacheKey key, CachedAnswer entry) -> entry.weight())
+        .weigher((CacheKey key, byte[] entry) -> CachedAnswer.weight(entry))
         .ticker(nanoClock::getAsLong)
         .executor(Runnable::run)
         .expireAfter(new UntilStale())
-        .evictionListener((CacheKey key, CachedAnswer entry, RemovalCause cause) -> {
+        .evictionListener((CacheKey key, byte[] entry, RemovalCause cause) -> {
           if (cause == RemovalCause.SIZE) {
             metrics.cacheEviction();
           }
@@ -145,22 +161,21 @@ public final class AnswerCache implements Resolver, PacketAnswers {
       return next.resolve(query, loop);
     }
     long now = nanoClock.getAsLong();
-    CachedAnswer entry = entries.getIfPresent(key);
-    if (entry != null && entry.isFresh(now)) {
+    byte[] entry = entries.getIfPresent(key);
+    if (entry != null && CachedAnswer.isFresh(entry, now)) {
       metrics.cacheHit();
       query.trace().cache("hit");
-      if (prefetch && entry.hitAtLeast(PREFETCH_MIN_HITS) && entry.inPrefetchWindow(now)
-          && entry.claimPrefetch()) {
+      if (dueForPrefetch(entry, now) && CachedAnswer.claimPrefetch(entry)) {
         refresh(key, query, loop);
       }
-      return CompletableFuture.completedFuture(fit(entry.copy(now), query));
+      return CompletableFuture.completedFuture(fit(CachedAnswer.copy(entry, now), query));
     }
     metrics.cacheMiss();
     query.trace().cache("miss");
-    if (serveStale && entry != null && entry.awaitingRecheck(now) && entry.isUsable(now)) {
+    if (answersStale(entry, now)) {
       return CompletableFuture.completedFuture(fit(staleAnswer(entry, query), query));
     }
-    CompletableFuture<Outcome> flight = join(key, query, loop);
+    CompletableFuture<Outcome> flight = join(key, mine -> fly(key, mine, query, loop));
     CompletableFuture<Message> answer = new CompletableFuture<>();
     flight.whenComplete((outcome, error) -> onLoop(loop,
         () -> deliver(answer, key, query, error == null ? outcome : new Outcome.Failed(error))));
@@ -171,9 +186,9 @@ public final class AnswerCache implements Resolver, PacketAnswers {
   }
 
   /**
-   * A fresh entry's answer to a plain query, from the query's bytes and the entry's finished
-   * answer for queries like it. Everything else (misses, stale entries, entries due for prefetch,
-   * answers too large for the client) takes the full path, which counts its own hit or miss.
+   * A fresh entry's answer to a plain query, from the query's bytes and the entry's. Everything
+   * else (misses, stale entries, entries due for prefetch, answers too large for the client) is
+   * declined, and counts its own hit or miss where it goes.
    */
   @Override
   public byte[] answer(ByteBuf packet, boolean udp, int udpMaxSize) {
@@ -182,20 +197,42 @@ public final class AnswerCache implements Resolver, PacketAnswers {
       return null;
     }
     long now = nanoClock.getAsLong();
-    CachedAnswer entry = entries.getIfPresent(CacheKey.of(packet, query, hasher));
-    if (entry == null || !entry.isFresh(now)
-        || (prefetch && entry.hitAtLeast(PREFETCH_MIN_HITS) && entry.inPrefetchWindow(now))) {
-      return null;
-    }
-    byte[] template = entry.shapedAnswer(now, query.answerVariant(), reply -> {
-      ClientQuery like = query.likeThis(reply.getQuestion());
-      return ResponseShaper.shape(like, fit(reply, like));
-    });
-    if (template.length > query.maxResponseSize(udp, udpMaxSize)) {
+    byte[] entry = entries.getIfPresent(CacheKey.of(packet, query, hasher));
+    if (entry == null || !CachedAnswer.isFresh(entry, now) || dueForPrefetch(entry, now)
+        || CachedAnswer.answerLength(entry, query.edns()) > query.maxResponseSize(udp, udpMaxSize)) {
       return null; // truncation is the full path's job
     }
     metrics.cacheHit();
-    return query.answer(template, packet);
+    return CachedAnswer.answer(entry, now, query, packet);
+  }
+
+  /**
+   * A plain query with no fresh entry, resolved as bytes: it joins the flight for its key or
+   * starts one through the {@link WireResolver} behind (or, where that declines, through the
+   * message path), and is answered from the stored entry like a hit.
+   */
+  @Override
+  public boolean resolve(ByteBuf packet, boolean udp, int udpMaxSize, EventLoop loop,
+      Consumer<byte[]> reply) {
+    PlainQuery query = wireNext == null ? null : PlainQuery.read(packet);
+    if (query == null) {
+      return false;
+    }
+    CacheKey key = CacheKey.of(packet, query, hasher);
+    long now = nanoClock.getAsLong();
+    byte[] entry = entries.getIfPresent(key);
+    if (entry != null && (CachedAnswer.isFresh(entry, now) || answersStale(entry, now))) {
+      return false; // hits the packet path declined and stale answers are the message path's
+    }
+    metrics.cacheMiss();
+    WireWaiter waiter = new WireWaiter(query, ByteBufUtil.getBytes(packet), udp, udpMaxSize, reply);
+    CompletableFuture<Outcome> flight = join(key, mine -> flyWire(key, mine, waiter, loop));
+    flight.whenComplete((outcome, error) -> onLoop(loop,
+        () -> waiter.deliver(key, error == null ? outcome : new Outcome.Failed(error))));
+    if (serveStale && entry != null && CachedAnswer.isUsable(entry, now)) {
+      waiter.answerStaleIfSlow(key, loop);
+    }
+    return true;
   }
 
   /** The key this cache files {@code query} under, or null when it is not cached (for tests). */
@@ -209,8 +246,8 @@ public final class AnswerCache implements Resolver, PacketAnswers {
     return entries.estimatedSize();
   }
 
-  /** The upstream query in flight for {@code key}, joined or started. */
-  private CompletableFuture<Outcome> join(CacheKey key, ClientQuery query, EventLoop loop) {
+  /** The upstream query in flight for {@code key}, joined or started by {@code start}. */
+  private CompletableFuture<Outcome> join(CacheKey key, Consumer<CompletableFuture<Outcome>> start) {
     CompletableFuture<Outcome> mine = new CompletableFuture<>();
     CompletableFuture<Outcome> current = inFlight.putIfAbsent(key, mine);
     if (current != null) {
@@ -218,12 +255,12 @@ public final class AnswerCache implements Resolver, PacketAnswers {
       return current;
     }
     // A flight may have landed between our lookup and our claim; its answer is in the cache.
-    CachedAnswer landed = entries.getIfPresent(key);
-    if (landed != null && landed.isFresh(nanoClock.getAsLong())) {
+    byte[] landed = entries.getIfPresent(key);
+    if (landed != null && CachedAnswer.isFresh(landed, nanoClock.getAsLong())) {
       land(key, mine, new Outcome.Stored(landed));
       return mine;
     }
-    fly(key, mine, query, loop);
+    start.accept(mine);
     return mine;
   }
 
@@ -247,19 +284,37 @@ public final class AnswerCache implements Resolver, PacketAnswers {
     upstream.whenComplete((message, error) -> land(key, mine, settle(key, message, error)));
   }
 
+  /** A flight of a plain query's bytes; through the message path where the stages behind decline. */
+  private void flyWire(CacheKey key, CompletableFuture<Outcome> mine, WireWaiter waiter,
+      EventLoop loop) {
+    CompletableFuture<byte[]> upstream;
+    try {
+      upstream = wireNext.resolveWire(key.name(), waiter.packet, waiter.query, loop);
+    } catch (RuntimeException e) {
+      upstream = CompletableFuture.failedFuture(e);
+    }
+    if (upstream == null) {
+      ClientQuery query = waiter.clientQuery();
+      if (query == null) {
+        land(key, mine, new Outcome.Failed(new IllegalStateException("a plain query did not decode")));
+      } else {
+        fly(key, mine, query, loop);
+      }
+      return;
+    }
+    upstream.whenComplete((raw, error) -> land(key, mine, settle(key, raw, error)));
+  }
+
   /** Stores a cacheable answer before the flight ends, so later queries find it in the cache. */
   private Outcome settle(CacheKey key, Message message, Throwable error) {
     if (error != null || message == null || message.getRcode() == Rcode.SERVFAIL) {
-      CachedAnswer previous = entries.getIfPresent(key);
-      if (previous != null) {
-        previous.refreshFailed(nanoClock.getAsLong(), FAILURE_RECHECK_AFTER.toNanos());
-      }
+      refreshFailed(key);
     }
     if (error != null || message == null) {
       return new Outcome.Failed(error != null ? error : new IllegalStateException("no answer"));
     }
     try {
-      CachedAnswer entry = policy.admit(message, key, nanoClock.getAsLong());
+      byte[] entry = policy.admit(message, key, nanoClock.getAsLong());
       if (entry != null) {
         entries.put(key, entry);
         return new Outcome.Stored(entry);
@@ -268,6 +323,33 @@ public final class AnswerCache implements Resolver, PacketAnswers {
       // An answer we cannot take apart is still an answer; it just is not cached.
     }
     return new Outcome.Passed(message);
+  }
+
+  /** The same for an answer's bytes; only one that is not stored is parsed, to be passed on. */
+  private Outcome settle(CacheKey key, byte[] raw, Throwable error) {
+    if (error != null || raw == null) {
+      refreshFailed(key);
+      return new Outcome.Failed(error != null ? error : new IllegalStateException("no answer"));
+    }
+    byte[] entry = policy.admit(raw, key, nanoClock.getAsLong());
+    if (entry != null) {
+      entries.put(key, entry);
+      return new Outcome.Stored(entry);
+    }
+    Message message = parse(raw);
+    if (message == null || message.getRcode() == Rcode.SERVFAIL) {
+      refreshFailed(key);
+    }
+    return message == null
+        ? new Outcome.Failed(new IllegalStateException("an upstream answer that does not parse"))
+        : new Outcome.Passed(message);
+  }
+
+  private void refreshFailed(CacheKey key) {
+    byte[] previous = entries.getIfPresent(key);
+    if (previous != null) {
+      CachedAnswer.refreshFailed(previous, nanoClock.getAsLong(), FAILURE_RECHECK_AFTER.toNanos());
+    }
   }
 
   private void land(CacheKey key, CompletableFuture<Outcome> mine, Outcome outcome) {
@@ -282,44 +364,57 @@ public final class AnswerCache implements Resolver, PacketAnswers {
       return; // the client response timer already answered from the stale entry
     }
     try {
-      Message reply;
-      if (outcome instanceof Outcome.Stored stored) {
-        reply = stored.entry().copy(nanoClock.getAsLong());
-      } else if (outcome instanceof Outcome.Passed passed) {
-        reply = passed.message().getRcode() == Rcode.SERVFAIL ? fallback(key, query) : null;
-        if (reply == null) {
-          reply = passed.message().clone();
-        }
-      } else {
-        reply = fallback(key, query);
-        if (reply == null) {
-          answer.completeExceptionally(((Outcome.Failed) outcome).error());
-          return;
-        }
+      Message reply = messageFor(key, query, outcome);
+      if (reply == null) {
+        answer.completeExceptionally(((Outcome.Failed) outcome).error());
+        return;
       }
-      answer.complete(fit(reply, query));
+      answer.complete(reply);
     } catch (RuntimeException e) {
       answer.completeExceptionally(e);
     }
   }
 
+  /** The client's own answer from a flight's outcome, fitted; null when there is none to give. */
+  private Message messageFor(CacheKey key, ClientQuery query, Outcome outcome) {
+    Message reply;
+    if (outcome instanceof Outcome.Stored stored) {
+      reply = CachedAnswer.copy(stored.entry(), nanoClock.getAsLong());
+    } else if (outcome instanceof Outcome.Passed passed) {
+      reply = passed.message().getRcode() == Rcode.SERVFAIL ? fallback(key, query) : null;
+      if (reply == null) {
+        reply = passed.message().clone();
+      }
+    } else {
+      reply = fallback(key, query);
+      if (reply == null) {
+        return null;
+      }
+    }
+    return fit(reply, query);
+  }
+
   /** RFC 8767's client response timer: a stale answer now beats a fresh one too late. */
   private void answerStaleIfSlow(CompletableFuture<Message> answer, CacheKey key,
       ClientQuery query, EventLoop loop) {
+    afterStaleAnswerTime(loop, () -> {
+      if (!answer.isDone()) {
+        Message stale = fallback(key, query);
+        if (stale != null) {
+          answer.complete(fit(stale, query));
+        }
+      }
+    }, answer);
+  }
+
+  private void afterStaleAnswerTime(EventLoop loop, Runnable task, CompletableFuture<?> answered) {
     ScheduledFuture<?> timer;
     try {
-      timer = loop.schedule(() -> {
-        if (!answer.isDone()) {
-          Message stale = fallback(key, query);
-          if (stale != null) {
-            answer.complete(fit(stale, query));
-          }
-        }
-      }, staleAnswerAfterNanos, TimeUnit.NANOSECONDS);
+      timer = loop.schedule(task, staleAnswerAfterNanos, TimeUnit.NANOSECONDS);
     } catch (RejectedExecutionException e) {
       return; // the loop is shutting down; the upstream answer or its failure will do
     }
-    answer.whenComplete((message, error) -> timer.cancel(false));
+    answered.whenComplete((message, error) -> timer.cancel(false));
   }
 
   /**
@@ -328,20 +423,31 @@ public final class AnswerCache implements Resolver, PacketAnswers {
    */
   private Message fallback(CacheKey key, ClientQuery query) {
     long now = nanoClock.getAsLong();
-    CachedAnswer entry = entries.getIfPresent(key);
-    if (entry == null || !entry.isUsable(now)) {
+    byte[] entry = entries.getIfPresent(key);
+    if (entry == null || !CachedAnswer.isUsable(entry, now)) {
       return null;
     }
-    if (entry.isFresh(now)) {
-      return entry.copy(now);
+    if (CachedAnswer.isFresh(entry, now)) {
+      return CachedAnswer.copy(entry, now);
     }
     return staleAnswer(entry, query);
   }
 
-  private Message staleAnswer(CachedAnswer entry, ClientQuery query) {
+  private Message staleAnswer(byte[] entry, ClientQuery query) {
     metrics.staleAnswer();
     query.trace().cache("stale");
-    return entry.staleCopy();
+    return CachedAnswer.staleCopy(entry);
+  }
+
+  private boolean dueForPrefetch(byte[] entry, long now) {
+    return prefetch && CachedAnswer.hitAtLeast(entry, PREFETCH_MIN_HITS)
+        && CachedAnswer.inPrefetchWindow(entry, now);
+  }
+
+  /** An expired entry that answers at once because its refresh failed a moment ago. */
+  private boolean answersStale(byte[] entry, long now) {
+    return serveStale && entry != null && CachedAnswer.awaitingRecheck(entry, now)
+        && CachedAnswer.isUsable(entry, now);
   }
 
   /**
@@ -360,6 +466,14 @@ public final class AnswerCache implements Resolver, PacketAnswers {
     return reply;
   }
 
+  private static Message parse(byte[] raw) {
+    try {
+      return new Message(raw);
+    } catch (IOException | RuntimeException e) {
+      return null;
+    }
+  }
+
   private static void onLoop(EventLoop loop, Runnable task) {
     if (loop.inEventLoop()) {
       task.run();
@@ -372,20 +486,98 @@ public final class AnswerCache implements Resolver, PacketAnswers {
     }
   }
 
+  /**
+   * A plain query waiting on the bytes path. Its packet is kept as bytes (the listener's buffer is
+   * released once the query is handed over); it is decoded only if the answer must take the
+   * message path. Touched only on its client's loop.
+   */
+  private final class WireWaiter {
+    final PlainQuery query;
+    final byte[] packet;
+    private final boolean udp;
+    private final int udpMaxSize;
+    private final Consumer<byte[]> reply;
+    private final CompletableFuture<Void> answered = new CompletableFuture<>();
+    private ClientQuery decoded;
+
+    WireWaiter(PlainQuery query, byte[] packet, boolean udp, int udpMaxSize, Consumer<byte[]> reply) {
+      this.query = query;
+      this.packet = packet;
+      this.udp = udp;
+      this.udpMaxSize = udpMaxSize;
+      this.reply = reply;
+    }
+
+    /** The query as the message path takes it, or null if it does not decode (it always should). */
+    ClientQuery clientQuery() {
+      if (decoded == null
+          && QueryDecoder.decode(ByteBuffer.wrap(packet), udp, udpMaxSize) instanceof DecodedQuery.Resolve resolve) {
+        decoded = resolve.query();
+      }
+      return decoded;
+    }
+
+    void deliver(CacheKey key, Outcome outcome) {
+      if (answered.isDone()) {
+        return; // the client response timer already answered from the stale entry
+      }
+      if (outcome instanceof Outcome.Stored stored && CachedAnswer.answerLength(stored.entry(),
+          query.edns()) <= query.maxResponseSize(udp, udpMaxSize)) {
+        send(CachedAnswer.answer(stored.entry(), nanoClock.getAsLong(), query, packet));
+        return;
+      }
+      ClientQuery client = clientQuery();
+      Message message = null;
+      try {
+        message = client == null ? null : messageFor(key, client, outcome);
+      } catch (RuntimeException e) {
+        // as with no answer: SERVFAIL below
+      }
+      send(shaped(client, message));
+    }
+
+    void answerStaleIfSlow(CacheKey key, EventLoop loop) {
+      afterStaleAnswerTime(loop, () -> {
+        ClientQuery client = answered.isDone() ? null : clientQuery();
+        Message stale = client == null ? null : fallback(key, client);
+        if (stale != null) {
+          send(shaped(client, fit(stale, client)));
+        }
+      }, answered);
+    }
+
+    private byte[] shaped(ClientQuery client, Message message) {
+      if (client == null) {
+        return null;
+      }
+      try {
+        return ResponseShaper.shape(client, message != null ? message : Responses.servfail(client));
+      } catch (RuntimeException e) {
+        return ResponseShaper.shape(client, Responses.servfail(client));
+      }
+    }
+
+    private void send(byte[] answer) {
+      if (answered.complete(null)) {
+        reply.accept(answer);
+      }
+    }
+  }
+
   /** Entries stay until their serve-stale window ends; reads do not extend them. */
-  private static final class UntilStale implements Expiry<CacheKey, CachedAnswer> {
+  private static final class UntilStale implements Expiry<CacheKey, byte[]> {
     @Override
-    public long expireAfterCreate(CacheKey key, CachedAnswer entry, long now) {
-      return Math.max(0, entry.staleUntil() - now);
+    public long expireAfterCreate(CacheKey key, byte[] entry, long now) {
+      return Math.max(0, CachedAnswer.staleUntil(entry) - now);
     }
 
     @Override
-    public long expireAfterUpdate(CacheKey key, CachedAnswer entry, long now, long remaining) {
-      return Math.max(0, entry.staleUntil() - now);
+    public long expireAfterUpdate(CacheKey key, byte[] entry, long now, long remaining) {
+      return Math.max(0, CachedAnswer.staleUntil(entry) - now);
     }
 
     @Override
-    public long expireAfterRead(CacheKey key, CachedAnswer entry, long now, long remaining) {
+    public long expireAfterRead(CacheKey key, byte[] entry, long now, long remaining) {
       return remaining;
     }
   }

@@ -4,12 +4,14 @@ import io.dotproxy.runtime.dns.ClientQuery;
 import io.dotproxy.runtime.dns.PlainQuery;
 import io.netty.buffer.ByteBuf;
 import java.util.Arrays;
+import org.xbill.DNS.DNSInput;
 import org.xbill.DNS.EDNSOption;
 import org.xbill.DNS.ExtendedFlags;
 import org.xbill.DNS.Flags;
 import org.xbill.DNS.Name;
 import org.xbill.DNS.Record;
 import org.xbill.DNS.Type;
+import org.xbill.DNS.WireParseException;
 
 /**
  * What makes two queries share an answer: the question and the two bits that change what an
@@ -21,22 +23,25 @@ import org.xbill.DNS.Type;
  */
 final class CacheKey {
 
-  private final byte[] canonicalName;
-  private final int type;
-  private final int dclass;
-  private final boolean dnssecOk;
-  private final boolean checkingDisabled;
+  private static final int DNSSEC_OK = 1;
+  private static final int CHECKING_DISABLED = 2;
+
+  /** The canonical name, then type, class and the DO and CD bits: how the packet cache files it. */
+  private final byte[] bytes;
+  private final int nameLength;
   private final int hash;
 
   private CacheKey(byte[] canonicalName, int type, int dclass, boolean dnssecOk,
       boolean checkingDisabled, KeyHasher hasher) {
-    this.canonicalName = canonicalName;
-    this.type = type;
-    this.dclass = dclass;
-    this.dnssecOk = dnssecOk;
-    this.checkingDisabled = checkingDisabled;
-    this.hash = 31 * (31 * hasher.hash(canonicalName) + type) + dclass
-        + (dnssecOk ? 1 << 20 : 0) + (checkingDisabled ? 1 << 21 : 0);
+    int length = canonicalName.length;
+    this.nameLength = length;
+    this.bytes = Arrays.copyOf(canonicalName, length + 5);
+    bytes[length] = (byte) (type >>> 8);
+    bytes[length + 1] = (byte) type;
+    bytes[length + 2] = (byte) (dclass >>> 8);
+    bytes[length + 3] = (byte) dclass;
+    bytes[length + 4] = (byte) ((dnssecOk ? DNSSEC_OK : 0) | (checkingDisabled ? CHECKING_DISABLED : 0));
+    this.hash = hasher.hash(bytes);
   }
 
   /** The key of a client's query, or null when its answer must not be cached or shared. */
@@ -72,26 +77,53 @@ final class CacheKey {
   }
 
   int type() {
-    return type;
+    return WireRecords.readShort(bytes, nameLength);
   }
 
   int dclass() {
-    return dclass;
+    return WireRecords.readShort(bytes, nameLength + 2);
   }
 
-  boolean hasName(Name name) {
-    return Arrays.equals(canonicalName, name.toWireCanonical());
+  /** The key's bytes, as {@link CachedAnswer} keeps them. */
+  byte[] bytes() {
+    return bytes;
+  }
+
+  /**
+   * Where the question of {@code answer} (a message's wire form) ends when it asks what this key
+   * stands for: the name uncompressed and equal but for ASCII case, then the same type and class;
+   * -1 otherwise.
+   */
+  int questionEnd(byte[] answer) {
+    int start = WireRecords.HEADER_LENGTH;
+    int end = start + nameLength + 4;
+    if (answer.length < end) {
+      return -1;
+    }
+    for (int i = 0; i < nameLength + 4; i++) {
+      byte b = answer[start + i];
+      if (i < nameLength && b >= 'A' && b <= 'Z') {
+        b += 'a' - 'A';
+      }
+      if (b != bytes[i]) {
+        return -1;
+      }
+    }
+    return end;
+  }
+
+  /** The key's name as dnsjava's {@link Name}, to match it against zones. */
+  Name name() {
+    try {
+      return new Name(new DNSInput(Arrays.copyOf(bytes, nameLength)));
+    } catch (WireParseException e) {
+      throw new IllegalStateException("a cache key holds a name that does not parse", e);
+    }
   }
 
   @Override
   public boolean equals(Object other) {
-    return other instanceof CacheKey key
-        && hash == key.hash
-        && type == key.type
-        && dclass == key.dclass
-        && dnssecOk == key.dnssecOk
-        && checkingDisabled == key.checkingDisabled
-        && Arrays.equals(canonicalName, key.canonicalName);
+    return other instanceof CacheKey key && hash == key.hash && Arrays.equals(bytes, key.bytes);
   }
 
   @Override

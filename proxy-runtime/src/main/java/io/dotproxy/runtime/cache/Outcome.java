@@ -9,7 +9,7 @@ import org.xbill.DNS.Message;
 sealed interface Outcome {
 
   /** A cacheable answer, now in the cache. */
-  record Stored(CachedAnswer entry) implements Outcome {}
+  record Stored(byte[] entry) implements Outcome {}
 
   /** An answer that is not cached (SERVFAIL, REFUSED, truncated, ...), passed on as it is. */
   record Passed(Message message) implements Outcome {}

@@ -1,13 +1,12 @@
 package io.dotproxy.runtime.cache;
 
 import io.dotproxy.runtime.config.CacheSettings;
+import java.io.IOException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
-import org.xbill.DNS.Flags;
-import org.xbill.DNS.Header;
 import org.xbill.DNS.Message;
 import org.xbill.DNS.OPTRecord;
-import org.xbill.DNS.Opcode;
 import org.xbill.DNS.Rcode;
 import org.xbill.DNS.Record;
 import org.xbill.DNS.Section;
@@ -31,6 +30,8 @@ import org.xbill.DNS.Type;
 final class StorePolicy {
 
   private static final int AA_BIT_IN_FLAGS_BYTE = 0x04; // byte 2 of the header: QR opcode AA TC RD
+  private static final int QR_IN_THIRD_BYTE = 0x80;
+  private static final int QR_OPCODE_TC_IN_THIRD_BYTE = 0xFA;
   private static final int SOA_FIXED_RDATA = 20; // serial, refresh, retry, expire, minimum
   private static final long MAX_STALE_NANOS = Long.MAX_VALUE / 4; // keeps nanoTime sums in range
 
@@ -46,30 +47,48 @@ final class StorePolicy {
   }
 
   /** The entry to store for {@code answer}, or null when it must not be cached. */
-  CachedAnswer admit(Message answer, CacheKey key, long now) {
-    Header header = answer.getHeader();
-    int rcode = answer.getRcode();
-    if (header.getFlag(Flags.TC) || header.getOpcode() != Opcode.QUERY
-        || (rcode != Rcode.NOERROR && rcode != Rcode.NXDOMAIN) || !answers(answer, key)) {
+  byte[] admit(Message answer, CacheKey key, long now) {
+    return admit(withoutOpt(answer).toWire(), key, now);
+  }
+
+  /**
+   * The entry to store for an answer's wire form as the upstream sent it, or null when it must
+   * not be cached. Judged on the wire, without decoding the records; {@code answer} is not changed.
+   */
+  byte[] admit(byte[] answer, CacheKey key, long now) {
+    if (answer.length < WireRecords.HEADER_LENGTH
+        || (answer[2] & QR_OPCODE_TC_IN_THIRD_BYTE) != QR_IN_THIRD_BYTE
+        || WireRecords.readShort(answer, 4) != 1) {
       return null;
     }
-    byte[] wire = withoutEdnsOptions(answer).toWire();
-    WireRecords records = WireRecords.of(wire);
+    int rcode = answer[3] & 0xF;
+    int questionEnd = key.questionEnd(answer);
+    if ((rcode != Rcode.NOERROR && rcode != Rcode.NXDOMAIN) || questionEnd < 0) {
+      return null;
+    }
+    WireRecords records = WireRecords.of(answer);
     if (records == null) {
       return null;
     }
-    boolean negative = rcode == Rcode.NXDOMAIN || !hasAskedType(records, key.type());
-    int soa = negative ? firstSoaInAuthority(records) : -1;
+    int opt = optIndex(records);
+    if (opt == -2 || opt >= 0 && answer[records.ttlOffsets[opt]] != 0) {
+      return null; // two OPT records, or an extended rcode: not a plain NOERROR or NXDOMAIN
+    }
+    if (opt >= 0 && opt != records.count() - 1) {
+      // Names after the OPT record may point past it; re-encoding puts it last, where it can go.
+      Message parsed = parse(answer);
+      return parsed == null ? null : admit(withoutOpt(parsed).toWire(), key, now);
+    }
+    byte[] wire = opt < 0 ? answer.clone() : withoutLastRecord(answer, records, questionEnd);
+    int count = opt < 0 ? records.count() : records.count() - 1;
+    boolean negative = rcode == Rcode.NXDOMAIN || !hasAskedType(records, count, key.type());
+    int soa = negative ? firstSoaInAuthority(records, count) : -1;
     if (negative && soa < 0) {
       return null;
     }
-    int[] ttlOffsets = new int[records.count()];
-    int aging = 0;
+    int[] ttlOffsets = new int[count];
     long entryTtl = Long.MAX_VALUE;
-    for (int i = 0; i < records.count(); i++) {
-      if (records.types[i] == Type.OPT) {
-        continue; // OPT's "TTL" holds the extended rcode and flags
-      }
+    for (int i = 0; i < count; i++) {
       int offset = records.ttlOffsets[i];
       long ttl = i == soa ? negativeTtl(wire, records, soa) : WireRecords.ttl(wire, offset);
       ttl = Math.min(ttl, maxTtl);
@@ -77,49 +96,72 @@ final class StorePolicy {
         ttl = Math.max(ttl, minTtl);
       }
       WireRecords.putTtl(wire, offset, ttl);
-      ttlOffsets[aging++] = offset;
+      ttlOffsets[i] = offset;
       entryTtl = Math.min(entryTtl, ttl);
     }
-    if (aging == 0 || entryTtl <= 0) {
+    if (count == 0 || entryTtl <= 0) {
       return null;
     }
     // What we serve from memory is not authoritative data, whatever the upstream said.
     wire[2] &= (byte) ~AA_BIT_IN_FLAGS_BYTE;
-    return new CachedAnswer(wire, Arrays.copyOf(ttlOffsets, aging), rcode, now, entryTtl,
-        staleNanos);
+    return CachedAnswer.create(key.bytes(), wire, ttlOffsets, rcode, now, entryTtl, staleNanos);
   }
 
   /**
-   * The answer as it may be served to other clients: its EDNS options belong to this one answer
+   * The answer as it may be served to other clients: its OPT record belongs to this one answer
    * (NSID names the server instance that gave it, an Extended DNS Error describes this resolution;
-   * cookies, keepalive and padding belong to the upstream hop), so none is kept. The OPT record
-   * itself stays for its extended rcode. {@code answer} is not changed.
+   * cookies, keepalive and padding belong to the upstream hop), and each client gets our own.
+   * {@code answer} is not changed.
    */
-  private static Message withoutEdnsOptions(Message answer) {
-    OPTRecord opt = answer.getOPT();
-    if (opt == null || opt.getOptions().isEmpty()) {
+  private static Message withoutOpt(Message answer) {
+    if (answer.getOPT() == null) {
       return answer;
     }
     Message copy = answer.clone();
-    for (Record record : new java.util.ArrayList<>(copy.getSection(Section.ADDITIONAL))) {
+    for (Record record : new ArrayList<>(copy.getSection(Section.ADDITIONAL))) {
       if (record instanceof OPTRecord) {
         copy.removeRecord(record, Section.ADDITIONAL);
       }
     }
-    copy.addRecord(new OPTRecord(opt.getPayloadSize(), opt.getExtendedRcode(), opt.getVersion(),
-        opt.getFlags()), Section.ADDITIONAL);
     return copy;
   }
 
-  /** Whether the answer is for the question we asked, so it may stand for it. */
-  private static boolean answers(Message answer, CacheKey key) {
-    Record question = answer.getQuestion();
-    return question != null && question.getType() == key.type()
-        && question.getDClass() == key.dclass() && key.hasName(question.getName());
+  /** The OPT record's index, -1 without one, -2 with more than one. */
+  private static int optIndex(WireRecords records) {
+    int found = -1;
+    for (int i = 0; i < records.count(); i++) {
+      if (records.types[i] == Type.OPT && records.sections[i] == Section.ADDITIONAL) {
+        if (found >= 0) {
+          return -2;
+        }
+        found = i;
+      }
+    }
+    return found;
   }
 
-  private static boolean hasAskedType(WireRecords records, int type) {
-    for (int i = 0; i < records.count(); i++) {
+  /** {@code answer} up to its last record, which is cut off and no longer counted. */
+  private static byte[] withoutLastRecord(byte[] answer, WireRecords records, int questionEnd) {
+    int last = records.count() - 1;
+    int start = last == 0 ? questionEnd
+        : records.rdataOffsets[last - 1] + records.rdataLengths[last - 1];
+    byte[] wire = Arrays.copyOf(answer, start);
+    int additional = WireRecords.readShort(wire, 10) - 1;
+    wire[10] = (byte) (additional >>> 8);
+    wire[11] = (byte) additional;
+    return wire;
+  }
+
+  private static Message parse(byte[] wire) {
+    try {
+      return new Message(wire);
+    } catch (IOException | RuntimeException e) {
+      return null;
+    }
+  }
+
+  private static boolean hasAskedType(WireRecords records, int count, int type) {
+    for (int i = 0; i < count; i++) {
       if (records.sections[i] == Section.ANSWER && (type == Type.ANY || records.types[i] == type)) {
         return true;
       }
@@ -127,8 +169,8 @@ final class StorePolicy {
     return false;
   }
 
-  private static int firstSoaInAuthority(WireRecords records) {
-    for (int i = 0; i < records.count(); i++) {
+  private static int firstSoaInAuthority(WireRecords records, int count) {
+    for (int i = 0; i < count; i++) {
       if (records.sections[i] == Section.AUTHORITY && records.types[i] == Type.SOA
           && records.rdataLengths[i] >= SOA_FIXED_RDATA + 2) {
         return i;

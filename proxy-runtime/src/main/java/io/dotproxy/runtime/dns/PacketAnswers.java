@@ -1,6 +1,8 @@
 package io.dotproxy.runtime.dns;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.EventLoop;
+import java.util.function.Consumer;
 
 /**
  * A stage that answers some queries from their bytes alone, before they are decoded: the cache's
@@ -16,4 +18,16 @@ public interface PacketAnswers {
    * @return the finished answer, or null when the full path must handle this query
    */
   byte[] answer(ByteBuf packet, boolean udp, int udpMaxSize);
+
+  /**
+   * Takes on a query the packet path can resolve as bytes ({@link WireResolver}), or declines it.
+   *
+   * @param loop the event loop the packet arrived on
+   * @param reply called exactly once, on {@code loop}, with the answer, if the query was taken
+   * @return whether the query was taken; if not, the full path must handle it
+   */
+  default boolean resolve(ByteBuf packet, boolean udp, int udpMaxSize, EventLoop loop,
+      Consumer<byte[]> reply) {
+    return false;
+  }
 }

@@ -2,8 +2,10 @@ package io.dotproxy.runtime.forward;
 
 import io.dotproxy.runtime.config.ForwardZone;
 import io.dotproxy.runtime.dns.ClientQuery;
+import io.dotproxy.runtime.dns.PlainQuery;
 import io.dotproxy.runtime.dns.Resolver;
 import io.dotproxy.runtime.dns.Responses;
+import io.dotproxy.runtime.dns.WireResolver;
 import io.dotproxy.runtime.metrics.ProxyMetrics;
 import io.dotproxy.runtime.privacy.UpstreamQuery;
 import io.dotproxy.runtime.transport.Transport;
@@ -19,6 +21,7 @@ import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.xbill.DNS.Message;
+import org.xbill.DNS.Name;
 
 /**
  * Conditional forwarding ({@code forward-zone}): a name at or below a configured zone goes to that
@@ -26,7 +29,7 @@ import org.xbill.DNS.Message;
  * never fall through to the DoT upstreams, not even when its servers fail (the answer is then
  * SERVFAIL): internal names must not leak to public resolvers.
  */
-public final class ForwardZoneResolver implements Resolver {
+public final class ForwardZoneResolver implements Resolver, WireResolver {
 
   private static final Logger log = LoggerFactory.getLogger(ForwardZoneResolver.class);
 
@@ -73,6 +76,16 @@ public final class ForwardZoneResolver implements Resolver {
     this.upstreamQuery = upstreamQuery;
     this.metrics = metrics;
     this.limits = limits;
+  }
+
+  /** A zone's names are forwarded as messages; the rest go on as bytes if they can. */
+  @Override
+  public CompletableFuture<byte[]> resolveWire(Name name, byte[] packet, PlainQuery query,
+      EventLoop loop) {
+    if (zones.match(name) != null || !(next instanceof WireResolver wire)) {
+      return null;
+    }
+    return wire.resolveWire(name, packet, query, loop);
   }
 
   @Override

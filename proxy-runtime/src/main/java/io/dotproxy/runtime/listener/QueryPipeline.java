@@ -114,6 +114,10 @@ public final class QueryPipeline {
       answerAtOnce(Rcode.SERVFAIL, packet, udp, current.udpMaxSize(), counted);
       return;
     }
+    if (current.packetAnswers() != null && current.queryLog() == null
+        && current.packetAnswers().resolve(packet, udp, current.udpMaxSize(), loop, counted)) {
+      return;
+    }
     dispatch(current, packet, udp, client, started, loop, counted);
   }
 

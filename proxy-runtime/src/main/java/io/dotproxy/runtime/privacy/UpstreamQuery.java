@@ -1,16 +1,19 @@
 package io.dotproxy.runtime.privacy;
 
 import io.dotproxy.runtime.config.PrivacySettings;
+import io.dotproxy.runtime.dns.PlainQuery;
 import io.dotproxy.runtime.dns.ResponseShaper;
 import java.util.ArrayList;
 import java.util.List;
 import org.xbill.DNS.EDNSOption;
+import org.xbill.DNS.ExtendedFlags;
 import org.xbill.DNS.Flags;
 import org.xbill.DNS.GenericEDNSOption;
 import org.xbill.DNS.Message;
 import org.xbill.DNS.OPTRecord;
 import org.xbill.DNS.Record;
 import org.xbill.DNS.Section;
+import org.xbill.DNS.Type;
 
 /**
  * The query as it leaves the proxy: what upstreams learn about the client. The client's message is
@@ -46,6 +49,8 @@ public final class UpstreamQuery {
       new GenericEDNSOption(EDNSOption.Code.TCP_KEEPALIVE, new byte[0]);
 
   private static final int MAX_MESSAGE_LENGTH = 65535;
+  private static final int OPT_FIXED_LENGTH = 11; // root name, type, class, TTL, rdata length
+  private static final int OPTION_HEADER = 4; // code, length
 
   /** RD is the lowest bit of the header's third byte (RFC 1035 section 4.1.1). */
   private static final byte RD_IN_THIRD_BYTE = 0x01;
@@ -66,6 +71,72 @@ public final class UpstreamQuery {
     byte[] wire = paddedForDot(query);
     wire[2] |= RD_IN_THIRD_BYTE;
     return wire;
+  }
+
+  /**
+   * The same for a plain query's bytes ({@link PlainQuery#read} accepted them), built on the wire:
+   * the client's header and question, then our OPT record with the client's UDP size and DO bit,
+   * the client's padding only when we do not pad, an empty keepalive option, and our padding.
+   * Byte for byte what {@link #forDot(Message)} makes of the same query.
+   */
+  public byte[] forDot(byte[] packet, PlainQuery query) {
+    int questionEnd = PlainQuery.NAME_OFFSET + query.nameLength() + 4;
+    int clientOptions = questionEnd + OPT_FIXED_LENGTH;
+    int kept = 0;
+    if (query.edns() && !pad) {
+      for (int pos = clientOptions; pos + 4 <= packet.length; ) {
+        int length = 4 + readShort(packet, pos + 2);
+        if (readShort(packet, pos) == EDNSOption.Code.PADDING) {
+          kept += length;
+        }
+        pos += length;
+      }
+    }
+    int unpadded = questionEnd + OPT_FIXED_LENGTH + kept + OPTION_HEADER + (pad ? OPTION_HEADER : 0);
+    int fill = pad ? Math.floorMod(-unpadded, QUERY_BLOCK_SIZE) : 0;
+    if (unpadded + fill > MAX_MESSAGE_LENGTH) {
+      fill = 0;
+    }
+    byte[] wire = new byte[unpadded + fill];
+    System.arraycopy(packet, 0, wire, 0, questionEnd);
+    wire[2] |= RD_IN_THIRD_BYTE;
+    putShort(wire, 4, 1);
+    putShort(wire, 6, 0);
+    putShort(wire, 8, 0);
+    putShort(wire, 10, 1);
+    int pos = questionEnd;
+    wire[pos] = 0; // the root name
+    putShort(wire, pos + 1, Type.OPT);
+    putShort(wire, pos + 3, query.edns() ? query.udpPayloadSize() : ResponseShaper.ADVERTISED_UDP_SIZE);
+    wire[pos + 7] = (byte) (query.dnssecOk() ? ExtendedFlags.DO >>> 8 : 0);
+    putShort(wire, pos + 9, wire.length - pos - OPT_FIXED_LENGTH);
+    pos += OPT_FIXED_LENGTH;
+    if (kept > 0) {
+      for (int at = clientOptions; at + 4 <= packet.length; ) {
+        int length = 4 + readShort(packet, at + 2);
+        if (readShort(packet, at) == EDNSOption.Code.PADDING) {
+          System.arraycopy(packet, at, wire, pos, length);
+          pos += length;
+        }
+        at += length;
+      }
+    }
+    putShort(wire, pos, EDNSOption.Code.TCP_KEEPALIVE);
+    pos += OPTION_HEADER;
+    if (pad) {
+      putShort(wire, pos, EDNSOption.Code.PADDING);
+      putShort(wire, pos + 2, fill);
+    }
+    return wire;
+  }
+
+  private static int readShort(byte[] bytes, int offset) {
+    return (bytes[offset] & 0xFF) << 8 | (bytes[offset + 1] & 0xFF);
+  }
+
+  private static void putShort(byte[] bytes, int offset, int value) {
+    bytes[offset] = (byte) (value >>> 8);
+    bytes[offset + 1] = (byte) value;
   }
 
   private byte[] paddedForDot(Message query) {

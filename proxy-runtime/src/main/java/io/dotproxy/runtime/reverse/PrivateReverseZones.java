@@ -1,7 +1,9 @@
 package io.dotproxy.runtime.reverse;
 
 import io.dotproxy.runtime.dns.ClientQuery;
+import io.dotproxy.runtime.dns.PlainQuery;
 import io.dotproxy.runtime.dns.Resolver;
+import io.dotproxy.runtime.dns.WireResolver;
 import io.netty.channel.EventLoop;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -29,7 +31,7 @@ import org.xbill.DNS.Type;
  * <p>Sits behind the forward zones: a forward zone that covers one of these zones (a corporate DNS
  * server for {@code 10.in-addr.arpa}, the cluster DNS for the pod range) gets those queries instead.
  */
-public final class PrivateReverseZones implements Resolver {
+public final class PrivateReverseZones implements Resolver, WireResolver {
 
   /** What the query log names as the answerer. */
   public static final String ANSWERED_BY = "local";
@@ -69,6 +71,16 @@ public final class PrivateReverseZones implements Resolver {
     }
     query.trace().answeredBy(ANSWERED_BY);
     return CompletableFuture.completedFuture(answer(query, zone));
+  }
+
+  /** Names in these zones are answered here, from messages; the rest go on as bytes if they can. */
+  @Override
+  public CompletableFuture<byte[]> resolveWire(Name name, byte[] packet, PlainQuery query,
+      EventLoop loop) {
+    if (query.dclass() == DClass.IN && zoneOf(name) != null || !(next instanceof WireResolver wire)) {
+      return null;
+    }
+    return wire.resolveWire(name, packet, query, loop);
   }
 
   /** The private reverse zone {@code name} is at or below, or null. */

@@ -3,7 +3,11 @@ package io.dotproxy.runtime.router;
 import io.dotproxy.runtime.config.Policy;
 import io.dotproxy.runtime.crosscheck.CrossCheck;
 import io.dotproxy.runtime.dns.ClientQuery;
+import io.dotproxy.runtime.dns.PlainQuery;
+import io.dotproxy.runtime.dns.QueryTrace;
 import io.dotproxy.runtime.dns.Resolver;
+import io.dotproxy.runtime.dns.WireRecordWalk;
+import io.dotproxy.runtime.dns.WireResolver;
 import io.dotproxy.runtime.dns.Responses;
 import io.dotproxy.runtime.privacy.UpstreamQuery;
 import io.dotproxy.runtime.upstream.Upstream;
@@ -16,8 +20,14 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import java.util.function.ToIntFunction;
 import org.xbill.DNS.Message;
+import org.xbill.DNS.Name;
 import org.xbill.DNS.Rcode;
+import org.xbill.DNS.Section;
+import org.xbill.DNS.Type;
 
 /**
  * Sends a query to the upstreams in the policy's order, failing over to the next on any failure
@@ -35,7 +45,7 @@ import org.xbill.DNS.Rcode;
  *       in the policy's order, and compares their answers; there is no hedging then.
  * </ul>
  */
-public final class Router implements Resolver {
+public final class Router implements Resolver, WireResolver {
 
   /** How long a query waits on one upstream before trying the next (the last one gets the rest). */
   static final Duration FAILOVER_AFTER = Duration.ofSeconds(2);
@@ -83,12 +93,7 @@ public final class Router implements Resolver {
 
   @Override
   public CompletableFuture<Message> resolve(ClientQuery query, EventLoop loop) {
-    List<Upstream> healthy = new ArrayList<>(upstreams.size());
-    for (Upstream upstream : upstreams) {
-      if (upstream.isHealthy()) {
-        healthy.add(upstream);
-      }
-    }
+    List<Upstream> healthy = healthy();
     if (healthy.isEmpty()) {
       return CompletableFuture.completedFuture(Responses.servfail(query));
     }
@@ -99,38 +104,84 @@ public final class Router implements Resolver {
           CrossCheck.distinctOperatorsFirst(order.order(healthy), u -> CrossCheck.operatorOf(u.spec()), asked),
           deadline, loop, query).start(asked);
     }
-    Exchange exchange = new Exchange(upstreamQuery.forDot(query.message()), order.order(healthy),
-        deadline, loop, query);
-    if (policy == Policy.PARALLEL) {
-      exchange.askParallel(Math.min(parallelUpstreams, healthy.size()));
+    return start(new Exchange<>(upstreamQuery.forDot(query.message()), order.order(healthy),
+        deadline, loop, query.trace(), Router::parse, Message::getRcode, () -> Responses.servfail(query)));
+  }
+
+  /**
+   * The upstream's answer as it was sent, checked only for being a well-formed message; the
+   * cross-check, which compares decoded answers, declines.
+   */
+  @Override
+  public CompletableFuture<byte[]> resolveWire(Name name, byte[] packet, PlainQuery query,
+      EventLoop loop) {
+    if (crossCheck != null) {
+      return null;
+    }
+    List<Upstream> healthy = healthy();
+    if (healthy.isEmpty()) {
+      return CompletableFuture.failedFuture(new IllegalStateException("no healthy upstream"));
+    }
+    return start(new Exchange<>(upstreamQuery.forDot(packet, query), order.order(healthy),
+        System.nanoTime() + timeout.toNanos(), loop, QueryTrace.OFF,
+        raw -> WireRecordWalk.walk(raw, WELL_FORMED) ? raw : null, Router::rcode, () -> null));
+  }
+
+  private List<Upstream> healthy() {
+    List<Upstream> healthy = new ArrayList<>(upstreams.size());
+    for (Upstream upstream : upstreams) {
+      if (upstream.isHealthy()) {
+        healthy.add(upstream);
+      }
+    }
+    return healthy;
+  }
+
+  private <A> CompletableFuture<A> start(Exchange<A> exchange) {
+    int count = policy == Policy.PARALLEL ? Math.min(parallelUpstreams, exchange.candidates.size()) : 0;
+    if (count > 0) {
+      exchange.askParallel(count);
     } else {
       exchange.ask(false);
     }
     return exchange.answer;
   }
 
-  /** One client query's way through the upstreams. */
-  private final class Exchange {
-    final CompletableFuture<Message> answer = new CompletableFuture<>();
+  /**
+   * One client query's way through the upstreams, with its answers read as {@code A}: decoded
+   * messages, or the bytes as they came.
+   */
+  private final class Exchange<A> {
+    final CompletableFuture<A> answer = new CompletableFuture<>();
     private final byte[] wire;
     private final List<Upstream> candidates;
     private final long deadline;
     private final EventLoop loop;
-    private final ClientQuery query;
+    private final QueryTrace trace;
+    private final Function<byte[], A> read;
+    private final ToIntFunction<A> rcodeOf;
+    private final Supplier<A> noAnswer;
     private int next;
     private int pending;
     private boolean parallel;
     private boolean hedged;
     private ScheduledFuture<?> hedgeTimer;
-    private Message firstBadAnswer;
+    private A firstBadAnswer;
 
+    /**
+     * @param read the answer as {@code A}, or null when it cannot be read (which counts as none)
+     * @param noAnswer what answers when no upstream did; null to fail instead
+     */
     Exchange(byte[] wire, List<Upstream> candidates, long deadline, EventLoop loop,
-        ClientQuery query) {
+        QueryTrace trace, Function<byte[], A> read, ToIntFunction<A> rcodeOf, Supplier<A> noAnswer) {
       this.wire = wire;
       this.candidates = candidates;
       this.deadline = deadline;
       this.loop = loop;
-      this.query = query;
+      this.trace = trace;
+      this.read = read;
+      this.rcodeOf = rcodeOf;
+      this.noAnswer = noAnswer;
     }
 
     synchronized void askParallel(int count) {
@@ -145,7 +196,7 @@ public final class Router implements Resolver {
       long remaining = deadline - System.nanoTime();
       if (next >= candidates.size() || remaining <= 0) {
         if (pending == 0) {
-          answer.complete(firstBadAnswer != null ? firstBadAnswer : Responses.servfail(query));
+          giveUp();
         }
         return;
       }
@@ -157,7 +208,7 @@ public final class Router implements Resolver {
         hedgeLater(upstream);
       }
       upstream.query(wire, loop, Duration.ofNanos(attemptNanos))
-          .whenComplete((raw, error) -> answered(upstream, error == null ? parse(raw) : null));
+          .whenComplete((raw, error) -> answered(upstream, error == null ? read.apply(raw) : null));
     }
 
     /** Hedges after the upstream's observed 95th percentile, or the bound if that is shorter. */
@@ -182,7 +233,16 @@ public final class Router implements Resolver {
       }
     }
 
-    private synchronized void answered(Upstream upstream, Message parsed) {
+    private void giveUp() {
+      A fallback = firstBadAnswer != null ? firstBadAnswer : noAnswer.get();
+      if (fallback != null) {
+        answer.complete(fallback);
+      } else {
+        answer.completeExceptionally(new IllegalStateException("no upstream answered"));
+      }
+    }
+
+    private synchronized void answered(Upstream upstream, A parsed) {
       pending--;
       if (hedgeTimer != null) {
         hedgeTimer.cancel(false); // only the first attempt is hedged, and only while it is pending
@@ -191,13 +251,13 @@ public final class Router implements Resolver {
       if (answer.isDone()) {
         return; // a late answer: it counted for the upstream's health and time, not the client
       }
-      if (parsed != null && (isGood(parsed) || (pending == 0 && !parallel && !hedged))) {
-        query.trace().answeredBy(upstream.spec().label());
+      if (parsed != null && (isGood(rcodeOf.applyAsInt(parsed)) || (pending == 0 && !parallel && !hedged))) {
+        trace.answeredBy(upstream.spec().label());
         answer.complete(parsed);
         return;
       }
       if (parsed != null && firstBadAnswer == null) {
-        query.trace().answeredBy(upstream.spec().label());
+        trace.answeredBy(upstream.spec().label());
         firstBadAnswer = parsed;
       }
       if (pending == 0) {
@@ -212,9 +272,28 @@ public final class Router implements Resolver {
 
   /** An answer worth giving the client at once: anything but SERVFAIL and REFUSED (and the like). */
   static boolean isGood(Message answer) {
-    int rcode = answer.getRcode();
+    return isGood(answer.getRcode());
+  }
+
+  private static boolean isGood(int rcode) {
     return rcode == Rcode.NOERROR || rcode == Rcode.NXDOMAIN;
   }
+
+  /** The rcode of a well-formed answer's bytes: the header's four bits and the OPT record's eight. */
+  static int rcode(byte[] raw) {
+    int[] extended = {0};
+    WireRecordWalk.walk(raw, (section, type, ttlOffset, rdataOffset, rdataLength) -> {
+      if (type == Type.OPT && section == Section.ADDITIONAL) {
+        extended[0] = raw[ttlOffset] & 0xFF;
+        return false;
+      }
+      return true;
+    });
+    return extended[0] << 4 | (raw[3] & 0xF);
+  }
+
+  private static final WireRecordWalk.Visitor WELL_FORMED =
+      (section, type, ttlOffset, rdataOffset, rdataLength) -> true;
 
   static Message parse(byte[] raw) {
     try {

@@ -6,6 +6,10 @@ import io.dotproxy.runtime.dns.QueryDecoder;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
+import java.util.List;
+import org.xbill.DNS.CookieOption;
+import org.xbill.DNS.EDNSOption;
+import org.xbill.DNS.GenericEDNSOption;
 import org.xbill.DNS.AAAARecord;
 import org.xbill.DNS.ARecord;
 import org.xbill.DNS.DClass;
@@ -126,5 +130,37 @@ final class Dns {
     } catch (TextParseException e) {
       throw new IllegalArgumentException(e);
     }
+  }
+
+  /**
+   * A query of the common shape the packet path takes: {@code opt} is "none", "edns", "do",
+   * "small-payload" (EDNS with a 100-byte UDP size), "cookie", "server-cookie" or "padding".
+   */
+  static Message plainQuery(String asked, int type, boolean rd, boolean ad, boolean cd, String opt,
+      int id) {
+    Message message = Message.newQuery(Record.newRecord(name(asked), type, DClass.IN));
+    message.getHeader().setID(id);
+    if (!rd) {
+      message.getHeader().unsetFlag(Flags.RD);
+    }
+    if (ad) {
+      message.getHeader().setFlag(Flags.AD);
+    }
+    if (cd) {
+      message.getHeader().setFlag(Flags.CD);
+    }
+    List<EDNSOption> options = switch (opt) {
+      case "cookie" -> List.of(new CookieOption(new byte[] {1, 2, 3, 4, 5, 6, 7, 8}));
+      case "server-cookie" -> List.of(new CookieOption(new byte[8], new byte[16]));
+      case "padding" -> List.of(new GenericEDNSOption(EDNSOption.Code.PADDING, new byte[20]));
+      default -> List.of();
+    };
+    switch (opt) {
+      case "none" -> { }
+      case "do" -> message.addRecord(new OPTRecord(4096, 0, 0, ExtendedFlags.DO), Section.ADDITIONAL);
+      case "small-payload" -> message.addRecord(new OPTRecord(100, 0, 0, 0), Section.ADDITIONAL);
+      default -> message.addRecord(new OPTRecord(1232, 0, 0, 0, options), Section.ADDITIONAL);
+    }
+    return message;
   }
 }

@@ -69,11 +69,11 @@ class PacketAnswersTest extends CacheFixture {
       return answer;
     });
     AnswerCache cache = cache();
-    Message query = query(type, rd, ad, cd, opt, 0x1234);
+    Message query = Dns.plainQuery(ASKED, type, rd, ad, cd, opt, 0x1234);
     prime(cache, query, udp);
     clock.advance(Duration.ofSeconds(7)); // TTLs must be aged the same way on both paths
 
-    Message again = query(type, rd, ad, cd, opt, 0xBEEF);
+    Message again = Dns.plainQuery(ASKED, type, rd, ad, cd, opt, 0xBEEF);
     byte[] packetAnswer = cache.answer(buffer(again), udp, UDP_MAX_SIZE);
 
     assertThat(packetAnswer).isNotNull();
@@ -88,10 +88,10 @@ class PacketAnswersTest extends CacheFixture {
   void answersNegativeEntriesAsTheFullPath() throws Exception {
     next.answer(query -> Dns.negative(query, Rcode.NXDOMAIN, 600, 60));
     AnswerCache cache = cache();
-    prime(cache, query(Type.A, true, false, false, "edns", 1), true);
+    prime(cache, Dns.plainQuery(ASKED, Type.A, true, false, false, "edns", 1), true);
     clock.advance(Duration.ofSeconds(2));
 
-    Message again = query(Type.A, true, false, false, "edns", 2);
+    Message again = Dns.plainQuery(ASKED, Type.A, true, false, false, "edns", 2);
     byte[] packetAnswer = cache.answer(buffer(again), true, UDP_MAX_SIZE);
 
     assertThat(packetAnswer).isEqualTo(fullPath(cache, again, true));
@@ -101,7 +101,7 @@ class PacketAnswersTest extends CacheFixture {
   @Test
   void countsItsHits() throws Exception {
     AnswerCache cache = cache();
-    Message query = query(Type.A, true, false, false, "none", 1);
+    Message query = Dns.plainQuery(ASKED, Type.A, true, false, false, "none", 1);
     prime(cache, query, true);
     double before = metric("dotproxy_cache_hits");
 
@@ -114,14 +114,14 @@ class PacketAnswersTest extends CacheFixture {
   void declinesWhatIsNotCached() {
     AnswerCache cache = cache();
 
-    assertThat(cache.answer(buffer(query(Type.A, true, false, false, "none", 1)), true, UDP_MAX_SIZE)).isNull();
+    assertThat(cache.answer(buffer(Dns.plainQuery(ASKED, Type.A, true, false, false, "none", 1)), true, UDP_MAX_SIZE)).isNull();
     assertThat(next.calls()).isZero();
   }
 
   @Test
   void declinesExpiredEntriesSoTheFullPathCanRefreshThem() throws Exception {
     AnswerCache cache = cache();
-    Message query = query(Type.A, true, false, false, "none", 1);
+    Message query = Dns.plainQuery(ASKED, Type.A, true, false, false, "none", 1);
     prime(cache, query, true);
     clock.advance(Duration.ofSeconds(301));
 
@@ -139,7 +139,7 @@ class PacketAnswersTest extends CacheFixture {
       return answer;
     });
     AnswerCache cache = cache();
-    Message query = query(Type.TXT, true, false, false, "none", 1);
+    Message query = Dns.plainQuery(ASKED, Type.TXT, true, false, false, "none", 1);
     prime(cache, query, false);
 
     assertThat(cache.answer(buffer(query), true, UDP_MAX_SIZE)).isNull(); // 512 bytes without EDNS
@@ -149,8 +149,8 @@ class PacketAnswersTest extends CacheFixture {
   @Test
   void declinesQueriesOfAnyOtherShape() throws Exception {
     AnswerCache cache = cache();
-    prime(cache, query(Type.A, true, false, false, "none", 1), true);
-    Message plain = query(Type.A, true, false, false, "none", 2);
+    prime(cache, Dns.plainQuery(ASKED, Type.A, true, false, false, "none", 1), true);
+    Message plain = Dns.plainQuery(ASKED, Type.A, true, false, false, "none", 2);
     assertThat(cache.answer(buffer(plain), true, UDP_MAX_SIZE)).as("the plain query itself").isNotNull();
 
     List<byte[]> others = new ArrayList<>();
@@ -186,7 +186,7 @@ class PacketAnswersTest extends CacheFixture {
   @Test
   void readsThePacketFromItsReaderIndexWithoutConsumingIt() throws Exception {
     AnswerCache cache = cache();
-    Message query = query(Type.A, true, false, false, "none", 7);
+    Message query = Dns.plainQuery(ASKED, Type.A, true, false, false, "none", 7);
     prime(cache, query, true);
     byte[] wire = query.toWire();
     ByteBuf framed = Unpooled.buffer().writeShort(wire.length).writeBytes(wire);
@@ -196,33 +196,6 @@ class PacketAnswersTest extends CacheFixture {
 
     assertThat(answer).isEqualTo(fullPath(cache, query, true));
     assertThat(framed.readableBytes()).isEqualTo(wire.length);
-  }
-
-  private static Message query(int type, boolean rd, boolean ad, boolean cd, String opt, int id) {
-    Message message = Message.newQuery(Record.newRecord(Dns.name(ASKED), type, DClass.IN));
-    message.getHeader().setID(id);
-    if (!rd) {
-      message.getHeader().unsetFlag(Flags.RD);
-    }
-    if (ad) {
-      message.getHeader().setFlag(Flags.AD);
-    }
-    if (cd) {
-      message.getHeader().setFlag(Flags.CD);
-    }
-    List<EDNSOption> options = switch (opt) {
-      case "cookie" -> List.of(new CookieOption(new byte[] {1, 2, 3, 4, 5, 6, 7, 8}));
-      case "server-cookie" -> List.of(new CookieOption(new byte[8], new byte[16]));
-      case "padding" -> List.of(new GenericEDNSOption(EDNSOption.Code.PADDING, new byte[20]));
-      default -> List.of();
-    };
-    switch (opt) {
-      case "none" -> { }
-      case "do" -> message.addRecord(new OPTRecord(4096, 0, 0, ExtendedFlags.DO), Section.ADDITIONAL);
-      case "small-payload" -> message.addRecord(new OPTRecord(100, 0, 0, 0), Section.ADDITIONAL);
-      default -> message.addRecord(new OPTRecord(1232, 0, 0, 0, options), Section.ADDITIONAL);
-    }
-    return message;
   }
 
   private static byte[] withOption(Message query, EDNSOption option) {

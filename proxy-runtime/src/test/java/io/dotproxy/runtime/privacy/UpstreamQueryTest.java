@@ -3,7 +3,9 @@ package io.dotproxy.runtime.privacy;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.dotproxy.runtime.config.PrivacySettings;
+import io.dotproxy.runtime.dns.PlainQuery;
 import io.dotproxy.runtime.dns.ResponseShaper;
+import io.netty.buffer.Unpooled;
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -196,6 +198,41 @@ class UpstreamQueryTest {
   }
 
   /** The same question without EDNS, with bare EDNS, with ECS, and with a cookie and DO. */
+  @Test
+  void aPlainQuerysBytesGoUpstreamExactlyAsItsMessageWould() throws Exception {
+    List<Message> plain = new ArrayList<>();
+    for (String name : new String[] {"a.test.", "MiXeD.CaSe.example.", "x.y.z.very-long-label-for-padding.test."}) {
+      for (int flags = 0; flags < 4; flags++) {
+        Message query = query(Name.fromString(name));
+        if ((flags & 1) == 0) {
+          query.getHeader().unsetFlag(org.xbill.DNS.Flags.RD);
+        }
+        if ((flags & 2) != 0) {
+          query.getHeader().setFlag(org.xbill.DNS.Flags.CD);
+        }
+        plain.add(query);
+        plain.add(withOpt(query));
+        Message dnssec = query.clone();
+        dnssec.addRecord(new OPTRecord(4096, 0, 0, ExtendedFlags.DO), Section.ADDITIONAL);
+        plain.add(dnssec);
+        Message padded = query.clone();
+        padded.addRecord(new OPTRecord(1400, 0, 0, 0, List.of(new CookieOption(new byte[8]),
+            new GenericEDNSOption(EDNSOption.Code.PADDING, new byte[13]))), Section.ADDITIONAL);
+        plain.add(padded);
+      }
+    }
+    for (PrivacySettings settings : List.of(new PrivacySettings(true, true), new PrivacySettings(false, false))) {
+      UpstreamQuery upstreamQuery = new UpstreamQuery(settings);
+      for (Message query : plain) {
+        byte[] packet = query.toWire();
+        PlainQuery read = PlainQuery.read(Unpooled.wrappedBuffer(packet));
+        assertThat(read).as("a plain query: %s", query).isNotNull();
+        assertThat(upstreamQuery.forDot(packet, read)).as("%s, query %s", settings, query)
+            .isEqualTo(upstreamQuery.forDot(query));
+      }
+    }
+  }
+
   private static List<Message> variants(Name name) throws Exception {
     List<Message> queries = new ArrayList<>();
     queries.add(query(name));
