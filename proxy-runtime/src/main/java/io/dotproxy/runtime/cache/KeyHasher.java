@@ -1,5 +1,6 @@
 package io.dotproxy.runtime.cache;
 
+import io.netty.buffer.ByteBuf;
 import java.security.SecureRandom;
 
 /**
@@ -37,44 +38,83 @@ final class KeyHasher {
 
   /** SipHash-2-4 of {@code bytes}, as the reference implementation computes it. */
   long sipHash(byte[] bytes) {
-    long[] v = {
-        k0 ^ 0x736f6d6570736575L, k1 ^ 0x646f72616e646f6dL,
-        k0 ^ 0x6c7967656e657261L, k1 ^ 0x7465646279746573L};
-    int length = bytes.length;
-    int wholeWords = length & ~7;
-    for (int offset = 0; offset <= wholeWords; offset += 8) {
-      long m = offset < wholeWords
-          ? littleEndian(bytes, offset, 8)
-          : littleEndian(bytes, offset, length - offset) | ((long) length << 56);
-      v[3] ^= m;
-      sipRounds(v, 2);
-      v[0] ^= m;
-    }
-    v[2] ^= 0xff;
-    sipRounds(v, 4);
-    return v[0] ^ v[1] ^ v[2] ^ v[3];
+    return keyHash(bytes, 0, bytes.length);
   }
 
-  private static void sipRounds(long[] v, int rounds) {
-    for (int round = 0; round < rounds; round++) {
-      v[0] += v[1];
-      v[1] = Long.rotateLeft(v[1], 13) ^ v[0];
-      v[0] = Long.rotateLeft(v[0], 32);
-      v[2] += v[3];
-      v[3] = Long.rotateLeft(v[3], 16) ^ v[2];
-      v[0] += v[3];
-      v[3] = Long.rotateLeft(v[3], 21) ^ v[0];
-      v[2] += v[1];
-      v[1] = Long.rotateLeft(v[1], 17) ^ v[2];
-      v[2] = Long.rotateLeft(v[2], 32);
-    }
+  /** SipHash-2-4 of a range of bytes as they are: a key stored in a {@link PacketStore} entry. */
+  long keyHash(byte[] bytes, int offset, int length) {
+    return sipHash(bytes, null, offset, length, false, 0, 0);
   }
 
-  private static long littleEndian(byte[] bytes, int offset, int count) {
-    long word = 0;
-    for (int i = 0; i < count; i++) {
-      word |= (bytes[offset + i] & 0xFFL) << (8 * i);
+  /**
+   * SipHash-2-4 of the key {@link CacheKeys#key} would make of the name in {@code packet}, read
+   * lower-cased, and {@code tail} ({@link CacheKeys#tail}), without making it.
+   */
+  long keyHash(ByteBuf packet, int nameOffset, int nameLength, long tail) {
+    return sipHash(null, packet, nameOffset, nameLength, true, tail, CacheKeys.TAIL_LENGTH);
+  }
+
+  /** As {@link #keyHash(ByteBuf, int, int, long)}, for a name in an array. */
+  long keyHash(byte[] name, int nameOffset, int nameLength, long tail) {
+    return sipHash(name, null, nameOffset, nameLength, true, tail, CacheKeys.TAIL_LENGTH);
+  }
+
+  /**
+   * SipHash-2-4 of {@code nameLength} bytes of {@code array} or else {@code buffer} from
+   * {@code offset}, A-Z lower-cased when {@code foldCase}, followed by the first
+   * {@code tailLength} bytes of {@code tail}. The state lives in locals: a hash per lookup must not
+   * allocate. The message blocks and the finalization share one round loop.
+   */
+  private long sipHash(byte[] array, ByteBuf buffer, int offset, int nameLength, boolean foldCase,
+      long tail, int tailLength) {
+    long v0 = k0 ^ 0x736f6d6570736575L;
+    long v1 = k1 ^ 0x646f72616e646f6dL;
+    long v2 = k0 ^ 0x6c7967656e657261L;
+    long v3 = k1 ^ 0x7465646279746573L;
+    int length = nameLength + tailLength;
+    int blocks = (length >>> 3) + 1; // the last holds the remaining bytes and the length
+    for (int block = 0; block <= blocks; block++) {
+      long m = 0;
+      int rounds;
+      if (block < blocks) {
+        int start = block << 3;
+        if (start + 8 <= nameLength) {
+          m = array != null ? CacheKeys.word(array, offset + start) : buffer.getLongLE(offset + start);
+          m = foldCase ? CacheKeys.lowerCase(m) : m;
+        } else {
+          for (int i = 0, end = Math.min(8, length - start); i < end; i++) {
+            int at = start + i;
+            int b;
+            if (at < nameLength) {
+              b = (array != null ? array[offset + at] : buffer.getByte(offset + at)) & 0xFF;
+              b = foldCase ? CacheKeys.lowerCase(b) : b;
+            } else {
+              b = CacheKeys.tailByte(tail, at - nameLength) & 0xFF;
+            }
+            m |= (long) b << (8 * i);
+          }
+          m |= block == blocks - 1 ? (long) length << 56 : 0;
+        }
+        v3 ^= m;
+        rounds = 2;
+      } else {
+        v2 ^= 0xff;
+        rounds = 4;
+      }
+      for (int round = 0; round < rounds; round++) {
+        v0 += v1;
+        v1 = Long.rotateLeft(v1, 13) ^ v0;
+        v0 = Long.rotateLeft(v0, 32);
+        v2 += v3;
+        v3 = Long.rotateLeft(v3, 16) ^ v2;
+        v0 += v3;
+        v3 = Long.rotateLeft(v3, 21) ^ v0;
+        v2 += v1;
+        v1 = Long.rotateLeft(v1, 17) ^ v2;
+        v2 = Long.rotateLeft(v2, 32);
+      }
+      v0 ^= m;
     }
-    return word;
+    return v0 ^ v1 ^ v2 ^ v3;
   }
 }
