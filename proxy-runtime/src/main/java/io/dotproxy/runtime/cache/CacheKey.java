@@ -23,24 +23,15 @@ import org.xbill.DNS.WireParseException;
  */
 final class CacheKey {
 
-  private static final int DNSSEC_OK = 1;
-  private static final int CHECKING_DISABLED = 2;
-
-  /** The canonical name, then type, class and the DO and CD bits: how the packet cache files it. */
+  /** The canonical name, then type, class and the DO and CD bits ({@link CacheKeys}). */
   private final byte[] bytes;
   private final int nameLength;
   private final int hash;
 
   private CacheKey(byte[] canonicalName, int type, int dclass, boolean dnssecOk,
       boolean checkingDisabled, KeyHasher hasher) {
-    int length = canonicalName.length;
-    this.nameLength = length;
-    this.bytes = Arrays.copyOf(canonicalName, length + 5);
-    bytes[length] = (byte) (type >>> 8);
-    bytes[length + 1] = (byte) type;
-    bytes[length + 2] = (byte) (dclass >>> 8);
-    bytes[length + 3] = (byte) dclass;
-    bytes[length + 4] = (byte) ((dnssecOk ? DNSSEC_OK : 0) | (checkingDisabled ? CHECKING_DISABLED : 0));
+    this.nameLength = canonicalName.length;
+    this.bytes = CacheKeys.key(canonicalName, type, dclass, CacheKeys.bits(dnssecOk, checkingDisabled));
     this.hash = hasher.hash(bytes);
   }
 

@@ -64,6 +64,24 @@ final class CachedAnswer {
   private static final VarHandle INTS =
       MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.BIG_ENDIAN);
 
+  /** Where {@link PacketStore} finds an entry's key and end of life. */
+  static final PacketStore.EntryLayout LAYOUT = new PacketStore.EntryLayout() {
+    @Override
+    public int keyOffset(byte[] entry) {
+      return CachedAnswer.keyOffset(entry);
+    }
+
+    @Override
+    public int keyLength(byte[] entry) {
+      return CachedAnswer.keyLength(entry);
+    }
+
+    @Override
+    public long staleUntil(byte[] entry) {
+      return CachedAnswer.staleUntil(entry);
+    }
+  };
+
   private CachedAnswer() {}
 
   /**
@@ -123,11 +141,6 @@ final class CachedAnswer {
 
   static boolean inPrefetchWindow(byte[] entry, long now) {
     return now - (long) LONGS.get(entry, PREFETCH_FROM) >= 0;
-  }
-
-  /** What the entry counts against the cache size: one per started KiB. */
-  static int weight(byte[] entry) {
-    return Math.max(1, (entry.length + 1023) >> 10);
   }
 
   /** The length of the answer {@link #answer} makes for a client with or without EDNS. */

@@ -144,6 +144,19 @@ final class PacketStore {
     return size;
   }
 
+  /**
+   * Entries that can still answer, counted slot by slot (for the entries gauge, read at scrape
+   * time): expired ones wait in their slots until the hand or a lookup reaches them.
+   */
+  long liveSize() {
+    long now = nanoClock.getAsLong();
+    long live = 0;
+    for (Segment segment : segments) {
+      live += segment.live(now);
+    }
+    return live;
+  }
+
   long weight() {
     long weight = 0;
     for (Segment segment : segments) {
@@ -227,6 +240,21 @@ final class PacketStore {
       this.hashes = new int[slots];
       this.entries = new byte[slots][];
       this.uses = new byte[slots];
+    }
+
+    int live(long now) {
+      long stamp = lock.readLock();
+      try {
+        int live = 0;
+        for (byte[] entry : entries) {
+          if (entry != null && !expired(entry, now)) {
+            live++;
+          }
+        }
+        return live;
+      } finally {
+        lock.unlockRead(stamp);
+      }
     }
 
     /** The live entry for {@code key}, or the packet's question when {@code key} is null. */
