@@ -33,7 +33,16 @@ public final class Main {
 
   private Main() {}
 
+  /**
+   * Netty's JFR events (allocator chunks) stay off unless this property says otherwise: their event
+   * classes register with the flight recorder when first used, which starts its metadata repository,
+   * about 60 ms of the start-up, for events that only a running recording would read.
+   */
+  static final String NETTY_JFR = "io.netty.jfr.enabled";
+
   public static void main(String[] args) {
+    // before any Netty class reads it
+    System.getProperties().putIfAbsent(NETTY_JFR, "false");
     List<String> arguments = List.of(args);
     if (arguments.contains("--help") || arguments.contains("-h")) {
       System.out.println(ConfigLoader.usage());
