@@ -43,6 +43,11 @@ public final class Main {
   public static void main(String[] args) {
     // before any Netty class reads it
     System.getProperties().putIfAbsent(NETTY_JFR, "false");
+    // Loading BoringSSL and the JDK's TLS classes needs no settings: on a second core it overlaps the
+    // reading of the settings and the logging set-up, and the upstreams' TLS set-up then finds it done.
+    Thread tlsLoader = new Thread(UpstreamTls::providerName, "dotproxy-tls-load");
+    tlsLoader.setDaemon(true);
+    tlsLoader.start();
     List<String> arguments = List.of(args);
     if (arguments.contains("--help") || arguments.contains("-h")) {
       System.out.println(ConfigLoader.usage());
