@@ -43,11 +43,6 @@ public final class Main {
   public static void main(String[] args) {
     // before any Netty class reads it
     System.getProperties().putIfAbsent(NETTY_JFR, "false");
-    // Loading BoringSSL and the JDK's TLS classes needs no settings: on a second core it overlaps the
-    // reading of the settings and the logging set-up, and the upstreams' TLS set-up then finds it done.
-    Thread tlsLoader = new Thread(UpstreamTls::providerName, "dotproxy-tls-load");
-    tlsLoader.setDaemon(true);
-    tlsLoader.start();
     List<String> arguments = List.of(args);
     if (arguments.contains("--help") || arguments.contains("-h")) {
       System.out.println(ConfigLoader.usage());
@@ -59,6 +54,15 @@ public final class Main {
       return;
     }
     boolean checkOnly = arguments.contains(CHECK_CONFIG);
+    if (!checkOnly) {
+      // Loading BoringSSL and the JDK's TLS classes needs no settings: on a second core it overlaps the
+      // reading of the settings, and the upstreams' TLS set-up then finds it done. Logging is set up
+      // first, so that what Netty logs meanwhile is not queued and replayed with SLF4J's warning.
+      LoggerFactory.getILoggerFactory();
+      Thread tlsLoader = new Thread(UpstreamTls::providerName, "dotproxy-tls-load");
+      tlsLoader.setDaemon(true);
+      tlsLoader.start();
+    }
     ConfigLoader loader;
     ProxyConfig config;
     try {
