@@ -33,7 +33,16 @@ public final class Main {
 
   private Main() {}
 
+  /**
+   * Netty's JFR events (allocator chunks) stay off unless this property says otherwise: their event
+   * classes register with the flight recorder when first used, which starts its metadata repository,
+   * about 60 ms of the start-up, for events that only a running recording would read.
+   */
+  static final String NETTY_JFR = "io.netty.jfr.enabled";
+
   public static void main(String[] args) {
+    // before any Netty class reads it
+    System.getProperties().putIfAbsent(NETTY_JFR, "false");
     List<String> arguments = List.of(args);
     if (arguments.contains("--help") || arguments.contains("-h")) {
       System.out.println(ConfigLoader.usage());
@@ -45,6 +54,15 @@ public final class Main {
       return;
     }
     boolean checkOnly = arguments.contains(CHECK_CONFIG);
+    if (!checkOnly) {
+      // Loading BoringSSL and the JDK's TLS classes needs no settings: on a second core it overlaps the
+      // reading of the settings, and the upstreams' TLS set-up then finds it done. Logging is set up
+      // first, so that what Netty logs meanwhile is not queued and replayed with SLF4J's warning.
+      LoggerFactory.getILoggerFactory();
+      Thread tlsLoader = new Thread(UpstreamTls::providerName, "dotproxy-tls-load");
+      tlsLoader.setDaemon(true);
+      tlsLoader.start();
+    }
     ConfigLoader loader;
     ProxyConfig config;
     try {

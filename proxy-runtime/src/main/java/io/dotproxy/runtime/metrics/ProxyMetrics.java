@@ -1,5 +1,6 @@
 package io.dotproxy.runtime.metrics;
 
+import io.prometheus.metrics.config.PrometheusProperties;
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.prometheus.metrics.core.datapoints.DistributionDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
@@ -7,7 +8,15 @@ import io.prometheus.metrics.core.metrics.Gauge;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.core.metrics.Info;
-import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
+import io.prometheus.metrics.instrumentation.jvm.JvmBufferPoolMetrics;
+import io.prometheus.metrics.instrumentation.jvm.JvmClassLoadingMetrics;
+import io.prometheus.metrics.instrumentation.jvm.JvmCompilationMetrics;
+import io.prometheus.metrics.instrumentation.jvm.JvmGarbageCollectorMetrics;
+import io.prometheus.metrics.instrumentation.jvm.JvmMemoryMetrics;
+import io.prometheus.metrics.instrumentation.jvm.JvmMemoryPoolAllocationMetrics;
+import io.prometheus.metrics.instrumentation.jvm.JvmRuntimeInfoMetric;
+import io.prometheus.metrics.instrumentation.jvm.JvmThreadsMetrics;
+import io.prometheus.metrics.instrumentation.jvm.ProcessMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.prometheus.metrics.model.snapshots.Unit;
 import java.util.List;
@@ -210,9 +219,21 @@ public final class ProxyMetrics {
   /**
    * Adds the Prometheus client's JVM and process collectors (CPU, resident memory, heap, GC pauses,
    * threads, open file descriptors). They read MXBeans and /proc when scraped, never on the query path.
+   * These are {@code JvmMetrics}' collectors less its native-memory one: that one reports only under
+   * {@code -XX:NativeMemoryTracking}, which the image does not run, and asking for it starts the
+   * platform MBean server, about 50 ms of the proxy's start-up (docs/explanation/footprint.md).
    */
   public ProxyMetrics registerRuntimeMetrics() {
-    JvmMetrics.builder().register(registry);
+    PrometheusProperties config = PrometheusProperties.get();
+    JvmThreadsMetrics.builder(config).register(registry);
+    JvmBufferPoolMetrics.builder(config).register(registry);
+    JvmClassLoadingMetrics.builder(config).register(registry);
+    JvmCompilationMetrics.builder(config).register(registry);
+    JvmGarbageCollectorMetrics.builder(config).register(registry);
+    JvmMemoryPoolAllocationMetrics.builder(config).register(registry);
+    JvmMemoryMetrics.builder(config).register(registry);
+    JvmRuntimeInfoMetric.builder(config).register(registry);
+    ProcessMetrics.builder(config).register(registry);
     return this;
   }
 
