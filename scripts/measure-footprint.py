@@ -48,8 +48,11 @@ CANDIDATES = {
     "jlink-serial-cds": ("jlink", SERIAL, True),
     "jlink-serial-c1-cds": ("jlink", SERIAL + ["-XX:TieredStopAtLevel=1"], True),
     # the proxy image's ENTRYPOINT flags (Dockerfile.proxy), less the paths
-    "image": ("jlink", SERIAL + ["-XX:MaxRAMPercentage=50", "-XX:ErgoHeapSizeLimit=1g", "-XX:TieredStopAtLevel=1",
+    "image": ("jlink", SERIAL + ["-XX:MaxRAMPercentage=50", "-XX:ErgoHeapSizeLimit=1g",
                                  "-XX:+ExitOnOutOfMemoryError"], True),
+    # a Sidecar-mode proxy: the image's flags plus what the operator adds (JDK_JAVA_OPTIONS)
+    "sidecar": ("jlink", SERIAL + ["-XX:MaxRAMPercentage=50", "-XX:ErgoHeapSizeLimit=1g",
+                                   "-XX:+ExitOnOutOfMemoryError", "-XX:TieredStopAtLevel=1"], True),
 }
 
 

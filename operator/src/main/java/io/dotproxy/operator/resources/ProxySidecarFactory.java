@@ -4,9 +4,11 @@ import io.dotproxy.operator.model.DnsOverTlsProxy;
 import io.dotproxy.operator.model.DnsOverTlsProxySpec;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
+import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeBuilder;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 
@@ -37,7 +39,26 @@ public final class ProxySidecarFactory {
 
   private static final IntOrString ADMIN = new IntOrString(ProxyNames.ADMIN_PORT);
 
+  /**
+   * JVM options the java launcher of the proxy image adds to its ENTRYPOINT flags: C1 only. A sidecar
+   * answers one application's queries, a few per second, in every pod, so its footprint counts many
+   * times over and its speed hardly: C2's compiler arenas and code cost about 30 MiB of peak RSS,
+   * for CPU per answer the fleet's shared proxies need and a sidecar does not
+   * (docs/explanation/footprint.md).
+   */
+  static final EnvVar JVM_OPTIONS = new EnvVar("JDK_JAVA_OPTIONS", "-XX:TieredStopAtLevel=1", null);
+
   private ProxySidecarFactory() {}
+
+  private static List<EnvVar> sidecarEnv(DnsOverTlsProxySpec spec) {
+    List<EnvVar> env = new ArrayList<>();
+    env.add(JVM_OPTIONS);
+    List<EnvVar> logEnv = ProxyContainers.logEnv(spec);
+    if (logEnv != null) {
+      env.addAll(logEnv);
+    }
+    return env;
+  }
 
   /**
    * @param nativeSidecar an init container with restartPolicy Always: it starts before every other
@@ -49,7 +70,7 @@ public final class ProxySidecarFactory {
         .withName(ProxyNames.CONTAINER)
         .withImage(ProxyContainers.image(spec, defaultImage))
         .withArgs("--config", ProxyNames.CONFIG_PATH)
-        .withEnv(ProxyContainers.logEnv(spec))
+        .withEnv(sidecarEnv(spec))
         .withRestartPolicy(nativeSidecar ? "Always" : null)
         .addNewPort().withName(ADMIN_PORT_NAME).withContainerPort(ProxyNames.ADMIN_PORT).withProtocol("TCP").endPort()
         .withResources(ProxyContainers.resources(spec))

@@ -254,6 +254,16 @@ class SidecarWebhookTest {
   }
 
   @Test
+  void theInjectedProxyRunsItsJvmForFootprintWithC1Only() {
+    ObjectNode review = inNamespace(AdmissionReviews.load("deployment-pod.json"), "blog");
+
+    Container proxy = admit(review).patchedPod(review).getSpec().getInitContainers().get(0);
+
+    assertThat(proxy.getEnv()).extracting(env -> env.getName() + "=" + env.getValue())
+        .contains("JDK_JAVA_OPTIONS=-XX:TieredStopAtLevel=1");
+  }
+
+  @Test
   void withoutNativeSidecarsTheProxyIsTheFirstOrdinaryContainer() {
     // A second replica, configured for a cluster without native sidecars; it finds the first one's
     // certificates in the Secret, so the same caBundle verifies it.
