@@ -3,19 +3,19 @@ package io.dotproxy.runtime.cache;
 import io.dotproxy.runtime.config.CacheSettings;
 import io.dotproxy.runtime.dns.ClientQuery;
 import io.dotproxy.runtime.dns.DecodedQuery;
-import io.dotproxy.runtime.dns.QueryDecoder;
-import io.dotproxy.runtime.dns.Responses;
-import io.dotproxy.runtime.dns.WireResolver;
 import io.dotproxy.runtime.dns.PacketAnswers;
 import io.dotproxy.runtime.dns.PlainQuery;
-import io.dotproxy.runtime.dns.ResponseShaper;
+import io.dotproxy.runtime.dns.QueryDecoder;
 import io.dotproxy.runtime.dns.Resolver;
+import io.dotproxy.runtime.dns.ResponseShaper;
+import io.dotproxy.runtime.dns.Responses;
+import io.dotproxy.runtime.dns.UpstreamAnswers;
+import io.dotproxy.runtime.dns.WireResolver;
 import io.dotproxy.runtime.metrics.ProxyMetrics;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.ScheduledFuture;
-import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -320,7 +320,7 @@ public final class AnswerCache implements Resolver, PacketAnswers {
       entries.put(entry);
       return new Outcome.Stored(entry);
     }
-    Message message = parse(raw);
+    Message message = UpstreamAnswers.decode(raw);
     if (message == null || message.getRcode() == Rcode.SERVFAIL) {
       refreshFailed(key);
     }
@@ -448,14 +448,6 @@ public final class AnswerCache implements Resolver, PacketAnswers {
       header.unsetFlag(Flags.AD);
     }
     return reply;
-  }
-
-  private static Message parse(byte[] raw) {
-    try {
-      return new Message(raw);
-    } catch (IOException | RuntimeException e) {
-      return null;
-    }
   }
 
   private static void onLoop(EventLoop loop, Runnable task) {

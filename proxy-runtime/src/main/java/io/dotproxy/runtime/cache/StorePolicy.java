@@ -1,7 +1,7 @@
 package io.dotproxy.runtime.cache;
 
 import io.dotproxy.runtime.config.CacheSettings;
-import java.io.IOException;
+import io.dotproxy.runtime.dns.UpstreamAnswers;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -76,7 +76,7 @@ final class StorePolicy {
     }
     if (opt >= 0 && opt != records.count() - 1) {
       // Names after the OPT record may point past it; re-encoding puts it last, where it can go.
-      Message parsed = parse(answer);
+      Message parsed = UpstreamAnswers.decode(answer);
       return parsed == null ? null : admit(withoutOpt(parsed).toWire(), key, now);
     }
     byte[] wire = opt < 0 ? answer.clone() : withoutLastRecord(answer, records, questionEnd);
@@ -150,14 +150,6 @@ final class StorePolicy {
     wire[10] = (byte) (additional >>> 8);
     wire[11] = (byte) additional;
     return wire;
-  }
-
-  private static Message parse(byte[] wire) {
-    try {
-      return new Message(wire);
-    } catch (IOException | RuntimeException e) {
-      return null;
-    }
   }
 
   private static boolean hasAskedType(WireRecords records, int count, int type) {

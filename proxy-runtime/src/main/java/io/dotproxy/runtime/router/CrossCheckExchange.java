@@ -5,6 +5,7 @@ import io.dotproxy.runtime.crosscheck.CrossCheck;
 import io.dotproxy.runtime.crosscheck.Verdict;
 import io.dotproxy.runtime.dns.ClientQuery;
 import io.dotproxy.runtime.dns.Responses;
+import io.dotproxy.runtime.dns.UpstreamAnswers;
 import io.dotproxy.runtime.upstream.Upstream;
 import io.netty.channel.EventLoop;
 import java.time.Duration;
@@ -73,7 +74,7 @@ final class CrossCheckExchange {
     pending++;
     byUpstream.put(upstream.spec().label(), null);
     upstream.query(wire, loop, Duration.ofNanos(attemptNanos))
-        .whenComplete((raw, error) -> answered(upstream, error == null ? Router.parse(raw) : null));
+        .whenComplete((raw, error) -> answered(upstream, error == null ? UpstreamAnswers.decode(raw) : null));
   }
 
   private synchronized void answered(Upstream upstream, Message parsed) {

@@ -6,13 +6,13 @@ import io.dotproxy.runtime.dns.ClientQuery;
 import io.dotproxy.runtime.dns.PlainQuery;
 import io.dotproxy.runtime.dns.QueryTrace;
 import io.dotproxy.runtime.dns.Resolver;
+import io.dotproxy.runtime.dns.UpstreamAnswers;
 import io.dotproxy.runtime.dns.WireRecordWalk;
 import io.dotproxy.runtime.dns.WireResolver;
 import io.dotproxy.runtime.dns.Responses;
 import io.dotproxy.runtime.privacy.UpstreamQuery;
 import io.dotproxy.runtime.upstream.Upstream;
 import io.netty.channel.EventLoop;
-import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -105,7 +105,7 @@ public final class Router implements Resolver, WireResolver {
           deadline, loop, query).start(asked);
     }
     return start(new Exchange<>(upstreamQuery.forDot(query.message()), order.order(healthy),
-        deadline, loop, query.trace(), Router::parse, Message::getRcode, () -> Responses.servfail(query)));
+        deadline, loop, query.trace(), UpstreamAnswers::decode, Message::getRcode, () -> Responses.servfail(query)));
   }
 
   /**
@@ -294,12 +294,4 @@ public final class Router implements Resolver, WireResolver {
 
   private static final WireRecordWalk.Visitor WELL_FORMED =
       (section, type, ttlOffset, rdataOffset, rdataLength) -> true;
-
-  static Message parse(byte[] raw) {
-    try {
-      return new Message(raw);
-    } catch (IOException | RuntimeException e) {
-      return null; // an upstream answer we cannot read counts as no answer
-    }
-  }
 }

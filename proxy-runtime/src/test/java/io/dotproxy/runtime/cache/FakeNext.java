@@ -1,20 +1,20 @@
 package io.dotproxy.runtime.cache;
 
+import io.dotproxy.runtime.dns.ClientQuery;
 import io.dotproxy.runtime.dns.DecodedQuery;
 import io.dotproxy.runtime.dns.PlainQuery;
 import io.dotproxy.runtime.dns.QueryDecoder;
-import io.dotproxy.runtime.dns.WireResolver;
-import java.nio.ByteBuffer;
-import org.xbill.DNS.Name;
-import io.dotproxy.runtime.dns.ClientQuery;
 import io.dotproxy.runtime.dns.Resolver;
+import io.dotproxy.runtime.dns.WireResolver;
 import io.netty.channel.EventLoop;
+import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import org.xbill.DNS.Message;
+import org.xbill.DNS.Name;
 
 /** The stage behind the cache, in memory: answers as told and counts what it was asked. */
 final class FakeNext implements Resolver, WireResolver {

@@ -38,7 +38,7 @@ class PacketAnswersTest extends CacheFixture {
 
   private static final int UDP_MAX_SIZE = ResponseShaper.ADVERTISED_UDP_SIZE;
 
-  private static final String ASKED = "WwW.ExAmPle.TEST.";
+  static final String ASKED = "WwW.ExAmPle.TEST.";
 
   static Stream<Arguments> plainQueries() {
     List<Arguments> cases = new ArrayList<>();

@@ -11,10 +11,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.xbill.DNS.EDNSOption;
 import org.xbill.DNS.ExtendedErrorCodeOption;
@@ -36,24 +34,12 @@ import org.xbill.DNS.Type;
 class WireMissPathTest extends CacheFixture {
 
   private static final int UDP_MAX_SIZE = ResponseShaper.ADVERTISED_UDP_SIZE;
-  private static final String ASKED = "WwW.ExAmPle.TEST.";
+  private static final String ASKED = PacketAnswersTest.ASKED;
 
-  static Stream<Arguments> plainQueries() {
-    List<Arguments> cases = new ArrayList<>();
-    for (int type : new int[] {Type.A, Type.AAAA, Type.TXT}) {
-      for (int flags = 0; flags < 8; flags++) {
-        for (String opt : new String[] {"none", "edns", "do", "cookie", "padding"}) {
-          cases.add(Arguments.of(type, (flags & 1) != 0, (flags & 2) != 0, (flags & 4) != 0, opt));
-        }
-      }
-    }
-    return cases.stream();
-  }
-
-  @ParameterizedTest(name = "type {0} rd={1} ad={2} cd={3} opt={4}")
-  @MethodSource("plainQueries")
-  void answersAMissExactlyAsTheMessagePath(int type, boolean rd, boolean ad, boolean cd, String opt)
-      throws Exception {
+  @ParameterizedTest(name = "type {0} rd={1} ad={2} cd={3} opt={4} udp={5}")
+  @MethodSource("io.dotproxy.runtime.cache.PacketAnswersTest#plainQueries")
+  void answersAMissExactlyAsTheMessagePath(int type, boolean rd, boolean ad, boolean cd, String opt,
+      boolean udp) throws Exception {
     next.answer(query -> {
       Message answer = Dns.positive(query, 300);
       answer.getHeader().setFlag(Flags.AA);
@@ -64,9 +50,9 @@ class WireMissPathTest extends CacheFixture {
     });
     Message query = Dns.plainQuery(ASKED, type, rd, ad, cd, opt, 0xBEEF);
 
-    byte[] onTheWire = await(wirePath(cache(), query, true));
+    byte[] onTheWire = await(wirePath(cache(), query, udp));
 
-    assertThat(onTheWire).isEqualTo(messagePath(cache(), query, true));
+    assertThat(onTheWire).isEqualTo(messagePath(cache(), query, udp));
     assertThat(next.packetsAsked()).hasSize(1);
     Message parsed = parse(onTheWire);
     assertThat(parsed.getHeader().getID()).isEqualTo(0xBEEF);
