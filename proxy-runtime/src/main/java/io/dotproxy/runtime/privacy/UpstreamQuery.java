@@ -3,6 +3,7 @@ package io.dotproxy.runtime.privacy;
 import io.dotproxy.runtime.config.PrivacySettings;
 import io.dotproxy.runtime.dns.PlainQuery;
 import io.dotproxy.runtime.dns.ResponseShaper;
+import io.dotproxy.runtime.dns.WireRecordWalk;
 import java.util.ArrayList;
 import java.util.List;
 import org.xbill.DNS.EDNSOption;
@@ -85,8 +86,8 @@ public final class UpstreamQuery {
     int kept = 0;
     if (query.edns() && !pad) {
       for (int pos = clientOptions; pos + 4 <= packet.length; ) {
-        int length = 4 + readShort(packet, pos + 2);
-        if (readShort(packet, pos) == EDNSOption.Code.PADDING) {
+        int length = 4 + WireRecordWalk.readShort(packet, pos + 2);
+        if (WireRecordWalk.readShort(packet, pos) == EDNSOption.Code.PADDING) {
           kept += length;
         }
         pos += length;
@@ -113,8 +114,8 @@ public final class UpstreamQuery {
     pos += OPT_FIXED_LENGTH;
     if (kept > 0) {
       for (int at = clientOptions; at + 4 <= packet.length; ) {
-        int length = 4 + readShort(packet, at + 2);
-        if (readShort(packet, at) == EDNSOption.Code.PADDING) {
+        int length = 4 + WireRecordWalk.readShort(packet, at + 2);
+        if (WireRecordWalk.readShort(packet, at) == EDNSOption.Code.PADDING) {
           System.arraycopy(packet, at, wire, pos, length);
           pos += length;
         }
@@ -128,10 +129,6 @@ public final class UpstreamQuery {
       putShort(wire, pos + 2, fill);
     }
     return wire;
-  }
-
-  private static int readShort(byte[] bytes, int offset) {
-    return (bytes[offset] & 0xFF) << 8 | (bytes[offset + 1] & 0xFF);
   }
 
   private static void putShort(byte[] bytes, int offset, int value) {
