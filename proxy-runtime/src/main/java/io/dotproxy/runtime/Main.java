@@ -16,6 +16,7 @@ import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -80,6 +81,18 @@ public final class Main {
       return;
     }
     LogOutput.apply(config.logFormat(), config.logLevel());
+    Logger log = LoggerFactory.getLogger(Main.class);
+    // Handled before the sockets are bound: the proxy answers from the moment they are, and a stop
+    // signal from then on must drain (exit 0), not kill the JVM with 143.
+    CompletableFuture<ProxyServer> started = new CompletableFuture<>();
+    StopSignals.onFirst(() -> {
+      ProxyServer running = started.join();
+      log.info("draining for {} before stopping (a second signal stops at once)",
+          config.drainPeriod());
+      running.drainAndClose();
+      log.info("stopped");
+      System.exit(0);
+    }, () -> started.thenAccept(ProxyServer::stopDraining));
     ProxyServer server;
     try {
       server = ProxyServer.start(config, loader, Transport.detect());
@@ -88,7 +101,7 @@ public final class Main {
       System.exit(EXIT_CANNOT_START);
       return;
     }
-    Logger log = LoggerFactory.getLogger(Main.class);
+    started.complete(server);
     log.info("dotproxy {} listening on {} (udp+tcp, {}); upstreams {} (policy {}, trust {}, tls {});"
             + " admin http://{}",
         version(), addresses(server.listenAddresses()), server.transport().name(),
@@ -98,13 +111,6 @@ public final class Main {
         UpstreamTls.providerName(),
         addresses(List.of(server.adminAddress())));
     warnOfOneOperator(config, log);
-    StopSignals.onFirst(() -> {
-      log.info("draining for {} before stopping (a second signal stops at once)",
-          config.drainPeriod());
-      server.drainAndClose();
-      log.info("stopped");
-      System.exit(0);
-    }, server::stopDraining);
   }
 
   /** The policy, and the cross-check's settings when it is on. */
