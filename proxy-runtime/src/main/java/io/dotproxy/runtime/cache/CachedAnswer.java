@@ -2,6 +2,7 @@ package io.dotproxy.runtime.cache;
 
 import io.dotproxy.runtime.dns.PlainQuery;
 import io.dotproxy.runtime.dns.ResponseShaper;
+import io.dotproxy.runtime.dns.WireRecordWalk;
 import io.netty.buffer.ByteBuf;
 import java.io.IOException;
 import java.lang.invoke.MethodHandles;
@@ -103,10 +104,10 @@ final class CachedAnswer {
     LONGS.set(entry, STALE_UNTIL, freshUntil + staleNanos);
     // Unbound's rule: refresh once the last tenth of the original TTL has begun.
     LONGS.set(entry, PREFETCH_FROM, freshUntil - ttlNanos / 10);
-    putShort(entry, KEY_LENGTH, key.length);
-    putShort(entry, TTL_COUNT, ttlOffsets.length);
+    WireRecordWalk.writeShort(entry, KEY_LENGTH, key.length);
+    WireRecordWalk.writeShort(entry, TTL_COUNT, ttlOffsets.length);
     for (int i = 0; i < ttlOffsets.length; i++) {
-      putShort(entry, TTL_OFFSETS + 2 * i, ttlOffsets[i]);
+      WireRecordWalk.writeShort(entry, TTL_OFFSETS + 2 * i, ttlOffsets[i]);
     }
     System.arraycopy(key, 0, entry, keyOffset(entry), key.length);
     System.arraycopy(wire, 0, entry, wireStart, wire.length);
@@ -286,8 +287,7 @@ final class CachedAnswer {
   }
 
   private static void fitHeader(byte[] answer, int id, int flags, boolean dnssecOk) {
-    answer[0] = (byte) (id >>> 8);
-    answer[1] = (byte) id;
+    WireRecordWalk.writeShort(answer, 0, id);
     // RD belongs to the client: one stored answer serves every client, whatever the first one sent.
     boolean recursionDesired = (flags & 0x0100) != 0;
     answer[2] = (byte) (recursionDesired ? answer[2] | RD_IN_THIRD_BYTE : answer[2] & ~RD_IN_THIRD_BYTE);
@@ -301,16 +301,11 @@ final class CachedAnswer {
   private static void appendOpt(byte[] answer, boolean dnssecOk) {
     int at = answer.length - OPT_LENGTH;
     answer[at] = 0; // root name
-    putShort(answer, at + 1, org.xbill.DNS.Type.OPT);
-    putShort(answer, at + 3, ResponseShaper.ADVERTISED_UDP_SIZE);
+    WireRecordWalk.writeShort(answer, at + 1, org.xbill.DNS.Type.OPT);
+    WireRecordWalk.writeShort(answer, at + 3, ResponseShaper.ADVERTISED_UDP_SIZE);
     // extended rcode 0 and version 0 (answers with extended rcodes are never cached), then flags
     answer[at + 7] = (byte) (dnssecOk ? DO_BIT_IN_FLAGS_BYTE : 0);
-    putShort(answer, 10, WireRecords.readShort(answer, 10) + 1);
-  }
-
-  private static void putShort(byte[] bytes, int offset, int value) {
-    bytes[offset] = (byte) (value >>> 8);
-    bytes[offset + 1] = (byte) value;
+    WireRecordWalk.writeShort(answer, 10, WireRecords.readShort(answer, 10) + 1);
   }
 
   private static Message parse(byte[] wire) {

@@ -2,6 +2,7 @@ package io.dotproxy.runtime.cache;
 
 import io.dotproxy.runtime.config.CacheSettings;
 import io.dotproxy.runtime.dns.UpstreamAnswers;
+import io.dotproxy.runtime.dns.WireRecordWalk;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -146,9 +147,7 @@ final class StorePolicy {
     int start = last == 0 ? questionEnd
         : records.rdataOffsets[last - 1] + records.rdataLengths[last - 1];
     byte[] wire = Arrays.copyOf(answer, start);
-    int additional = WireRecords.readShort(wire, 10) - 1;
-    wire[10] = (byte) (additional >>> 8);
-    wire[11] = (byte) additional;
+    WireRecordWalk.writeShort(wire, 10, WireRecords.readShort(wire, 10) - 1);
     return wire;
   }
 

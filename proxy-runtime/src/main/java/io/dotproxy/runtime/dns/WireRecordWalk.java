@@ -66,4 +66,10 @@ public final class WireRecordWalk {
   public static int readShort(byte[] wire, int offset) {
     return (wire[offset] & 0xFF) << 8 | (wire[offset + 1] & 0xFF);
   }
+
+  /** Writes the low 16 bits of {@code value} big-endian, as DNS numbers are. */
+  public static void writeShort(byte[] wire, int offset, int value) {
+    wire[offset] = (byte) (value >>> 8);
+    wire[offset + 1] = (byte) value;
+  }
 }

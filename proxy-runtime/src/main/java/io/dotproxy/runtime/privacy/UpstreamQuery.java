@@ -101,16 +101,16 @@ public final class UpstreamQuery {
     byte[] wire = new byte[unpadded + fill];
     System.arraycopy(packet, 0, wire, 0, questionEnd);
     wire[2] |= RD_IN_THIRD_BYTE;
-    putShort(wire, 4, 1);
-    putShort(wire, 6, 0);
-    putShort(wire, 8, 0);
-    putShort(wire, 10, 1);
+    WireRecordWalk.writeShort(wire, 4, 1);
+    WireRecordWalk.writeShort(wire, 6, 0);
+    WireRecordWalk.writeShort(wire, 8, 0);
+    WireRecordWalk.writeShort(wire, 10, 1);
     int pos = questionEnd;
     wire[pos] = 0; // the root name
-    putShort(wire, pos + 1, Type.OPT);
-    putShort(wire, pos + 3, query.edns() ? query.udpPayloadSize() : ResponseShaper.ADVERTISED_UDP_SIZE);
+    WireRecordWalk.writeShort(wire, pos + 1, Type.OPT);
+    WireRecordWalk.writeShort(wire, pos + 3, query.edns() ? query.udpPayloadSize() : ResponseShaper.ADVERTISED_UDP_SIZE);
     wire[pos + 7] = (byte) (query.dnssecOk() ? ExtendedFlags.DO >>> 8 : 0);
-    putShort(wire, pos + 9, wire.length - pos - OPT_FIXED_LENGTH);
+    WireRecordWalk.writeShort(wire, pos + 9, wire.length - pos - OPT_FIXED_LENGTH);
     pos += OPT_FIXED_LENGTH;
     if (kept > 0) {
       for (int at = clientOptions; at + 4 <= packet.length; ) {
@@ -122,18 +122,13 @@ public final class UpstreamQuery {
         at += length;
       }
     }
-    putShort(wire, pos, EDNSOption.Code.TCP_KEEPALIVE);
+    WireRecordWalk.writeShort(wire, pos, EDNSOption.Code.TCP_KEEPALIVE);
     pos += OPTION_HEADER;
     if (pad) {
-      putShort(wire, pos, EDNSOption.Code.PADDING);
-      putShort(wire, pos + 2, fill);
+      WireRecordWalk.writeShort(wire, pos, EDNSOption.Code.PADDING);
+      WireRecordWalk.writeShort(wire, pos + 2, fill);
     }
     return wire;
-  }
-
-  private static void putShort(byte[] bytes, int offset, int value) {
-    bytes[offset] = (byte) (value >>> 8);
-    bytes[offset + 1] = (byte) value;
   }
 
   private byte[] paddedForDot(Message query) {
