@@ -145,14 +145,17 @@ class FaultsIT {
   }
 
   /**
-   * 200,000 queries as fast as one socket on 127.0.0.2 can send them (bounded to 10 s), over its
+   * Queries as fast as one socket on 127.0.0.2 can send them for 5 s (at most 10,000,000), over its
    * rate limit, next to a well-behaved client on 127.0.0.1 asking one query at a time: every one
    * of the well-behaved client's queries is answered (a stub retransmits after a second; the
    * retransmissions are counted), and its answer times are measured without and with the flood.
    */
   @Test
   void udpFloodFromOneSourceDoesNotStarveAWellBehavedClient() throws Exception {
-    int floodPackets = 200_000;
+    // The flood lasts a fixed time, not a count: a fast sender got through 200,000 packets in under a
+    // second, and the well-behaved client then sent too few queries during it to judge.
+    Duration floodTime = Duration.ofSeconds(5);
+    int floodPacketsAtMost = 10_000_000;
     try (FakeDotServer upstream = new FakeDotServer(PKI.issue());
          RunningProxy proxy = RunningProxy.start("--upstream", "127.0.0.1@" + upstream.port() + "#dot.test",
              "--ca-file", caFile().toString(), "--rate-limit-qps", "200", "--rate-limit-action", "drop");
@@ -176,11 +179,11 @@ class FaultsIT {
       });
       reader.start();
       CompletableFuture<Integer> flooding = CompletableFuture.supplyAsync(() -> {
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        long deadline = System.nanoTime() + floodTime.toNanos();
         int sent = 0;
         try {
           DatagramPacket datagram = new DatagramPacket(packet, packet.length, proxy.address());
-          for (; sent < floodPackets && System.nanoTime() < deadline; sent++) {
+          for (; sent < floodPacketsAtMost && System.nanoTime() < deadline; sent++) {
             flood.send(datagram);
           }
         } catch (IOException e) {
@@ -197,7 +200,7 @@ class FaultsIT {
           + "without the flood: %s; during the flood: %s%n",
           floodSent, floodAnswers.get(), quiet, flooded);
       assertThat(quiet.answered).isEqualTo(quiet.sent);
-      assertThat(flooded.sent).isPositive();
+      assertThat(flooded.sent).as("queries of the well-behaved client during the flood").isGreaterThanOrEqualTo(20);
       assertThat(flooded.answered).isEqualTo(flooded.sent);
       assertThat(floodAnswers.get()).as("the flood is held to its rate limit").isLessThan(floodSent / 2);
       // Not starved: every query answered, most at once. A stub retransmits after a second, so a slower
