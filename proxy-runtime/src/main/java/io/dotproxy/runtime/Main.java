@@ -56,11 +56,12 @@ public final class Main {
     }
     boolean checkOnly = arguments.contains(CHECK_CONFIG);
     if (!checkOnly) {
-      // Loading BoringSSL and the JDK's TLS classes needs no settings: on a second core it overlaps the
-      // reading of the settings, and the upstreams' TLS set-up then finds it done. Logging is set up
-      // first, so that what Netty logs meanwhile is not queued and replayed with SLF4J's warning.
+      // Loading BoringSSL, the JDK's TLS classes and its root certificates needs no settings: on a
+      // second core it overlaps the reading of the settings, and the upstreams' TLS set-up and first
+      // handshake then find it done. Logging is set up first, so that what Netty logs meanwhile is
+      // not queued and replayed with SLF4J's warning.
       LoggerFactory.getILoggerFactory();
-      Thread tlsLoader = new Thread(UpstreamTls::providerName, "dotproxy-tls-load");
+      Thread tlsLoader = new Thread(UpstreamTls::loadTlsAhead, "dotproxy-tls-load");
       tlsLoader.setDaemon(true);
       tlsLoader.start();
     }
