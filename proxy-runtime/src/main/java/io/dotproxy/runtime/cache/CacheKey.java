@@ -2,6 +2,7 @@ package io.dotproxy.runtime.cache;
 
 import io.dotproxy.runtime.dns.ClientQuery;
 import io.dotproxy.runtime.dns.PlainQuery;
+import io.dotproxy.runtime.dns.WireRecordWalk;
 import io.netty.buffer.ByteBuf;
 import java.util.Arrays;
 import org.xbill.DNS.DNSInput;
@@ -68,11 +69,11 @@ final class CacheKey {
   }
 
   int type() {
-    return WireRecords.readShort(bytes, nameLength);
+    return WireRecordWalk.readShort(bytes, nameLength);
   }
 
   int dclass() {
-    return WireRecords.readShort(bytes, nameLength + 2);
+    return WireRecordWalk.readShort(bytes, nameLength + 2);
   }
 
   /** The key's bytes, as {@link CachedAnswer} keeps them. */

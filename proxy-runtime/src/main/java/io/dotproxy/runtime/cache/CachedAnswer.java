@@ -119,7 +119,7 @@ final class CachedAnswer {
   }
 
   static int keyLength(byte[] entry) {
-    return WireRecords.readShort(entry, KEY_LENGTH);
+    return WireRecordWalk.readShort(entry, KEY_LENGTH);
   }
 
   static long staleUntil(byte[] entry) {
@@ -249,7 +249,7 @@ final class CachedAnswer {
   }
 
   private static int ttlCount(byte[] entry) {
-    return WireRecords.readShort(entry, TTL_COUNT);
+    return WireRecordWalk.readShort(entry, TTL_COUNT);
   }
 
   private static int wireStart(byte[] entry) {
@@ -279,7 +279,7 @@ final class CachedAnswer {
       return copy;
     }
     for (int i = ttlCount(entry) - 1; i >= 0; i--) {
-      int offset = WireRecords.readShort(entry, TTL_OFFSETS + 2 * i);
+      int offset = WireRecordWalk.readShort(entry, TTL_OFFSETS + 2 * i);
       long ttl = fixed >= 0 ? fixed : Math.max(0, WireRecords.ttl(copy, offset) - age);
       WireRecords.putTtl(copy, offset, ttl);
     }
@@ -305,7 +305,7 @@ final class CachedAnswer {
     WireRecordWalk.writeShort(answer, at + 3, ResponseShaper.ADVERTISED_UDP_SIZE);
     // extended rcode 0 and version 0 (answers with extended rcodes are never cached), then flags
     answer[at + 7] = (byte) (dnssecOk ? DO_BIT_IN_FLAGS_BYTE : 0);
-    WireRecordWalk.writeShort(answer, 10, WireRecords.readShort(answer, 10) + 1);
+    WireRecordWalk.writeShort(answer, 10, WireRecordWalk.readShort(answer, 10) + 1);
   }
 
   private static Message parse(byte[] wire) {

@@ -59,7 +59,7 @@ final class StorePolicy {
   byte[] admit(byte[] answer, CacheKey key, long now) {
     if (answer.length < WireRecords.HEADER_LENGTH
         || (answer[2] & QR_OPCODE_TC_IN_THIRD_BYTE) != QR_IN_THIRD_BYTE
-        || WireRecords.readShort(answer, 4) != 1) {
+        || WireRecordWalk.readShort(answer, 4) != 1) {
       return null;
     }
     int rcode = answer[3] & 0xF;
@@ -147,7 +147,7 @@ final class StorePolicy {
     int start = last == 0 ? questionEnd
         : records.rdataOffsets[last - 1] + records.rdataLengths[last - 1];
     byte[] wire = Arrays.copyOf(answer, start);
-    WireRecordWalk.writeShort(wire, 10, WireRecords.readShort(wire, 10) - 1);
+    WireRecordWalk.writeShort(wire, 10, WireRecordWalk.readShort(wire, 10) - 1);
     return wire;
   }
 

@@ -67,10 +67,6 @@ final class WireRecords {
   }
 
   static long readInt(byte[] wire, int offset) {
-    return ((long) readShort(wire, offset) << 16) | readShort(wire, offset + 2);
-  }
-
-  static int readShort(byte[] wire, int offset) {
-    return WireRecordWalk.readShort(wire, offset);
+    return ((long) WireRecordWalk.readShort(wire, offset) << 16) | WireRecordWalk.readShort(wire, offset + 2);
   }
 }

@@ -83,16 +83,7 @@ public final class UpstreamQuery {
   public byte[] forDot(byte[] packet, PlainQuery query) {
     int questionEnd = PlainQuery.NAME_OFFSET + query.nameLength() + 4;
     int clientOptions = questionEnd + OPT_FIXED_LENGTH;
-    int kept = 0;
-    if (query.edns() && !pad) {
-      for (int pos = clientOptions; pos + 4 <= packet.length; ) {
-        int length = 4 + WireRecordWalk.readShort(packet, pos + 2);
-        if (WireRecordWalk.readShort(packet, pos) == EDNSOption.Code.PADDING) {
-          kept += length;
-        }
-        pos += length;
-      }
-    }
+    int kept = query.edns() && !pad ? clientPadding(packet, clientOptions, null, 0) : 0;
     int unpadded = questionEnd + OPT_FIXED_LENGTH + kept + OPTION_HEADER + (pad ? OPTION_HEADER : 0);
     int fill = pad ? Math.floorMod(-unpadded, QUERY_BLOCK_SIZE) : 0;
     if (unpadded + fill > MAX_MESSAGE_LENGTH) {
@@ -113,14 +104,7 @@ public final class UpstreamQuery {
     WireRecordWalk.writeShort(wire, pos + 9, wire.length - pos - OPT_FIXED_LENGTH);
     pos += OPT_FIXED_LENGTH;
     if (kept > 0) {
-      for (int at = clientOptions; at + 4 <= packet.length; ) {
-        int length = 4 + WireRecordWalk.readShort(packet, at + 2);
-        if (WireRecordWalk.readShort(packet, at) == EDNSOption.Code.PADDING) {
-          System.arraycopy(packet, at, wire, pos, length);
-          pos += length;
-        }
-        at += length;
-      }
+      pos += clientPadding(packet, clientOptions, wire, pos);
     }
     WireRecordWalk.writeShort(wire, pos, EDNSOption.Code.TCP_KEEPALIVE);
     pos += OPTION_HEADER;
@@ -129,6 +113,25 @@ public final class UpstreamQuery {
       WireRecordWalk.writeShort(wire, pos + 2, fill);
     }
     return wire;
+  }
+
+  /**
+   * The length of the client's padding options among its options from {@code options} to the end
+   * of {@code packet}; copies them to {@code into} at {@code at} unless {@code into} is null.
+   */
+  private static int clientPadding(byte[] packet, int options, byte[] into, int at) {
+    int total = 0;
+    for (int pos = options; pos + 4 <= packet.length; ) {
+      int length = 4 + WireRecordWalk.readShort(packet, pos + 2);
+      if (WireRecordWalk.readShort(packet, pos) == EDNSOption.Code.PADDING) {
+        if (into != null) {
+          System.arraycopy(packet, pos, into, at + total, length);
+        }
+        total += length;
+      }
+      pos += length;
+    }
+    return total;
   }
 
   private byte[] paddedForDot(Message query) {

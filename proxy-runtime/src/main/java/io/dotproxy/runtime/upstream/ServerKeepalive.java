@@ -36,7 +36,7 @@ final class ServerKeepalive {
    * counts as absent, as does a message that cannot be walked.
    */
   static int timeoutIn(byte[] answer) {
-    if (answer.length < WireRecordWalk.HEADER_LENGTH || readShort(answer, 10) == 0) {
+    if (answer.length < WireRecordWalk.HEADER_LENGTH || WireRecordWalk.readShort(answer, 10) == 0) {
       return ABSENT; // no additional records, so no OPT record
     }
     int[] timeout = {ABSENT};
@@ -52,10 +52,10 @@ final class ServerKeepalive {
 
   private static int timeoutInOptions(byte[] answer, int pos, int end) {
     while (pos + 4 <= end) {
-      int code = readShort(answer, pos);
-      int length = readShort(answer, pos + 2);
+      int code = WireRecordWalk.readShort(answer, pos);
+      int length = WireRecordWalk.readShort(answer, pos + 2);
       if (code == TCP_KEEPALIVE) {
-        return length == TIMEOUT_LENGTH && pos + 4 + length <= end ? readShort(answer, pos + 4) : ABSENT;
+        return length == TIMEOUT_LENGTH && pos + 4 + length <= end ? WireRecordWalk.readShort(answer, pos + 4) : ABSENT;
       }
       pos += 4 + length;
     }
@@ -72,9 +72,5 @@ final class ServerKeepalive {
     long server = timeout * MILLIS_PER_UNIT;
     long margin = Math.min(MAX_MARGIN.toMillis(), server / 4);
     return Math.min(ours.toMillis(), server - margin);
-  }
-
-  private static int readShort(byte[] wire, int offset) {
-    return WireRecordWalk.readShort(wire, offset);
   }
 }
