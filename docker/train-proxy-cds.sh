@@ -8,7 +8,7 @@
 # The proxy starts on loopback with a real DNS-over-TLS upstream on loopback (TrainingUpstream.java
 # beside this script, run by the JDK's `java` on the PATH, with a key pair that `keytool` makes for
 # the run), so that the archive holds what the first queries of a pod load: the TLS handshake with
-# its certificate and host name checks, a miss answered by the upstream, a hit from the cache. It
+# its certificate path and host name checks, a miss answered by the upstream, a hit from the cache. It
 # answers UDP and TCP queries, serves /readyz and /metrics; SIGTERM then stops it and the JVM writes
 # every class it loaded into ARCHIVE. Besides the JDK, nothing but bash and coreutils is needed (no
 # dig, no curl): the queries go through bash's /dev/udp and /dev/tcp. Ports: TRAIN_DNS_PORT (5353),
@@ -31,11 +31,19 @@ cleanup() {
 }
 trap cleanup EXIT
 
-keytool -genkeypair -alias upstream -keyalg EC -groupname secp256r1 -validity 2 \
-  -dname CN=training.invalid -ext san=dns:training.invalid \
-  -keystore "$scratch/upstream.p12" -storetype PKCS12 -storepass training -keypass training 2>/dev/null
-keytool -exportcert -rfc -alias upstream -keystore "$scratch/upstream.p12" -storepass training \
-  -file "$scratch/ca.pem" 2>/dev/null
+# A CA and a server certificate it signed, as real upstreams present them: a chain whose first
+# certificate is not itself trusted takes the JDK's full certificate path validation (PKIX), and its
+# classes belong in the archive. (A self-signed certificate in --ca-file would be trusted as it is,
+# and the first handshake of a pod would load those classes from the runtime image.)
+store() { keytool -keystore "$scratch/$1.p12" -storetype PKCS12 -storepass training -keypass training "${@:2}" 2>/dev/null; }
+store ca -genkeypair -alias ca -keyalg EC -groupname secp256r1 -validity 2 -dname CN=training-ca -ext bc:c
+store ca -exportcert -rfc -alias ca -file "$scratch/ca.pem"
+store upstream -genkeypair -alias upstream -keyalg EC -groupname secp256r1 -validity 2 -dname CN=training.invalid
+store upstream -certreq -alias upstream -file "$scratch/upstream.csr"
+store ca -gencert -alias ca -rfc -validity 2 -ext san=dns:training.invalid -ext eku=serverAuth \
+  -infile "$scratch/upstream.csr" -outfile "$scratch/upstream.pem"
+store upstream -importcert -noprompt -alias ca -file "$scratch/ca.pem"
+store upstream -importcert -noprompt -alias upstream -file "$scratch/upstream.pem"
 java "$here/TrainingUpstream.java" "$upstream_port" "$scratch/upstream.p12" training >/dev/null &
 upstream=$!
 for _ in $(seq 1 300); do

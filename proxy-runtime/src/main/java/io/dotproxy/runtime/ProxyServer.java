@@ -57,13 +57,16 @@ public final class ProxyServer implements AutoCloseable {
   public static ProxyServer start(ProxyConfig config, Transport transport) throws Exception {
     int eventLoops = config.threads();
     EventLoopGroup group = transport.newEventLoopGroup(eventLoops, "dotproxy");
-    ProxyMetrics metrics = new ProxyMetrics().registerRuntimeMetrics();
+    ProxyMetrics metrics = new ProxyMetrics();
     QueryPathAssembler assembler = new QueryPathAssembler(group, transport, metrics);
     DnsListeners listeners = null;
     try {
       QueryPipeline pipeline = new QueryPipeline(assembler.assemble(config), metrics);
       assembler.upstreams().forEach(Upstream::connectAhead); // handshakes overlap the binding
       listeners = DnsListeners.bind(config.listen(), group, transport, eventLoops, pipeline);
+      // Only a scrape reads the JVM's own figures, and the admin endpoint opens after this; set up
+      // before the upstreams' handshakes began, their MXBeans delayed the first answer.
+      metrics.registerRuntimeMetrics();
       ProxyServer server =
           new ProxyServer(config, group, assembler, pipeline, listeners, transport, metrics);
       server.admin = AdminServer.start(config.admin(), group, transport, metrics.registry(), server::readiness);

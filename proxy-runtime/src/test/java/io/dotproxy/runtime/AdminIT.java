@@ -67,6 +67,10 @@ class AdminIT {
           .isGreaterThanOrEqualTo(31);
       assertThat(metrics.get("dotproxy_upstream_healthy{upstream=\"" + upstream + "\"}")).isEqualTo(1);
       assertThat(metrics.get("dotproxy_upstream_connections{upstream=\"" + upstream + "\"}")).isGreaterThanOrEqualTo(1);
+      // the JVM's and the process's own figures, registered once the listeners are bound
+      assertThat(metrics.get("process_resident_memory_bytes")).isPositive();
+      assertThat(metrics.get("jvm_memory_used_bytes{area=\"heap\"}")).isPositive();
+      assertThat(metrics.get("jvm_threads_current")).isPositive();
       assertThat(get(admin, "/livez").statusCode()).isEqualTo(200);
       assertThat(get(admin, "/readyz").statusCode()).isEqualTo(200);
       assertThat(get(admin, "/nothing-here").statusCode()).isEqualTo(404);

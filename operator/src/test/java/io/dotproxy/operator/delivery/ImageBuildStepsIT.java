@@ -52,6 +52,12 @@ class ImageBuildStepsIT {
     Path tmp = Files.createDirectories(scratch.resolve("tmp"));
     runBuildStage(dockerfile, opt, scratch);
     assembleFinalStage(dockerfile, opt);
+    assertThat(archivedClasses(entrypoint(dockerfile, opt, tmp), scratch))
+        .as("the training's handshake validated a CA-signed chain, and a query went the whole path")
+        .contains("sun.security.provider.certpath.PKIXCertPathValidator", "sun.security.util.HostnameChecker",
+            "io.netty.handler.ssl.ReferenceCountedOpenSslClientContext",
+            "io.dotproxy.runtime.cache.PacketStore", "io.dotproxy.runtime.listener.UdpQueryHandler",
+            "io.dotproxy.runtime.admin.AdminServer");
 
     int dns = freePort();
     int admin = freePort();
@@ -136,6 +142,18 @@ class ImageBuildStepsIT {
       Files.createDirectories(target.getParent());
       Files.copy(source, target, StandardCopyOption.COPY_ATTRIBUTES, StandardCopyOption.REPLACE_EXISTING);
     }
+  }
+
+  /** The classes in the ENTRYPOINT's class-data archives, as the JVM lists them ("N: name loader"). */
+  static List<String> archivedClasses(List<String> entrypoint, Path scratch) throws Exception {
+    List<String> command = new ArrayList<>(entrypoint.subList(0, entrypoint.indexOf("-jar")));
+    command.add("-XX:+PrintSharedArchiveAndExit");
+    command.addAll(entrypoint.subList(entrypoint.indexOf("-jar"), entrypoint.size()));
+    Path listing = scratch.resolve("archive.txt");
+    Process java = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(listing.toFile()).start();
+    assertThat(java.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    return Files.readAllLines(listing).stream().map(String::strip).filter(line -> line.matches("\\d+: \\S+ .*"))
+        .map(line -> line.split(" ")[1]).toList();
   }
 
   /** The ENTRYPOINT with the paths mapped, java.io.tmpdir in the scratch directory, and the CDS archive made mandatory. */
